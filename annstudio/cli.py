@@ -1,0 +1,154 @@
+"""The ``annstudio`` command: no sub-command opens the window; sub-commands work headless.
+
+Every failure ends as one line on stderr and a non-zero exit, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from typing import Sequence
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not argparse's usage block
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="annstudio", description="ANN Studio: build, train and look inside neural networks.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    sub.add_parser("gui", help="open the main window (the default)")
+    sub.add_parser("presets", help="list the lecture's experiments: id, then title")
+
+    train = sub.add_parser("train", help="train a preset headless")
+    train.add_argument("--preset", required=True, help="preset id (see 'annstudio presets')")
+    train.add_argument("--epochs", type=int, help="number of epochs (default: the preset's)")
+    train.add_argument("--data", help="a local mnist.npz instead of the Keras cache")
+    train.add_argument("--save", help="write the trained model to this .keras file")
+    train.add_argument("--json", action="store_true", help="one JSON object per epoch, then one with the results")
+    return parser
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def _number(value: float) -> float | None:
+    return round(value, 6) if isinstance(value, float) and math.isfinite(value) else None
+
+
+def cmd_presets(_args) -> int:
+    from .core import lessons
+
+    for preset in lessons.PRESETS:
+        _say(f"{preset.id}\t{preset.title}")
+    return 0
+
+
+def cmd_train(args) -> int:
+    from dataclasses import replace
+
+    from .core import lessons
+
+    preset = lessons.get(args.preset)
+    if args.epochs is not None:
+        if args.epochs < 1:
+            raise UsageError(f"--epochs must be a whole number ≥ 1, not {args.epochs}")
+        preset = preset.with_epochs(args.epochs)
+    if args.save and not args.save.endswith(".keras"):
+        raise UsageError(f"--save needs a file name ending in .keras, not {args.save!r}")
+    data_spec = preset.data
+    if args.data:
+        if data_spec.kind != "mnist":
+            raise UsageError(f"--data is a local MNIST file, but preset {preset.id!r} does not use MNIST")
+        data_spec = replace(data_spec, path=args.data)
+
+    from .core import datasets, store
+    from .core.engine import Trainer
+
+    data = datasets.load(data_spec, progress=_download_progress)
+    trainer = Trainer(preset.network, preset.train, data)
+    total = trainer.train.epochs
+    for report in trainer.run():
+        row = {"epoch": report.epoch, **{k: _number(v) for k, v in report.metrics.items()}}
+        if args.json:
+            _say(json.dumps(row))
+        else:
+            values = "  ".join(f"{k} {v:.4f}" for k, v in report.metrics.items())
+            _say(f"epoch {report.epoch}/{total}  {values}")
+    result = trainer.result
+    final = {"final": True, "preset": preset.id, "epochs": len(result.history),
+             **{k: _number(v) for k, v in result.final.items() if k != "epoch"},
+             "seconds": round(report.seconds, 3) if result.history else 0.0}
+    if result.diverged:
+        final["error"] = result.message
+    if args.save:
+        store.save_model(trainer.model, args.save)
+        final["saved"] = args.save
+    if args.json:
+        _say(json.dumps(final))
+    else:
+        _say("done: " + ", ".join(f"{k} {v}" for k, v in final.items() if k not in ("final",)))
+    if result.diverged:
+        print(f"annstudio: {result.message}", file=sys.stderr)
+        return EXIT_ERROR
+    return 0
+
+
+def _download_progress(done: int, total: int) -> None:
+    if total:
+        print(f"\rdownloading MNIST: {100 * done // total}%", end="", file=sys.stderr, flush=True)
+        if done >= total:
+            print(file=sys.stderr)
+
+
+def cmd_gui(_args) -> int:
+    from .gui.app import run
+
+    return run()
+
+
+COMMANDS = {"gui": cmd_gui, "presets": cmd_presets, "train": cmd_train}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        args = _parser().parse_args(argv)
+        return COMMANDS[args.command or "gui"](args)
+    except UsageError as exc:
+        print(f"annstudio: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("annstudio: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except SystemExit as exc:  # --help and friends
+        return int(exc.code or 0)
+    except Exception as exc:  # noqa: BLE001 - the promise is: one line, never a traceback
+        print(f"annstudio: error: {_describe(exc)}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _describe(exc: Exception) -> str:
+    known = {"SpecError", "DataError", "DownloadCancelled", "TrainingError", "StoreError"}
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if type(exc).__name__ in known:
+        return text
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or text}" + (f": {exc.filename}" if getattr(exc, "filename", None) else "")
+    return f"unexpected {type(exc).__name__}: {text[:300]}"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

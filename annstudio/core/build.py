@@ -1,0 +1,143 @@
+"""NetworkSpec <-> keras.Model. The only module that knows Keras layer classes.
+
+Networks are built as functional models from an ``Input``, so every layer's output can be probed and
+the saved ``.keras`` file loads in a plain Keras script.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from contextlib import contextmanager
+
+from .spec import LayerSpec, NetworkSpec, SpecError, TrainSpec
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@contextmanager
+def _quiet_native_stderr():
+    """Hide what TensorFlow's C++ side prints while it loads (CUDA probing on machines without a GPU:
+    "Could not find cuda drivers…"), which would bury our own messages. Shown again if loading fails."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no usable stderr (e.g. a windowed app): nothing to hide
+        yield
+        return
+    sys.stderr.flush()
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        except BaseException:
+            os.dup2(saved, 2)
+            sink.seek(0)
+            sys.stderr.write(sink.read().decode(errors="replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+with _quiet_native_stderr():
+    import tensorflow as tf
+    import keras
+
+    tf.config.list_physical_devices()  # CUDA probing happens here, quietly, not at the first operation
+
+_OPTIMIZERS = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop}
+
+
+def make_layer(layer: LayerSpec, name: str) -> keras.layers.Layer:
+    if layer.kind == "dense":
+        regularizer = keras.regularizers.L1L2(l1=layer.l1, l2=layer.l2) if (layer.l1 or layer.l2) else None
+        return keras.layers.Dense(layer.units, activation=layer.activation, kernel_regularizer=regularizer,
+                                  name=name)
+    if layer.kind == "dropout":
+        return keras.layers.Dropout(layer.rate, name=name)
+    if layer.kind == "batchnorm":
+        return keras.layers.BatchNormalization(name=name)
+    if layer.kind == "activation":
+        return keras.layers.Activation(layer.activation, name=name)
+    if layer.kind == "flatten":
+        return keras.layers.Flatten(name=name)
+    raise SpecError(f"unknown layer kind {layer.kind!r}")
+
+
+def build_model(spec: NetworkSpec, seed: int | None = None) -> keras.Model:
+    """A fresh, untrained Keras model for ``spec``. With ``seed``, its initial weights are reproducible."""
+    spec.validate()
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+    inputs = keras.Input(shape=tuple(spec.input_shape), name="input")
+    x = inputs
+    counts: dict[str, int] = {}
+    for layer in spec.layers:
+        counts[layer.kind] = counts.get(layer.kind, 0) + 1
+        x = make_layer(layer, f"{layer.kind}_{counts[layer.kind]}")(x)
+    if len(x.shape) != 2:
+        raise SpecError(f"the network's output has shape {tuple(x.shape[1:])}; "
+                        "add a Flatten layer before the Dense layers")
+    return keras.Model(inputs, x, name="annstudio")
+
+
+def make_optimizer(train: TrainSpec) -> keras.optimizers.Optimizer:
+    return _OPTIMIZERS[train.optimizer](learning_rate=float(train.learning_rate))
+
+
+def make_loss(train: TrainSpec) -> keras.losses.Loss:
+    if train.loss == "binary_crossentropy":
+        return keras.losses.BinaryCrossentropy()
+    if train.loss == "sparse_categorical_crossentropy":
+        return keras.losses.SparseCategoricalCrossentropy()
+    return keras.losses.MeanSquaredError()
+
+
+def compile_like_lecture(model: keras.Model, train: TrainSpec) -> keras.Model:
+    """Compile as the lecture's notebook does, so a saved model carries its optimizer and loss."""
+    metrics = ["accuracy"] if train.is_classification else ["mse"]
+    model.compile(optimizer=make_optimizer(train), loss=train.loss, metrics=metrics)
+    return model
+
+
+def spec_from_model(model: keras.Model) -> NetworkSpec:
+    """The builder's description of a model made of Input, Dense, Dropout, BatchNormalization,
+    Activation and Flatten in a single chain; :class:`SpecError` for anything else."""
+    layers = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        layers.append(_layer_spec(layer))
+    shape = tuple(int(n) for n in model.inputs[0].shape[1:])
+    if any(n is None for n in model.inputs[0].shape[1:]):
+        raise SpecError("the model's input has a size that is not fixed")
+    features = ("x1", "x2") if shape == (2,) else ()
+    spec = NetworkSpec(input_shape=shape, layers=tuple(layers), features=features)
+    return spec.validate()
+
+
+def _activation_name(fn) -> str:
+    name = getattr(fn, "__name__", str(fn))
+    if name not in ("linear", "relu", "sigmoid", "tanh", "softmax"):
+        raise SpecError(f"activation {name!r} is not one the builder knows")
+    return name
+
+
+def _layer_spec(layer) -> LayerSpec:
+    if isinstance(layer, keras.layers.Dense):
+        reg = layer.kernel_regularizer
+        l1 = float(getattr(reg, "l1", 0.0) or 0.0)
+        l2 = float(getattr(reg, "l2", 0.0) or 0.0)
+        if not layer.use_bias:
+            raise SpecError(f"layer {layer.name!r} has no bias, which the builder cannot show")
+        return LayerSpec("dense", units=int(layer.units), activation=_activation_name(layer.activation),
+                         l1=l1, l2=l2)
+    if isinstance(layer, keras.layers.Dropout):
+        return LayerSpec("dropout", rate=float(layer.rate))
+    if isinstance(layer, keras.layers.BatchNormalization):
+        return LayerSpec("batchnorm")
+    if isinstance(layer, keras.layers.Activation):
+        return LayerSpec("activation", activation=_activation_name(layer.activation))
+    if isinstance(layer, keras.layers.Flatten):
+        return LayerSpec("flatten")
+    raise SpecError(f"layer {layer.name!r} is a {type(layer).__name__}, which the builder cannot show")

@@ -1,0 +1,582 @@
+"""The training engine: real Keras/TensorFlow, without per-batch Python overhead.
+
+``fit`` pays Python, callback and data-pipeline overhead on every batch, which dominates small models.
+The :class:`Trainer` instead compiles one TensorFlow function (with XLA where available) that runs
+*many* optimizer steps in a graph loop over the data held as tensors, and another that computes the
+probes (decision surface, activations) in the graph too. The Python loop between those calls is where
+pause, step, stop and learning-rate changes take effect, and where an immutable :class:`EpochReport`
+is made for whoever is watching.
+
+The numbers are those of ``model.fit``: same model, loss, optimizer, batch order (shuffled each epoch),
+last batch smaller when the data does not divide evenly, and the reported loss the running mean over
+the epoch's batches, weighted by batch size.
+"""
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import numpy as np
+
+from . import build as _build
+from .datasets import Dataset, expand_features
+from .spec import NetworkSpec, SpecError, TrainSpec
+
+import keras  # noqa: E402  (build sets the TF log level first)
+import tensorflow as tf  # noqa: E402
+
+
+_EVAL_LIMIT = 10_000  # evaluate at most this many samples in one graph call
+
+
+class TrainingError(Exception):
+    """Training could not start or go on, with the reason in words."""
+
+
+# ---------------------------------------------------------------------------------------------------
+# Control from another thread
+
+class TrainControl:
+    """Thread-safe requests to a running :class:`Trainer`: pause, resume, step, stop, new settings.
+
+    The engine reads it between chunks of batches, so every request takes effect "between batches".
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._paused = False
+        self._stopped = False
+        self._step_epochs = 0
+        self._step_batches = 0
+        self._epoch_granted = False
+        self.pending_learning_rate: float | None = None
+        self.pending_batch_size: int | None = None
+
+    # requests -------------------------------------------------------------------------------------
+    def pause(self) -> None:
+        with self._cond:
+            self._paused = True
+            self._cond.notify_all()
+
+    def resume(self) -> None:
+        with self._cond:
+            self._paused = False
+            self._step_epochs = self._step_batches = 0
+            self._epoch_granted = False
+            self._cond.notify_all()
+
+    def step_epoch(self) -> None:
+        """Run one more epoch, then pause."""
+        with self._cond:
+            self._paused = True
+            self._step_epochs += 1
+            self._cond.notify_all()
+
+    def step_batch(self) -> None:
+        """Run one more batch, report, then pause."""
+        with self._cond:
+            self._paused = True
+            self._step_batches += 1
+            self._cond.notify_all()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+
+    def set_learning_rate(self, value: float) -> None:
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+            raise SpecError(f"learning rate must be a number > 0, not {value!r}")
+        with self._cond:
+            self.pending_learning_rate = float(value)
+
+    def set_batch_size(self, value: int) -> None:
+        if not (isinstance(value, int) and value >= 1):
+            raise SpecError(f"batch size must be a whole number ≥ 1, not {value!r}")
+        with self._cond:
+            self.pending_batch_size = value
+
+    # state ----------------------------------------------------------------------------------------
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    # used by the engine ---------------------------------------------------------------------------
+    def acquire(self, wanted: int) -> int:
+        """Block while paused; return how many batches may run now (0 means stop)."""
+        with self._cond:
+            while True:
+                if self._stopped:
+                    return 0
+                if not self._paused:
+                    return wanted
+                if self._step_batches > 0:
+                    self._step_batches -= 1
+                    return 1
+                if self._epoch_granted:
+                    return wanted
+                if self._step_epochs > 0:
+                    self._step_epochs -= 1
+                    self._epoch_granted = True
+                    return wanted
+                self._cond.wait(0.25)
+
+    def epoch_finished(self) -> None:
+        with self._cond:
+            self._epoch_granted = False
+
+    def take_settings(self) -> tuple[float | None, int | None]:
+        with self._cond:
+            lr, bs = self.pending_learning_rate, self.pending_batch_size
+            self.pending_learning_rate = self.pending_batch_size = None
+            return lr, bs
+
+
+# ---------------------------------------------------------------------------------------------------
+# What a watcher gets
+
+@dataclass(frozen=True)
+class Probes:
+    """What to compute with every report besides losses and weights (all inside the graph)."""
+
+    surface: bool = False
+    resolution: int = 200
+    activations: bool = False          # every layer's output for the training inputs (or ``activation_inputs``)
+    activation_limit: int = 1000       # at most this many inputs
+    grad_norms: bool = False
+    histograms: bool = False
+    histogram_bins: int = 30
+
+
+def _frozen(array: np.ndarray) -> np.ndarray:
+    array = np.array(array, copy=True)
+    array.flags.writeable = False
+    return array
+
+
+@dataclass(frozen=True)
+class EpochReport:
+    """An immutable snapshot of training after an epoch (or, when stepping, after a batch).
+
+    ``metrics`` holds ``loss`` and, where they apply, ``accuracy``, ``test_loss``, ``test_accuracy``,
+    ``rmse``, ``r2``, ``test_rmse``, ``test_r2``. ``weights`` maps a layer name to copies of its weight
+    arrays (kernel, bias; BatchNormalization's gamma, beta, moving mean and variance).
+    """
+
+    epoch: int                      # epochs finished (an interrupted epoch counts when ``partial``)
+    batches: int                    # batches trained in total
+    metrics: dict
+    weights: tuple                  # ((layer name, (array, ...)), ...)
+    learning_rate: float
+    batch_size: int
+    seconds: float                  # wall time since training started
+    partial: bool = False           # True: reported in the middle of an epoch (batch step or stop)
+    surface: np.ndarray | None = None        # (res, res) or (res, res, classes); 1-D data: (res,)
+    surface_axes: tuple | None = None        # (xs, ys) of the grid, or (xs,) for a curve
+    activations: tuple | None = None         # one array per layer
+    grad_norms: tuple | None = None          # ((layer name, norm), ...)
+    histograms: tuple | None = None          # ((layer name, counts, edges), ...)
+
+    @property
+    def loss(self) -> float:
+        return self.metrics["loss"]
+
+    def layer_weights(self, name: str) -> tuple:
+        return dict(self.weights)[name]
+
+
+@dataclass
+class TrainResult:
+    model: keras.Model
+    history: list[dict] = field(default_factory=list)
+    stopped: bool = False
+    diverged: bool = False
+    message: str = ""
+
+    @property
+    def final(self) -> dict:
+        return self.history[-1] if self.history else {}
+
+
+# ---------------------------------------------------------------------------------------------------
+
+def grid_axes(bounds: tuple[float, float, float, float], resolution: int) -> tuple[np.ndarray, np.ndarray]:
+    x0, x1, y0, y1 = bounds
+    return (np.linspace(x0, x1, resolution, dtype=np.float32), np.linspace(y0, y1, resolution, dtype=np.float32))
+
+
+class Trainer:
+    """Trains one network on one data set; iterate :meth:`run` for reports.
+
+    ``model`` may be given to continue training an existing Keras model (e.g. one loaded from a file);
+    otherwise a fresh one is built from ``network`` with ``train.seed``.
+    """
+
+    def __init__(self, network: NetworkSpec, train: TrainSpec, data: Dataset, probes: Probes | None = None,
+                 model: keras.Model | None = None, xla: bool = True, chunk_steps: int = 250):
+        self.network = network.validate()
+        self.train = train.validate()
+        self.data = data
+        self.probes = probes or Probes()
+        self.xla = xla
+        self.chunk_steps = max(1, int(chunk_steps))
+        self._check_fit()
+        self.model = model if model is not None else _build.build_model(network, seed=train.seed)
+        self.loss_fn = _build.make_loss(train)
+        self.optimizer = _build.make_optimizer(train)
+        self.optimizer.build(self.model.trainable_variables)
+        self._rng = np.random.default_rng(train.seed)
+        self.batch_size = train.batch_size
+        self.epoch = 0
+        self.batches = 0
+        self.result: TrainResult | None = None
+        self._prepare_data()
+        self._layers = [layer for layer in self.model.layers if not isinstance(layer, keras.layers.InputLayer)]
+        self._weight_layout = [(layer.name, len(layer.weights)) for layer in self._layers if layer.weights]
+        self._weight_vars = [v for layer in self._layers for v in layer.weights]
+        self.learning_rate = float(train.learning_rate)
+        self._programs: dict[tuple, object] = {}
+        self._probe_fn = None
+        self._eval_fn = None
+
+    # set-up ---------------------------------------------------------------------------------------
+    def _check_fit(self) -> None:
+        task, out = self.data.task, self.network.output_units
+        loss = self.train.loss
+        if task == "regression" and loss != "mse":
+            raise TrainingError("a regression data set needs the mean squared error (mse) loss")
+        if task != "regression" and loss == "mse":
+            raise TrainingError("a classification data set needs a cross-entropy loss, not mse")
+        if loss == "binary_crossentropy" and out != 1:
+            raise TrainingError(f"binary cross-entropy needs 1 output unit (sigmoid), not {out}")
+        if loss == "sparse_categorical_crossentropy" and out < max(self.data.classes, 2):
+            raise TrainingError(f"{self.data.classes} classes need an output layer of {self.data.classes} "
+                                f"units (softmax), not {out}")
+        if task == "regression" and out != 1:
+            raise TrainingError(f"regression needs 1 output unit, not {out}")
+        if len(self.data.x_train) == 0:
+            raise TrainingError("there are no training points")
+
+    def _inputs(self, x: np.ndarray) -> np.ndarray:
+        if self.network.features and x.ndim == 2:
+            x = expand_features(x, self.network.features)
+        x = np.asarray(x, dtype=np.float32)
+        if tuple(x.shape[1:]) != tuple(self.network.input_shape):
+            raise TrainingError(f"the network expects inputs of shape {tuple(self.network.input_shape)}, "
+                                f"but the data has {tuple(x.shape[1:])}")
+        return x
+
+    def _targets(self, y: np.ndarray) -> np.ndarray:
+        if self.train.loss == "sparse_categorical_crossentropy":
+            return np.asarray(y, dtype=np.int32).reshape(-1)
+        return np.asarray(y, dtype=np.float32).reshape(-1, 1)
+
+    def _prepare_data(self) -> None:
+        d = self.data
+        self.x_train = tf.constant(self._inputs(d.x_train))
+        self.y_train = tf.constant(self._targets(d.y_train))
+        self.n_train = int(self.x_train.shape[0])
+        self.has_test = d.has_test
+        if self.has_test:
+            self.x_test = tf.constant(self._inputs(d.x_test))
+            self.y_test = tf.constant(self._targets(d.y_test))
+        self.grid = None
+        if self.probes.surface and d.x_train.ndim == 2:
+            if d.x_train.shape[1] == 2:
+                xs, ys = grid_axes(d.bounds, self.probes.resolution)
+                gx, gy = np.meshgrid(xs, ys)
+                points = np.column_stack([gx.ravel(), gy.ravel()])
+                self.grid_axes = (xs, ys)
+            else:
+                lo, hi = d.bounds[0], d.bounds[1]
+                pad = 0.05 * (hi - lo or 1.0)
+                xs = np.linspace(lo - pad, hi + pad, self.probes.resolution, dtype=np.float32)
+                points = xs.reshape(-1, 1)
+                self.grid_axes = (xs,)
+            self.grid = tf.constant(self._inputs(points))
+        self.probe_inputs = None
+        if self.probes.activations:
+            self.probe_inputs = tf.constant(self._inputs(d.x_train[: self.probes.activation_limit]))
+        self.grad_inputs = (self.x_train[:512], self.y_train[:512])
+
+    # graph functions ------------------------------------------------------------------------------
+    def _batch_metric(self, y, pred):
+        if self.train.loss == "binary_crossentropy":
+            return tf.reduce_mean(tf.cast(tf.equal(tf.cast(pred > 0.5, tf.float32), y), tf.float32))
+        if self.train.loss == "sparse_categorical_crossentropy":
+            return tf.reduce_mean(tf.cast(tf.equal(tf.argmax(pred, axis=-1, output_type=tf.int32), y), tf.float32))
+        return tf.reduce_mean(tf.square(pred - y))
+
+    def _total_loss(self, y, pred):
+        loss = self.loss_fn(y, pred)
+        extra = self.model.losses
+        if extra:
+            loss = loss + tf.add_n([tf.cast(v, loss.dtype) for v in extra])
+        return loss
+
+    def _forward_all(self, x):
+        """Every layer's output for ``x`` (inference mode), in layer order."""
+        outputs = []
+        h = x
+        for layer in self._layers:
+            h = layer(h, training=False)
+            outputs.append(h)
+        return outputs
+
+    def _evaluate_graph(self, x, y) -> dict:
+        pred = self.model(x, training=False)
+        out = {"loss": self._total_loss(y, pred), "metric": self._batch_metric(y, pred)}
+        if self.train.loss == "mse":
+            resid = tf.reduce_sum(tf.square(y - pred))
+            total = tf.reduce_sum(tf.square(y - tf.reduce_mean(y)))
+            out["r2"] = 1.0 - resid / tf.maximum(total, 1e-12)
+        return out
+
+    def _probe_graph(self) -> dict:
+        """What an end-of-epoch report needs, computed in the same graph call as the last batches."""
+        out = {"weights": [tf.identity(v.value) for v in self._weight_vars]}
+        if self.grid is not None:
+            out["surface"] = self._forward_all(self.grid)[-1]
+        if self.probe_inputs is not None:
+            out["activations"] = self._forward_all(self.probe_inputs)
+        if self.probes.grad_norms:
+            out["grad_norms"] = self._grad_norms_graph(*self.grad_inputs)
+        if self.has_test and int(self.x_test.shape[0]) <= _EVAL_LIMIT:
+            out["test"] = self._evaluate_graph(self.x_test, self.y_test)
+        if self.train.loss == "mse" and self.n_train <= _EVAL_LIMIT:
+            out["train"] = self._evaluate_graph(self.x_train, self.y_train)
+        return out
+
+    def _grad_norms_graph(self, x, y):
+        with tf.GradientTape() as tape:
+            pred = self.model(x, training=False)
+            loss = self._total_loss(y, pred)
+        grads = tape.gradient(loss, self.model.trainable_variables)
+        return [tf.norm(g) if g is not None else tf.constant(0.0) for g in grads]
+
+    def _program(self, batch_size: int, rest: int, with_probe: bool):
+        """A compiled function ``(order, start, n_steps) -> outputs`` that trains ``n_steps`` batches of
+        ``batch_size`` taken from ``order`` at ``start``, then (``rest`` > 0) one batch of ``rest``, and
+        (``with_probe``) computes the end-of-epoch probes. Cached per shape."""
+        key = (batch_size, rest, with_probe)
+        if key in self._programs:
+            return self._programs[key]
+        model, opt, variables = self.model, self.optimizer, self.model.trainable_variables
+
+        def train_batch(order, begin, size):
+            # a gather, not tf.slice: XLA would make a slice's start a compile-time constant and
+            # recompile for every chunk of the first epoch
+            idx = tf.gather(order, begin + tf.range(size))
+            xb = tf.gather(self.x_train, idx)
+            yb = tf.gather(self.y_train, idx)
+            with tf.GradientTape() as tape:
+                pred = model(xb, training=True)
+                loss = self._total_loss(yb, pred)
+            grads = tape.gradient(loss, variables)
+            opt.apply(grads, variables)
+            return loss * size, self._batch_metric(yb, pred) * size
+
+        def program(order, start, n_steps):
+            loss_sum = tf.constant(0.0)
+            metric_sum = tf.constant(0.0)
+            for i in tf.range(n_steps):
+                ls, ms = train_batch(order, start + i * batch_size, batch_size)
+                loss_sum += ls
+                metric_sum += ms
+            if rest:
+                ls, ms = train_batch(order, start + n_steps * batch_size, rest)
+                loss_sum += ls
+                metric_sum += ms
+            out = {"loss_sum": loss_sum, "metric_sum": metric_sum}
+            if with_probe:
+                out.update(self._probe_graph())
+            return out
+
+        fn = tf.function(program, jit_compile=self.xla)
+        concrete = fn.get_concrete_function(tf.TensorSpec([self.n_train], tf.int32),
+                                            tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32))
+        self._programs[key] = concrete
+        return concrete
+
+    def _probe_now(self) -> dict:
+        """The probes outside an epoch's end (a batch step, a stop): a separate compiled call."""
+        if self._probe_fn is None:
+            self._probe_fn = tf.function(self._probe_graph, jit_compile=self.xla)
+        return self._probe_fn()
+
+    # reports --------------------------------------------------------------------------------------
+    def predict(self, inputs: np.ndarray) -> np.ndarray:
+        """Outputs for raw inputs (2-D points are expanded into the network's features)."""
+        return self._forward_all(tf.constant(self._inputs(np.asarray(inputs))))[-1].numpy()
+
+    def _metrics(self, loss_sum: float, metric_sum: float, seen: int, probe: dict) -> dict:
+        metrics = {"loss": loss_sum / max(seen, 1)}
+        metrics["accuracy" if self.train.is_classification else "mse"] = metric_sum / max(seen, 1)
+        if "train" in probe:
+            metrics["rmse"] = math.sqrt(max(float(probe["train"]["metric"]), 0.0))
+            metrics["r2"] = float(probe["train"]["r2"])
+        test = probe.get("test")
+        if test is None and self.has_test:
+            test = self._evaluate_large(self.x_test, self.y_test)
+        if test is not None:
+            metrics["test_loss"] = float(test["loss"])
+            if self.train.is_classification:
+                metrics["test_accuracy"] = float(test["metric"])
+            else:
+                metrics["test_mse"] = float(test["metric"])
+                metrics["test_rmse"] = math.sqrt(max(float(test["metric"]), 0.0))
+                metrics["test_r2"] = float(test["r2"])
+        return metrics
+
+    def _evaluate_large(self, x, y) -> dict:
+        if self._eval_fn is None:
+            self._eval_fn = tf.function(self._evaluate_graph, jit_compile=self.xla)
+        n = int(x.shape[0])
+        totals: dict[str, float] = {}
+        for begin in range(0, n, _EVAL_LIMIT):
+            part = self._eval_fn(x[begin:begin + _EVAL_LIMIT], y[begin:begin + _EVAL_LIMIT])
+            weight = min(_EVAL_LIMIT, n - begin) / n
+            for k, v in part.items():
+                totals[k] = totals.get(k, 0.0) + float(v) * weight
+        return totals
+
+    def weights_snapshot(self, flat: list | None = None) -> tuple:
+        """``((layer name, (array, ...)), ...)`` — copies, read-only."""
+        if flat is None:
+            flat = [v.value for v in self._weight_vars]
+        arrays = iter(flat)
+        return tuple((name, tuple(_frozen(np.asarray(next(arrays))) for _ in range(count)))
+                     for name, count in self._weight_layout)
+
+    def restore(self, weights: tuple) -> None:
+        """Put a :meth:`weights_snapshot` back into the model."""
+        for (name, arrays) in weights:
+            self.model.get_layer(name).set_weights([np.array(a) for a in arrays])
+
+    def _report(self, metrics: dict, started: float, partial: bool, probe: dict) -> EpochReport:
+        p = self.probes
+        surface = activations = grad_norms = histograms = None
+        if "surface" in probe:
+            out = probe["surface"].numpy()
+            if len(self.grid_axes) == 2:
+                res = len(self.grid_axes[0])
+                surface = out.reshape(res, res, -1)
+                if surface.shape[-1] == 1:
+                    surface = surface[..., 0]
+            else:
+                surface = out[:, 0]
+            surface = _frozen(surface.astype(np.float32))
+        if "activations" in probe:
+            activations = tuple(_frozen(a.numpy()) for a in probe["activations"])
+        if "grad_norms" in probe:
+            per_layer: dict[str, float] = {}
+            for var, norm in zip(self.model.trainable_variables, probe["grad_norms"]):
+                name = var.path.split("/")[0]
+                per_layer[name] = math.hypot(per_layer.get(name, 0.0), float(norm))
+            grad_norms = tuple(per_layer.items())
+        weights = self.weights_snapshot(probe["weights"])
+        if p.histograms:
+            histograms = tuple((name, *np.histogram(ws[0], bins=p.histogram_bins)) for name, ws in weights if ws)
+        return EpochReport(epoch=self.epoch, batches=self.batches, metrics=metrics, weights=weights,
+                           learning_rate=self.learning_rate, batch_size=self.batch_size,
+                           seconds=time.perf_counter() - started, partial=partial, surface=surface,
+                           surface_axes=self.grid_axes if surface is not None else None,
+                           activations=activations, grad_norms=grad_norms, histograms=histograms)
+
+    # the loop -------------------------------------------------------------------------------------
+    def _set_learning_rate(self, value: float) -> None:
+        self.learning_rate = float(value)
+        self.optimizer.learning_rate.assign(self.learning_rate)
+
+    def run(self, epochs: int | None = None, control: TrainControl | None = None) -> Iterator[EpochReport]:
+        """Train for ``epochs`` more epochs (default: the TrainSpec's), yielding a report after each.
+
+        When it ends, :attr:`result` holds the model, the history and why it ended.
+        """
+        control = control or TrainControl()
+        target = self.epoch + (epochs if epochs is not None else self.train.epochs)
+        history = self.result.history if self.result else []
+        started = time.perf_counter()
+        last_good = self.weights_snapshot()
+        stopped = diverged = False
+        seen = 0
+        while self.epoch < target and not stopped and not diverged:
+            lr, bs = control.take_settings()
+            if lr is not None:
+                self._set_learning_rate(lr)
+            if bs is not None:
+                self.batch_size = bs
+            batch_size = min(self.batch_size, self.n_train)
+            order = self._rng.permutation(self.n_train) if self.train.shuffle else np.arange(self.n_train)
+            order_t = tf.constant(order.astype(np.int32))
+            full_steps, rest = divmod(self.n_train, batch_size)
+            total_steps = full_steps + (1 if rest else 0)
+            done = 0
+            loss_sum = metric_sum = 0.0
+            seen = 0
+            while done < total_steps:
+                wanted = min(self.chunk_steps, total_steps - done)
+                allowed = control.acquire(wanted)
+                if allowed == 0:
+                    stopped = True
+                    break
+                lr, _ = control.take_settings()
+                if lr is not None:
+                    self._set_learning_rate(lr)
+                n_full = min(allowed, full_steps - done)
+                with_rest = bool(rest) and done + n_full == full_steps and allowed > n_full
+                n = n_full + (1 if with_rest else 0)
+                last = done + n == total_steps
+                # A whole epoch in one call (small data): the probes ride along in the same graph call.
+                fused = last and done == 0
+                out = self._program(batch_size, rest if with_rest else 0, fused)(
+                    order_t, tf.constant(done * batch_size, tf.int32), tf.constant(n_full, tf.int32))
+                ls, ms = float(out["loss_sum"]), float(out["metric_sum"])
+                if not math.isfinite(ls):
+                    diverged = True
+                    break
+                loss_sum += ls
+                metric_sum += ms
+                seen += n_full * batch_size + (rest if with_rest else 0)
+                done += n
+                self.batches += n
+                if last:
+                    self.epoch += 1
+                    control.epoch_finished()
+                    if not fused:
+                        out = {**out, **self._probe_now()}
+                    metrics = self._metrics(loss_sum, metric_sum, seen, out)
+                    if not all(math.isfinite(v) for v in metrics.values()):
+                        diverged = True
+                        break
+                    report = self._report(metrics, started, partial=False, probe=out)
+                    last_good = report.weights
+                    history.append({"epoch": self.epoch, **metrics})
+                    yield report
+                elif allowed < wanted and control.paused:
+                    probe = self._probe_now()
+                    yield self._report(self._metrics(loss_sum, metric_sum, seen, probe), started, True, probe)
+        message = ""
+        if diverged:
+            self.restore(last_good)
+            message = ("training diverged: the loss became infinite or not a number. "
+                       "The last good weights were kept; try a smaller learning rate.")
+        elif stopped:
+            message = (f"stopped after {self.batches} batches, in epoch {self.epoch + 1}" if seen
+                       else f"stopped after epoch {self.epoch}")
+        self.result = TrainResult(self.model, history, stopped=stopped, diverged=diverged, message=message)
+        return self.result
+
+    def train_to_end(self, epochs: int | None = None, control: TrainControl | None = None) -> TrainResult:
+        """Run to the end without watching; the :class:`TrainResult`."""
+        for _ in self.run(epochs, control):
+            pass
+        assert self.result is not None
+        return self.result

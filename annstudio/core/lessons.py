@@ -1,0 +1,106 @@
+"""The lecture's experiments as named presets: data, network, training and the views that explain them.
+
+Each preset matches the lecture's notebook (data generator, layers, optimizer, learning rate, loss,
+epochs, batch 32 as ``fit`` uses by default); seeds are fixed so a run gives the same numbers every time.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from .spec import (DataSpec, NetworkSpec, SpecError, TrainSpec, activation, batchnorm, dense, dropout,
+                   flatten)
+
+
+@dataclass(frozen=True)
+class Preset:
+    id: str
+    title: str
+    data: DataSpec
+    network: NetworkSpec
+    train: TrainSpec
+    views: tuple[str, ...] = ("loss", "surface")
+    lecture: str = ""  # the lecture's own number, for comparison
+
+    def with_epochs(self, epochs: int) -> "Preset":
+        return replace(self, train=replace(self.train, epochs=epochs))
+
+
+BCE = "binary_crossentropy"
+
+
+def _net2d(*layers, features=("x1", "x2")) -> NetworkSpec:
+    return NetworkSpec(input_shape=(len(features),), layers=tuple(layers), features=tuple(features))
+
+
+def _net1d(*layers) -> NetworkSpec:
+    return NetworkSpec(input_shape=(1,), layers=tuple(layers), features=())
+
+
+_XOR = DataSpec("xor", size=400, noise=0.0, seed=3, test_fraction=0.25)
+_PARABOLA = DataSpec("parabola", size=1000, seed=1)
+_POINTS = DataSpec("lecture-points", size=10)
+_MSE = dict(optimizer="adam", learning_rate=0.001, batch_size=32, loss="mse", seed=0)
+
+
+def _deep(act: str) -> NetworkSpec:
+    return _net2d(*[dense(16, act) for _ in range(8)], dense(1, "sigmoid"))
+
+
+PRESETS: tuple[Preset, ...] = (
+    Preset("perceptron-xor", "Perceptron and XOR: one neuron cannot separate XOR", _XOR,
+           _net2d(dense(1, "sigmoid")), TrainSpec("adam", 0.1, 32, 30, BCE, seed=0),
+           views=("loss", "surface", "network", "hidden-lines"), lecture="not linearly separable"),
+    Preset("xor-feature", "XOR solved by one neuron fed the product x1·x2", _XOR,
+           _net2d(dense(1, "sigmoid"), features=("x1", "x2", "x1*x2")), TrainSpec("adam", 0.1, 32, 30, BCE, seed=0),
+           views=("loss", "surface", "network")),
+    Preset("xor-hidden", "XOR solved by a hidden layer (2-4-1)", _XOR,
+           _net2d(dense(4, "tanh"), dense(1, "sigmoid")), TrainSpec("adam", 0.05, 32, 60, BCE, seed=0),
+           views=("loss", "surface", "network", "hidden-lines")),
+    Preset("logistic-regression", "Logistic regression as one neuron (linear boundary)",
+           DataSpec("linear", size=1000, seed=2), _net2d(dense(1, "sigmoid")),
+           TrainSpec("adam", 0.1, 32, 10, BCE, seed=0),
+           views=("loss", "surface", "hidden-lines"), lecture="loss 0.0919 after 10 epochs"),
+    Preset("looking-at-parameters", "Looking at parameters: 2-2-1 sigmoid network, hidden lines and space",
+           _PARABOLA, _net2d(dense(2, "sigmoid"), dense(1, "sigmoid")), TrainSpec("adam", 0.1, 32, 10, BCE, seed=1),
+           views=("loss", "surface", "network", "hidden-lines", "hidden-space"), lecture="loss 0.1684 after 10 epochs"),
+    Preset("backpropagation", "Backpropagation: gradients of every layer, one batch at a time",
+           _PARABOLA, _net2d(dense(2, "sigmoid"), dense(1, "sigmoid")), TrainSpec("adam", 0.1, 32, 10, BCE, seed=1),
+           views=("loss", "surface", "network", "gradients")),
+    Preset("mnist-mlp", "MNIST digits with a 784-100-10 multi-layer perceptron",
+           DataSpec("mnist", size=60000, seed=0),
+           NetworkSpec(input_shape=(28, 28), features=(),
+                       layers=(flatten(), dense(100, "relu"), dense(10, "softmax"))),
+           TrainSpec("adam", 0.001, 32, 5, "sparse_categorical_crossentropy", seed=0),
+           views=("loss", "confusion", "first-layer", "canvas"), lecture="test accuracy 0.9749 after 5 epochs"),
+    Preset("vanishing-gradient", "Vanishing gradient: a deep sigmoid network barely learns", _PARABOLA,
+           _deep("sigmoid"), TrainSpec("sgd", 0.1, 32, 30, BCE, seed=0), views=("loss", "surface", "gradients"),
+           lecture="gradients shrink toward the first layers"),
+    Preset("vanishing-gradient-relu", "The same deep network with ReLU learns", _PARABOLA,
+           _deep("relu"), TrainSpec("sgd", 0.1, 32, 30, BCE, seed=0), views=("loss", "surface", "gradients")),
+    Preset("overfit-plain", "Overfitting: a 1-30-100-100-30-1 sigmoid net on 10 points (5000 epochs)", _POINTS,
+           _net1d(dense(30, "sigmoid"), dense(100, "sigmoid"), dense(100, "sigmoid"), dense(30, "sigmoid"),
+                  dense(1, "linear")),
+           TrainSpec(epochs=5000, **_MSE), views=("loss", "curve"), lecture="the curve passes through every point"),
+    Preset("overfit-batchnorm", "Batch normalization after every hidden layer (4000 epochs)", _POINTS,
+           _net1d(dense(30), batchnorm(), activation("sigmoid"), dense(100), batchnorm(), activation("sigmoid"),
+                  dense(100), batchnorm(), activation("sigmoid"), dense(30), batchnorm(), activation("sigmoid"),
+                  dense(1)),
+           TrainSpec(epochs=4000, **_MSE), views=("loss", "curve")),
+    Preset("overfit-dropout", "Dropout 0.2 after every hidden layer (200 epochs)", _POINTS,
+           _net1d(dense(30, "sigmoid"), dropout(0.2), dense(100, "sigmoid"), dropout(0.2), dense(100, "sigmoid"),
+                  dropout(0.2), dense(30, "sigmoid"), dropout(0.2), dense(1)),
+           TrainSpec(epochs=200, **_MSE), views=("loss", "curve"), lecture="a smooth curve, not through every point"),
+)
+
+_BY_ID = {preset.id: preset for preset in PRESETS}
+
+
+def ids() -> list[str]:
+    return [preset.id for preset in PRESETS]
+
+
+def get(preset_id: str) -> Preset:
+    try:
+        return _BY_ID[preset_id]
+    except KeyError:
+        raise SpecError(f"unknown preset {preset_id!r}; run 'annstudio presets' to list them") from None

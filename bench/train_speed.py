@@ -1,0 +1,122 @@
+"""Training speed of the app's engine against plain Keras ``compile`` + ``fit``, in one process.
+
+    python bench/train_speed.py --data ../shared/data/mnist.npz
+
+Two measurements, each against a plain-Keras baseline run here and now:
+
+* MNIST 784-100-10 (Adam, batch 32, 5 epochs): seconds per epoch of ``fit`` and of the engine, steady
+  state (epochs 2..5), and both test accuracies after 5 epochs.
+* The lecture's 2-2-1 "looking at parameters" net on its 1000 points with the 200x200 decision surface
+  computed after every epoch: ``fit`` with a callback doing ``predict_on_batch`` on the grid, against the
+  engine with its in-graph surface probe.
+
+The last line is one JSON object with the figures.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+
+from annstudio.core import build, datasets, lessons  # noqa: E402
+from annstudio.core.engine import Probes, Trainer, grid_axes  # noqa: E402
+
+import keras  # noqa: E402
+
+
+class EpochTimes(keras.callbacks.Callback):
+    def __init__(self, grid=None):
+        super().__init__()
+        self.grid = grid
+        self.times: list[float] = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._t = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.grid is not None:
+            self.model.predict_on_batch(self.grid)
+        self.times.append(time.perf_counter() - self._t)
+
+
+def mnist(path: str, epochs: int) -> dict:
+    preset = lessons.get("mnist-mlp")
+    data = datasets.load(preset.data.__class__(**{**preset.data.to_dict(), "path": path}))
+    train = preset.train
+
+    model = build.build_model(preset.network, seed=train.seed)
+    build.compile_like_lecture(model, train)
+    timer = EpochTimes()
+    model.fit(data.x_train, data.y_train, epochs=epochs, batch_size=train.batch_size, verbose=0, callbacks=[timer])
+    _, fit_acc = model.evaluate(data.x_test, data.y_test, verbose=0)
+
+    trainer = Trainer(preset.network, train, data)
+    times, last = [], time.perf_counter()
+    first = None
+    for report in trainer.run(epochs):
+        now = time.perf_counter()
+        times.append(now - last)
+        last = now
+        first = first or report
+    app_acc = report.metrics["test_accuracy"]
+    fit_epoch = float(np.median(timer.times[1:]))
+    app_epoch = float(np.median(times[1:]))
+    return {"fit_s_per_epoch": round(fit_epoch, 3), "app_s_per_epoch": round(app_epoch, 3),
+            "fit_first_epoch_s": round(timer.times[0], 3), "app_first_epoch_s": round(times[0], 3),
+            "mnist_epoch_ratio": round(app_epoch / fit_epoch, 3),
+            "fit_test_accuracy": round(float(fit_acc), 4), "app_test_accuracy": round(float(app_acc), 4)}
+
+
+def live2d(epochs: int) -> dict:
+    preset = lessons.get("looking-at-parameters")
+    data = datasets.load(preset.data)
+    train = preset.train
+    xs, ys = grid_axes(data.bounds, 200)
+    gx, gy = np.meshgrid(xs, ys)
+    grid = np.column_stack([gx.ravel(), gy.ravel()]).astype(np.float32)
+
+    fit_epochs = max(20, epochs // 10)
+    model = build.build_model(preset.network, seed=train.seed)
+    build.compile_like_lecture(model, train)
+    timer = EpochTimes(grid)
+    model.fit(data.x_train, data.y_train, epochs=fit_epochs, batch_size=train.batch_size, verbose=0,
+              callbacks=[timer])
+    fit_rate = 1.0 / float(np.median(timer.times[2:]))
+
+    trainer = Trainer(preset.network, train, data, Probes(surface=True, resolution=200))
+    for _ in trainer.run(2):  # compile
+        pass
+    start = time.perf_counter()
+    count = 0
+    for report in trainer.run(epochs):
+        assert report.surface is not None and report.surface.shape == (200, 200)
+        count += 1
+    app_rate = count / (time.perf_counter() - start)
+    return {"fit_live2d_epochs_per_s": round(fit_rate, 1), "live2d_epochs_per_s": round(app_rate, 1),
+            "live2d_ratio": round(app_rate / fit_rate, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", default=None, help="a local mnist.npz (default: the Keras cache)")
+    parser.add_argument("--mnist-epochs", type=int, default=5)
+    parser.add_argument("--live-epochs", type=int, default=1000)
+    parser.add_argument("--skip-mnist", action="store_true")
+    args = parser.parse_args()
+    figures = {}
+    figures.update(live2d(args.live_epochs))
+    print(json.dumps(figures), flush=True)
+    if not args.skip_mnist:
+        figures.update(mnist(args.data, args.mnist_epochs))
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,204 @@
+import queue
+import threading
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from annstudio.core import build, datasets, lessons
+from annstudio.core.engine import Probes, TrainControl, Trainer, TrainingError
+from annstudio.core.spec import DataSpec, NetworkSpec, SpecError, TrainSpec, dense
+
+
+def _preset(pid, **train):
+    p = lessons.get(pid)
+    return p, replace(p.train, **train), datasets.load(p.data)
+
+
+@pytest.mark.parametrize("pid", ["logistic-regression", "overfit-batchnorm"])
+def test_engine_gives_the_same_losses_and_model_as_fit(pid):
+    p, train, data = _preset(pid, shuffle=False, epochs=3)
+    model = build.build_model(p.network, seed=train.seed)
+    build.compile_like_lecture(model, train)
+    fit = model.fit(data.x_train, data.y_train.reshape(-1, 1), epochs=3, batch_size=32, shuffle=False, verbose=0)
+    result = Trainer(p.network, train, data).train_to_end()
+    np.testing.assert_allclose([h["loss"] for h in result.history], fit.history["loss"], rtol=2e-4)
+    ours = result.model.predict_on_batch(data.x_train[:20])
+    np.testing.assert_allclose(ours, model.predict_on_batch(data.x_train[:20]), atol=2e-3)
+
+
+def test_seeded_runs_are_reproducible():
+    p, train, data = _preset("looking-at-parameters", epochs=3)
+    a = Trainer(p.network, train, data).train_to_end().history
+    b = Trainer(p.network, train, data).train_to_end().history
+    assert a == b
+    c = Trainer(p.network, replace(train, seed=train.seed + 1), data).train_to_end().history
+    assert c != a
+
+
+def test_reports_are_immutable_snapshots_with_probes():
+    p, train, data = _preset("looking-at-parameters", epochs=2)
+    probes = Probes(surface=True, resolution=50, activations=True, grad_norms=True, histograms=True)
+    trainer = Trainer(p.network, train, data, probes)
+    reports = list(trainer.run())
+    assert [r.epoch for r in reports] == [1, 2]
+    first, last = reports
+    assert first.surface.shape == (50, 50) and 0 <= first.surface.min() and first.surface.max() <= 1
+    assert len(first.surface_axes) == 2 and first.surface_axes[0][0] == -5
+    assert [a.shape for a in first.activations] == [(1000, 2), (1000, 1)]
+    assert [name for name, _ in first.grad_norms] == ["dense_1", "dense_2"]
+    assert all(n > 0 for _, n in first.grad_norms)
+    assert [h[0] for h in first.histograms] == ["dense_1", "dense_2"]
+    kernel = first.layer_weights("dense_1")[0]
+    assert kernel.shape == (2, 2) and not kernel.flags.writeable
+    with pytest.raises(ValueError):
+        kernel[0, 0] = 1.0
+    assert not np.array_equal(kernel, last.layer_weights("dense_1")[0]), "a report must not follow the model"
+    with pytest.raises(AttributeError):
+        first.epoch = 5  # frozen dataclass
+    # the surface probe agrees with the model's own prediction on a grid point
+    xs, ys = first.surface_axes
+    np.testing.assert_allclose(trainer.predict(np.array([[xs[3], ys[7]]]))[0, 0], last.surface[7, 3], atol=1e-5)
+
+
+def test_regression_reports_rmse_r2_and_a_curve():
+    p, train, data = _preset("overfit-plain", epochs=3)
+    report = list(Trainer(p.network, train, data, Probes(surface=True, resolution=100)).run())[-1]
+    assert {"loss", "mse", "rmse", "r2"} <= set(report.metrics)
+    assert report.surface.shape == (100,) and len(report.surface_axes) == 1
+
+
+def test_test_metrics_when_there_is_a_test_set():
+    p, train, data = _preset("perceptron-xor", epochs=1)
+    report = next(iter(Trainer(p.network, train, data).run()))
+    assert 0 <= report.metrics["test_accuracy"] <= 1 and report.metrics["test_loss"] > 0
+
+
+def _run_in_thread(trainer, control, epochs=None):
+    reports: queue.Queue = queue.Queue()
+
+    def work():
+        for r in trainer.run(epochs, control):
+            reports.put(r)
+        reports.put(None)
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    return thread, reports
+
+
+def test_pause_step_resume_stop_from_another_thread():
+    p, train, data = _preset("looking-at-parameters", epochs=50)
+    control = TrainControl()
+    control.pause()
+    trainer = Trainer(p.network, train, data, chunk_steps=8)
+    thread, reports = _run_in_thread(trainer, control)
+    with pytest.raises(queue.Empty):
+        reports.get(timeout=0.5)  # paused before the first batch: nothing happens
+    assert trainer.batches == 0
+
+    control.step_batch()
+    r = reports.get(timeout=30)
+    assert r.partial and r.batches == 1 and r.epoch == 0
+
+    control.step_epoch()  # finishes the epoch that was started, then pauses again
+    r = reports.get(timeout=30)
+    assert not r.partial and r.epoch == 1 and r.batches == 32
+    with pytest.raises(queue.Empty):
+        reports.get(timeout=0.3)
+
+    control.step_epoch()
+    assert reports.get(timeout=30).epoch == 2
+
+    control.set_learning_rate(0.05)
+    control.resume()
+    r = reports.get(timeout=30)
+    assert r.learning_rate == pytest.approx(0.05)
+    control.stop()
+    while reports.get(timeout=30) is not None:
+        pass
+    thread.join(10)
+    result = trainer.result
+    assert result.stopped and not result.diverged and trainer.epoch < 50
+    assert float(trainer.optimizer.learning_rate.numpy()) == pytest.approx(0.05)
+
+
+def test_stop_in_the_first_epoch_returns_the_model_after_the_last_finished_batch():
+    p, train, data = _preset("looking-at-parameters", epochs=5)
+    control = TrainControl()
+    control.pause()
+    trainer = Trainer(p.network, train, data)
+    thread, reports = _run_in_thread(trainer, control)
+    for _ in range(3):
+        control.step_batch()
+        last = reports.get(timeout=30)
+    control.stop()
+    assert reports.get(timeout=30) is None
+    thread.join(10)
+    assert trainer.result.stopped and trainer.epoch == 0 and trainer.batches == 3
+    assert "stopped" in trainer.result.message
+    for name, arrays in last.weights:
+        for ours, model in zip(arrays, trainer.model.get_layer(name).get_weights()):
+            np.testing.assert_array_equal(ours, model)
+
+
+def test_batch_size_change_takes_effect_at_the_next_epoch():
+    p, train, data = _preset("logistic-regression", epochs=3)
+    control = TrainControl()
+    trainer = Trainer(p.network, train, data)
+    it = trainer.run(control=control)
+    assert next(it).batch_size == 32
+    control.set_batch_size(100)
+    r = next(it)
+    assert r.batch_size == 100 and r.batches == 32 + 10
+    with pytest.raises(SpecError):
+        control.set_batch_size(0)
+    with pytest.raises(SpecError):
+        control.set_learning_rate(-1.0)
+
+
+def test_divergence_stops_and_keeps_the_last_good_weights():
+    p, train, data = _preset("overfit-plain", optimizer="sgd", learning_rate=100.0, epochs=50)
+    trainer = Trainer(p.network, train, data)
+    reports = list(trainer.run())
+    result = trainer.result
+    assert result.diverged and "diverged" in result.message and "smaller learning rate" in result.message
+    assert len(reports) < 50
+    weights = [w for layer in trainer.model.layers for w in layer.get_weights()]
+    assert all(np.isfinite(w).all() for w in weights)
+    if reports:
+        np.testing.assert_array_equal(reports[-1].layer_weights("dense_1")[0], trainer.model.get_layer("dense_1").get_weights()[0])
+
+
+def test_training_more_epochs_continues_the_same_model():
+    p, train, data = _preset("logistic-regression", epochs=2)
+    trainer = Trainer(p.network, train, data)
+    trainer.train_to_end()
+    trainer.train_to_end(epochs=2)
+    assert trainer.epoch == 4 and [h["epoch"] for h in trainer.result.history] == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("network, train, words", [
+    (NetworkSpec((2,), (dense(2, "softmax"),)), TrainSpec(loss="binary_crossentropy"), "needs 1 output unit"),
+    (NetworkSpec((2,), (dense(1, "sigmoid"),)), TrainSpec(loss="mse"), "needs a cross-entropy loss"),
+    (NetworkSpec((2,), (dense(2, "softmax"),)), TrainSpec(loss="sparse_categorical_crossentropy"), None),
+])
+def test_network_and_data_must_fit_together(network, train, words):
+    data = datasets.generate(DataSpec("xor", size=50))
+    if words is None:
+        Trainer(network, train, data).train_to_end(epochs=1)
+        return
+    with pytest.raises(TrainingError, match=words):
+        Trainer(network, train, data)
+
+
+def test_multiclass_softmax_needs_enough_outputs():
+    data = datasets.generate(DataSpec("spiral", size=90, classes=3))
+    with pytest.raises(TrainingError, match="3 classes need an output layer of 3 units"):
+        Trainer(NetworkSpec((2,), (dense(2, "softmax"),)), TrainSpec(loss="sparse_categorical_crossentropy"), data)
+    trainer = Trainer(NetworkSpec((2,), (dense(8, "relu"), dense(3, "softmax"))),
+                      TrainSpec(loss="sparse_categorical_crossentropy", learning_rate=0.05), data,
+                      Probes(surface=True, resolution=20))
+    report = list(trainer.run(2))[-1]
+    assert report.surface.shape == (20, 20, 3)
+    np.testing.assert_allclose(report.surface.sum(axis=-1), 1.0, rtol=1e-4)
