@@ -39,6 +39,23 @@ class TrainingError(Exception):
 # ---------------------------------------------------------------------------------------------------
 # Control from another thread
 
+@dataclass(frozen=True)
+class NeuronEdit:
+    """A user's change to one neuron of a Dense layer, applied between batches.
+
+    ``incoming``/``bias`` set its weights (None: unchanged); ``frozen`` keeps its incoming weights and bias
+    fixed while training; ``off`` silences it (its outgoing weights are held at 0), so its effect on the
+    output disappears. None leaves a flag as it was.
+    """
+
+    layer: str
+    unit: int
+    incoming: np.ndarray | None = None
+    bias: float | None = None
+    frozen: bool | None = None
+    off: bool | None = None
+
+
 class TrainControl:
     """Thread-safe requests to a running :class:`Trainer`: pause, resume, step, stop, new settings.
 
@@ -54,6 +71,7 @@ class TrainControl:
         self._epoch_granted = False
         self.pending_learning_rate: float | None = None
         self.pending_batch_size: int | None = None
+        self._edits: list[NeuronEdit] = []
 
     # requests -------------------------------------------------------------------------------------
     def pause(self) -> None:
@@ -99,6 +117,12 @@ class TrainControl:
         with self._cond:
             self.pending_batch_size = value
 
+    def request_edit(self, edit: NeuronEdit) -> None:
+        """Change a neuron; applied before the next batch (at once when paused), followed by a report."""
+        with self._cond:
+            self._edits.append(edit)
+            self._cond.notify_all()
+
     # state ----------------------------------------------------------------------------------------
     @property
     def stopped(self) -> bool:
@@ -110,11 +134,13 @@ class TrainControl:
 
     # used by the engine ---------------------------------------------------------------------------
     def acquire(self, wanted: int) -> int:
-        """Block while paused; return how many batches may run now (0 means stop)."""
+        """Block while paused; return how many batches may run now (0: stop; -1: edits are waiting)."""
         with self._cond:
             while True:
                 if self._stopped:
                     return 0
+                if self._edits:
+                    return -1
                 if not self._paused:
                     return wanted
                 if self._step_batches > 0:
@@ -131,6 +157,11 @@ class TrainControl:
     def epoch_finished(self) -> None:
         with self._cond:
             self._epoch_granted = False
+
+    def take_edits(self) -> list[NeuronEdit]:
+        with self._cond:
+            edits, self._edits = self._edits, []
+            return edits
 
     def take_settings(self) -> tuple[float | None, int | None]:
         with self._cond:
@@ -153,6 +184,8 @@ class Probes:
     grad_norms: bool = False
     histograms: bool = False
     histogram_bins: int = 30
+    neuron_maps: bool = False          # every layer's output on a coarse grid over the input plane (2-D data)
+    neuron_resolution: int = 40
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -178,11 +211,14 @@ class EpochReport:
     batch_size: int
     seconds: float                  # wall time since training started
     partial: bool = False           # True: reported in the middle of an epoch (batch step or stop)
+    message: str = ""               # something the user should read (e.g. why an edit was refused)
     surface: np.ndarray | None = None        # (res, res) or (res, res, classes); 1-D data: (res,)
     surface_axes: tuple | None = None        # (xs, ys) of the grid, or (xs,) for a curve
     activations: tuple | None = None         # one array per layer
     grad_norms: tuple | None = None          # ((layer name, norm), ...)
     histograms: tuple | None = None          # ((layer name, counts, edges), ...)
+    neuron_maps: tuple | None = None         # one (res, res, units) array per layer: its output over the plane
+    neuron_axes: tuple | None = None         # (xs, ys) of the neuron maps' grid
 
     @property
     def loss(self) -> float:
@@ -241,8 +277,12 @@ class Trainer:
         self._layers = [layer for layer in self.model.layers if not isinstance(layer, keras.layers.InputLayer)]
         self._weight_layout = [(layer.name, len(layer.weights)) for layer in self._layers if layer.weights]
         self._weight_vars = [v for layer in self._layers for v in layer.weights]
+        self._by_name = {layer.name: layer for layer in self._layers}
         self.learning_rate = float(train.learning_rate)
         self._programs: dict[tuple, object] = {}
+        self.frozen: set[tuple[str, int]] = set()
+        self.off: set[tuple[str, int]] = set()
+        self._masks: dict[str, tuple] = {}
         self._probe_fn = None
         self._eval_fn = None
 
@@ -301,6 +341,12 @@ class Trainer:
                 points = xs.reshape(-1, 1)
                 self.grid_axes = (xs,)
             self.grid = tf.constant(self._inputs(points))
+        self.neuron_grid = None
+        if self.probes.neuron_maps and d.x_train.ndim == 2 and d.x_train.shape[1] == 2:
+            xs, ys = grid_axes(d.bounds, self.probes.neuron_resolution)
+            gx, gy = np.meshgrid(xs, ys)
+            self.neuron_axes = (xs, ys)
+            self.neuron_grid = tf.constant(self._inputs(np.column_stack([gx.ravel(), gy.ravel()])))
         self.probe_inputs = None
         if self.probes.activations:
             self.probe_inputs = tf.constant(self._inputs(d.x_train[: self.probes.activation_limit]))
@@ -344,6 +390,8 @@ class Trainer:
         out = {"weights": [tf.identity(v.value) for v in self._weight_vars]}
         if self.grid is not None:
             out["surface"] = self._forward_all(self.grid)[-1]
+        if self.neuron_grid is not None:
+            out["neuron_maps"] = self._forward_all(self.neuron_grid)
         if self.probe_inputs is not None:
             out["activations"] = self._forward_all(self.probe_inputs)
         if self.probes.grad_norms:
@@ -381,6 +429,10 @@ class Trainer:
                 loss = self._total_loss(yb, pred)
             grads = tape.gradient(loss, variables)
             opt.apply(grads, variables)
+            for layer_name, (k_mask, k_fixed, b_mask, b_fixed) in self._masks.items():
+                layer = self._by_name[layer_name]
+                layer.kernel.assign(layer.kernel * k_mask + k_fixed * (1.0 - k_mask))
+                layer.bias.assign(layer.bias * b_mask + b_fixed * (1.0 - b_mask))
             return loss * size, self._batch_metric(yb, pred) * size
 
         def program(order, start, n_steps):
@@ -410,6 +462,98 @@ class Trainer:
         if self._probe_fn is None:
             self._probe_fn = tf.function(self._probe_graph, jit_compile=self.xla)
         return self._probe_fn()
+
+    # neurons: edit, freeze, switch off ------------------------------------------------------------
+    def _dense(self, name: str):
+        layer = self._by_name.get(name)
+        if layer is None or not isinstance(layer, keras.layers.Dense):
+            raise TrainingError(f"{name!r} is not a Dense layer of this network")
+        return layer
+
+    def _next_dense(self, name: str):
+        names = [layer.name for layer in self._layers]
+        for layer in self._layers[names.index(name) + 1:]:
+            if isinstance(layer, keras.layers.Dense):
+                return layer
+            if not isinstance(layer, (keras.layers.Dropout, keras.layers.Activation,
+                                      keras.layers.BatchNormalization)):
+                return None
+        return None
+
+    def apply_edit(self, edit: NeuronEdit) -> None:
+        """Set a neuron's weights and its frozen / switched-off state (call only from the training thread)."""
+        layer = self._dense(edit.layer)
+        if not (isinstance(edit.unit, int) and 0 <= edit.unit < layer.units):
+            raise TrainingError(f"{edit.layer} has no neuron {edit.unit}")
+        kernel, bias = layer.get_weights()
+        if edit.incoming is not None:
+            incoming = np.asarray(edit.incoming, dtype=np.float32).reshape(-1)
+            if incoming.shape != (kernel.shape[0],) or not np.isfinite(incoming).all():
+                raise TrainingError(f"a neuron of {edit.layer} needs {kernel.shape[0]} finite incoming weights")
+            kernel[:, edit.unit] = incoming
+        if edit.bias is not None:
+            if not math.isfinite(edit.bias):
+                raise TrainingError("a bias must be a finite number")
+            bias[edit.unit] = edit.bias
+        layer.set_weights([kernel, bias])
+        key = (edit.layer, edit.unit)
+        if edit.frozen is not None:
+            (self.frozen.add if edit.frozen else self.frozen.discard)(key)
+        if edit.off is not None:
+            following = self._next_dense(edit.layer)
+            if edit.off and following is None:
+                raise TrainingError("an output neuron cannot be switched off; switch off a hidden neuron")
+            (self.off.add if edit.off else self.off.discard)(key)
+            if edit.off:
+                k2, b2 = following.get_weights()
+                k2[edit.unit, :] = 0.0
+                following.set_weights([k2, b2])
+        self._update_masks()
+
+    def _update_masks(self) -> None:
+        """Weights that training must leave alone: masks applied after every optimizer step."""
+        if not self.frozen and not self.off and not self._masks:
+            return
+        if not self._masks:
+            for layer in self._layers:
+                if isinstance(layer, keras.layers.Dense):
+                    k, b = layer.get_weights()
+                    self._masks[layer.name] = (tf.Variable(np.ones_like(k)), tf.Variable(k),
+                                               tf.Variable(np.ones_like(b)), tf.Variable(b))
+            self._programs.clear()  # the compiled steps must now apply the masks
+        for name, (k_mask, k_fixed, b_mask, b_fixed) in self._masks.items():
+            k, b = self._by_name[name].get_weights()
+            km, bm = np.ones_like(k), np.ones_like(b)
+            for layer_name, unit in self.frozen:
+                if layer_name == name:
+                    km[:, unit] = 0.0
+                    bm[unit] = 0.0
+            for layer_name, unit in self.off:
+                following = self._next_dense(layer_name)
+                if following is not None and following.name == name:
+                    km[unit, :] = 0.0
+            k_mask.assign(km)
+            k_fixed.assign(k)
+            b_mask.assign(bm)
+            b_fixed.assign(b)
+
+    def _apply_edits(self, control: TrainControl) -> str:
+        """Apply waiting edits; the refusal messages, if any."""
+        problems = []
+        for edit in control.take_edits():
+            try:
+                self.apply_edit(edit)
+            except TrainingError as exc:
+                problems.append(str(exc))
+        return "; ".join(problems)
+
+    def probe_report(self, started: float | None = None, message: str = "") -> EpochReport:
+        """A report of the model as it is now, evaluated on all training (and test) data."""
+        probe = self._probe_now()
+        ev = self._evaluate_large(self.x_train, self.y_train)
+        metrics = self._metrics(ev["loss"], ev["metric"], 1, probe)
+        return self._report(metrics, started or time.perf_counter(), partial=True, probe=probe,
+                            message=message)
 
     # reports --------------------------------------------------------------------------------------
     def predict(self, inputs: np.ndarray) -> np.ndarray:
@@ -460,9 +604,9 @@ class Trainer:
         for (name, arrays) in weights:
             self.model.get_layer(name).set_weights([np.array(a) for a in arrays])
 
-    def _report(self, metrics: dict, started: float, partial: bool, probe: dict) -> EpochReport:
+    def _report(self, metrics: dict, started: float, partial: bool, probe: dict, message: str = "") -> EpochReport:
         p = self.probes
-        surface = activations = grad_norms = histograms = None
+        surface = activations = grad_norms = histograms = neuron_maps = None
         if "surface" in probe:
             out = probe["surface"].numpy()
             if len(self.grid_axes) == 2:
@@ -473,6 +617,9 @@ class Trainer:
             else:
                 surface = out[:, 0]
             surface = _frozen(surface.astype(np.float32))
+        if "neuron_maps" in probe:
+            res = len(self.neuron_axes[0])
+            neuron_maps = tuple(_frozen(m.numpy().reshape(res, res, -1)) for m in probe["neuron_maps"])
         if "activations" in probe:
             activations = tuple(_frozen(a.numpy()) for a in probe["activations"])
         if "grad_norms" in probe:
@@ -486,9 +633,12 @@ class Trainer:
             histograms = tuple((name, *np.histogram(ws[0], bins=p.histogram_bins)) for name, ws in weights if ws)
         return EpochReport(epoch=self.epoch, batches=self.batches, metrics=metrics, weights=weights,
                            learning_rate=self.learning_rate, batch_size=self.batch_size,
-                           seconds=time.perf_counter() - started, partial=partial, surface=surface,
+                           seconds=time.perf_counter() - started, partial=partial, message=message,
+                           surface=surface,
                            surface_axes=self.grid_axes if surface is not None else None,
-                           activations=activations, grad_norms=grad_norms, histograms=histograms)
+                           activations=activations, grad_norms=grad_norms, histograms=histograms,
+                           neuron_maps=neuron_maps,
+                           neuron_axes=self.neuron_axes if neuron_maps is not None else None)
 
     # the loop -------------------------------------------------------------------------------------
     def _set_learning_rate(self, value: float) -> None:
@@ -507,6 +657,11 @@ class Trainer:
         last_good = self.weights_snapshot()
         stopped = diverged = False
         seen = 0
+        pending = control.take_edits()
+        if pending or epochs == 0:
+            for edit in pending:
+                control.request_edit(edit)
+            yield self.probe_report(started, self._apply_edits(control))
         while self.epoch < target and not stopped and not diverged:
             lr, bs = control.take_settings()
             if lr is not None:
@@ -524,6 +679,15 @@ class Trainer:
             while done < total_steps:
                 wanted = min(self.chunk_steps, total_steps - done)
                 allowed = control.acquire(wanted)
+                if allowed < 0:
+                    note = self._apply_edits(control)
+                    if seen:
+                        probe = self._probe_now()
+                        yield self._report(self._metrics(loss_sum, metric_sum, seen, probe), started, True, probe,
+                                           message=note)
+                    else:
+                        yield self.probe_report(started, note)
+                    continue
                 if allowed == 0:
                     stopped = True
                     break

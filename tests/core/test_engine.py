@@ -202,3 +202,64 @@ def test_multiclass_softmax_needs_enough_outputs():
     report = list(trainer.run(2))[-1]
     assert report.surface.shape == (20, 20, 3)
     np.testing.assert_allclose(report.surface.sum(axis=-1), 1.0, rtol=1e-4)
+
+
+def test_run_zero_epochs_reports_the_untrained_state_with_neuron_maps():
+    p, train, data = _preset("looking-at-parameters")
+    trainer = Trainer(p.network, train, data, Probes(surface=True, resolution=30, neuron_maps=True,
+                                                     neuron_resolution=12))
+    (report,) = list(trainer.run(0))
+    assert report.partial and report.epoch == 0 and trainer.batches == 0
+    assert [m.shape for m in report.neuron_maps] == [(12, 12, 2), (12, 12, 1)]
+    assert report.neuron_axes[0].shape == (12,)
+    np.testing.assert_allclose(report.neuron_maps[-1][..., 0][::11, ::11], report.surface[::29, ::29], atol=1e-5)
+    assert 0 < report.metrics["loss"] and "accuracy" in report.metrics
+
+
+def test_neuron_edits_freeze_and_switch_off():
+    from annstudio.core.engine import NeuronEdit
+
+    p, train, data = _preset("looking-at-parameters", epochs=3)
+    control = TrainControl()
+    trainer = Trainer(p.network, train, data, Probes(surface=True, resolution=20))
+    control.request_edit(NeuronEdit("dense_1", 0, incoming=np.array([1.5, -2.0]), bias=0.25, frozen=True))
+    control.request_edit(NeuronEdit("dense_1", 1, off=True))
+    reports = list(trainer.run(control=control))
+    edited = reports[0]
+    assert edited.partial and edited.message == ""
+    k1, b1 = edited.layer_weights("dense_1")
+    np.testing.assert_allclose(k1[:, 0], [1.5, -2.0])
+    assert b1[0] == pytest.approx(0.25)
+    assert edited.layer_weights("dense_2")[0][1, 0] == 0.0
+    k1, b1 = trainer.model.get_layer("dense_1").get_weights()
+    np.testing.assert_allclose(k1[:, 0], [1.5, -2.0])  # frozen through 3 epochs of training
+    assert b1[0] == pytest.approx(0.25)
+    # a silenced neuron gets no gradient; the output layer goes on learning
+    np.testing.assert_allclose(k1[:, 1], edited.layer_weights("dense_1")[0][:, 1])
+    assert trainer.model.get_layer("dense_2").get_weights()[0][0, 0] != edited.layer_weights("dense_2")[0][0, 0]
+    assert trainer.model.get_layer("dense_2").get_weights()[0][1, 0] == 0.0  # switched off stays off
+    # unfreeze and switch back on: training changes them again
+    control.request_edit(NeuronEdit("dense_1", 0, frozen=False))
+    control.request_edit(NeuronEdit("dense_1", 1, off=False))
+    control.request_edit(NeuronEdit("dense_2", 0, off=True))
+    reports = list(trainer.run(2, control))
+    assert "output neuron cannot be switched off" in reports[0].message
+    assert not np.allclose(trainer.model.get_layer("dense_1").get_weights()[0][:, 0], [1.5, -2.0])
+    assert trainer.model.get_layer("dense_2").get_weights()[0][1, 0] != 0.0
+
+
+def test_an_edit_while_paused_answers_at_once_with_a_report():
+    from annstudio.core.engine import NeuronEdit
+
+    p, train, data = _preset("looking-at-parameters", epochs=5)
+    control = TrainControl()
+    control.pause()
+    trainer = Trainer(p.network, train, data, Probes(surface=True, resolution=20))
+    thread, reports = _run_in_thread(trainer, control)
+    control.request_edit(NeuronEdit("dense_2", 0, bias=5.0))
+    r = reports.get(timeout=30)
+    assert r.partial and r.layer_weights("dense_2")[1][0] == pytest.approx(5.0) and trainer.batches == 0
+    assert r.surface.mean() > 0.9  # a big output bias pushes every point to class 1
+    control.stop()
+    assert reports.get(timeout=30) is None
+    thread.join(10)
