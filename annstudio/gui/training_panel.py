@@ -1,0 +1,260 @@
+"""The training panel: optimizer settings and the Play/Pause, Step, Stop and Reset controls.
+
+It only says what the student wants (signals); the window runs the training and tells the panel the
+state it is in (:meth:`TrainingPanel.set_state`). Learning rate and batch size are sent the moment they
+change, because they take effect while training runs.
+"""
+from __future__ import annotations
+
+import math
+import random
+
+from PySide6.QtCore import QSignalBlocker, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QGroupBox, QLabel, QPushButton,
+                               QSpinBox, QStyle, QVBoxLayout, QWidget)
+
+from annstudio.core.spec import LOSSES, TrainSpec
+
+OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop"}
+TYPICAL_RATES = ("0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3")
+MIN_RATE, MAX_RATE = 1e-5, 10.0
+MAX_BATCH, MAX_EPOCHS, MAX_SEED = 100_000, 1_000_000, 2**31 - 1
+STATES = ("idle", "running", "paused", "finished")
+LOSS_WORDS = {"binary_crossentropy": "binary cross-entropy",
+              "sparse_categorical_crossentropy": "categorical cross-entropy", "mse": "mean squared error"}
+ERROR_STYLE = "color: #c62828;"
+
+
+def parse_rate(text: str) -> float | None:
+    """A learning rate typed by a student ("0.01", "1e-3", "0,01"), or None if it is not one we accept."""
+    try:
+        value = float(text.strip().replace(",", "."))
+    except ValueError:
+        return None
+    if not math.isfinite(value) or not MIN_RATE <= value <= MAX_RATE:
+        return None
+    return value
+
+
+class TrainingPanel(QWidget):
+    """Optimizer, learning rate, batch size, epochs, seed; Play/Pause, Step, Stop, Reset."""
+
+    play_requested = Signal()
+    pause_requested = Signal()
+    step_requested = Signal()
+    stop_requested = Signal()
+    reset_requested = Signal(bool)
+    learning_rate_changed = Signal(float)
+    batch_size_changed = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rate = 0.01
+        self._state = "idle"
+        self._error = ""
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        controls = self._make_controls_box()
+        layout.addWidget(controls)
+        layout.addWidget(self._make_settings_box())
+        layout.addStretch(1)
+        self.set_state("idle")
+
+    # --- construction -------------------------------------------------------------------------------
+
+    def _make_settings_box(self) -> QGroupBox:
+        box = QGroupBox("Training settings")
+        form = QFormLayout(box)
+        self.optimizer_combo = QComboBox()
+        for key, name in OPTIMIZER_NAMES.items():
+            self.optimizer_combo.addItem(name, key)
+        self.optimizer_combo.setCurrentIndex(self.optimizer_combo.findData("adam"))
+        self.optimizer_combo.setToolTip("How the weights are changed after each batch. SGD: a plain step "
+                                        "down the slope of the loss. Adam and RMSprop adapt the step size "
+                                        "of every weight by themselves and usually learn faster.")
+        self.rate_combo = QComboBox(editable=True)
+        self.rate_combo.addItems(TYPICAL_RATES)
+        self.rate_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.rate_combo.setCompleter(None)  # typing "0" must not silently become 0.001
+        self.rate_combo.setCurrentText("0.01")
+        self.rate_combo.setToolTip("How big a step the optimizer takes each batch. Too big and the loss "
+                                   "jumps around or explodes; too small and learning is slow. Pick a value "
+                                   "or type one from 0.00001 to 10; it takes effect at once, even while "
+                                   "training.")
+        self.rate_combo.lineEdit().editingFinished.connect(self._on_rate_typed)
+        self.rate_combo.textActivated.connect(self._on_rate_typed)
+        self.batch_spin = QSpinBox(minimum=1, maximum=MAX_BATCH, value=32, keyboardTracking=False)
+        self.batch_spin.setToolTip("How many points the network looks at before each weight update. Small "
+                                   "batches: many quick, noisy steps. Large batches: fewer, smoother steps. "
+                                   "Takes effect at once, even while training.")
+        self.batch_spin.valueChanged.connect(self.batch_size_changed)
+        self.epochs_spin = QSpinBox(minimum=1, maximum=MAX_EPOCHS, value=100, keyboardTracking=False)
+        self.epochs_spin.setToolTip("How many times training goes through all the training points. "
+                                    "Play stops by itself after this many epochs.")
+        self.seed_spin = QSpinBox(minimum=0, maximum=MAX_SEED, keyboardTracking=False)
+        self.seed_spin.setToolTip("The number that fixes the random starting weights and the order of the "
+                                  "points: the same seed trains the same way every time.")
+        self.shuffle_check = QCheckBox("Shuffle the points every epoch", checked=True)
+        self.shuffle_check.setToolTip("Mix the training points into a new order before each epoch, so the "
+                                      "batches differ. Usually helps; turn off to follow the lecture's "
+                                      "computation step by step.")
+        self.loss_label = QLabel()
+        self.loss_label.setWordWrap(True)
+        self.loss_label.setToolTip("What training makes small. It follows from the data: cross-entropy for "
+                                   "classes, mean squared error for numbers.")
+        form.addRow("Optimizer", self.optimizer_combo)
+        form.addRow("Learning rate", self.rate_combo)
+        form.addRow("Batch size", self.batch_spin)
+        form.addRow("Epochs", self.epochs_spin)
+        form.addRow("Seed", self.seed_spin)
+        form.addRow(self.shuffle_check)
+        form.addRow("Loss", self.loss_label)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet(ERROR_STYLE)
+        self.message.setVisible(False)
+        form.addRow(self.message)
+        self.set_loss("binary_crossentropy")
+        return box
+
+    def _make_controls_box(self) -> QGroupBox:
+        box = QGroupBox("Train")
+        grid = QGridLayout(box)
+        icon = self.style().standardIcon
+        self.play_button = QPushButton(icon(QStyle.StandardPixmap.SP_MediaPlay), "Play")
+        self.play_button.clicked.connect(self._on_play_pause)
+        self.step_button = QPushButton(icon(QStyle.StandardPixmap.SP_MediaSkipForward), "Step")
+        self.step_button.setToolTip("Train for exactly one epoch, then stop and look.")
+        self.step_button.clicked.connect(self.step_requested)
+        self.stop_button = QPushButton(icon(QStyle.StandardPixmap.SP_MediaStop), "Stop")
+        self.stop_button.setToolTip("End this training run. The network keeps what it has learned so far.")
+        self.stop_button.clicked.connect(self.stop_requested)
+        self.reset_button = QPushButton(icon(QStyle.StandardPixmap.SP_BrowserReload), "Reset")
+        self.reset_button.setToolTip("Forget what was learned: start again from fresh weights at epoch 0.")
+        self.reset_button.clicked.connect(self._on_reset)
+        self.keep_weights_check = QCheckBox("Reset keeps the same starting weights", checked=True)
+        self.keep_weights_check.setToolTip("Checked: Reset starts from exactly the same random weights, so you "
+                                           "can compare runs fairly. Unchecked: Reset picks a new seed and "
+                                           "new random weights.")
+        grid.addWidget(self.play_button, 0, 0)
+        grid.addWidget(self.step_button, 0, 1)
+        grid.addWidget(self.stop_button, 1, 0)
+        grid.addWidget(self.reset_button, 1, 1)
+        grid.addWidget(self.keep_weights_check, 2, 0, 1, 2)
+        self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
+        self.status_label.setToolTip("Where training stands.")
+        grid.addWidget(self.status_label, 3, 0, 1, 2)
+        return box
+
+    # --- public API ---------------------------------------------------------------------------------
+
+    def train_spec(self, loss: str) -> TrainSpec:
+        """The training settings as shown, with the loss the data call for."""
+        spec = TrainSpec(optimizer=self.optimizer_combo.currentData(), learning_rate=self._rate,
+                         batch_size=self.batch_spin.value(), epochs=self.epochs_spin.value(), loss=loss,
+                         seed=self.seed_spin.value(), shuffle=self.shuffle_check.isChecked())
+        self.set_loss(loss)
+        return spec.validate()
+
+    def set_train(self, spec: TrainSpec) -> bool:
+        """Show a preset's training settings; values beyond what the panel offers are refused."""
+        problems = spec.problems()
+        if not problems and not MIN_RATE <= spec.learning_rate <= MAX_RATE:
+            problems.append(f"the learning rate must be from {MIN_RATE:g} to {MAX_RATE:g}")
+        if not problems and spec.batch_size > MAX_BATCH:
+            problems.append(f"the batch size must be at most {MAX_BATCH}")
+        if not problems and spec.epochs > MAX_EPOCHS:
+            problems.append(f"the number of epochs must be at most {MAX_EPOCHS}")
+        if problems:
+            self._show_error("These training settings cannot be used: " + "; ".join(problems) + ".")
+            return False
+        widgets = (self.optimizer_combo, self.rate_combo, self.batch_spin, self.epochs_spin, self.seed_spin,
+                   self.shuffle_check)
+        blockers = [QSignalBlocker(w) for w in widgets]
+        self.optimizer_combo.setCurrentIndex(self.optimizer_combo.findData(spec.optimizer))
+        self._rate = float(spec.learning_rate)
+        self.rate_combo.setCurrentText(f"{self._rate:g}")
+        self.batch_spin.setValue(spec.batch_size)
+        self.epochs_spin.setValue(spec.epochs)
+        self.seed_spin.setValue(spec.seed)
+        self.shuffle_check.setChecked(spec.shuffle)
+        del blockers
+        self.set_loss(spec.loss)
+        self._clear_error()
+        return True
+
+    def set_loss(self, loss: str) -> None:
+        """Show the loss the data call for (the builder knows it)."""
+        if loss in LOSSES:
+            self.loss_label.setText(LOSS_WORDS[loss])
+
+    def learning_rate(self) -> float:
+        return self._rate
+
+    def set_state(self, state: str) -> None:
+        """Enable what makes sense: "idle" (nothing trained), "running", "paused" or "finished"."""
+        if state not in STATES:
+            raise ValueError(f"state must be one of {', '.join(STATES)}, not {state!r}")
+        self._state = state
+        running = state == "running"
+        icon = QStyle.StandardPixmap.SP_MediaPause if running else QStyle.StandardPixmap.SP_MediaPlay
+        self.play_button.setIcon(self.style().standardIcon(icon))
+        self.play_button.setText("Pause" if running else "Play")
+        self.play_button.setToolTip("Pause training; Play goes on from here." if running else
+                                    "Train, epoch after epoch, and watch the network learn. "
+                                    "Pause at any moment.")
+        self.step_button.setEnabled(not running)
+        self.stop_button.setEnabled(state in ("running", "paused"))
+        self.reset_button.setEnabled(not running)
+        # What fixes the starting point (optimizer, seed) waits for Reset; rate and batch size change live.
+        self.optimizer_combo.setEnabled(state == "idle")
+        self.seed_spin.setEnabled(state == "idle")
+        self.shuffle_check.setEnabled(state == "idle")
+        self.epochs_spin.setEnabled(not running)
+
+    def state(self) -> str:
+        return self._state
+
+    def set_status(self, text: str) -> None:
+        self.status_label.setText(text)
+
+    def last_error(self) -> str:
+        return self._error
+
+    # --- reactions ----------------------------------------------------------------------------------
+
+    def _on_play_pause(self) -> None:
+        if self._state == "running":
+            self.pause_requested.emit()
+        else:
+            self.play_requested.emit()
+
+    def _on_reset(self) -> None:
+        keep = self.keep_weights_check.isChecked()
+        if not keep:
+            self.seed_spin.setValue(random.randrange(MAX_SEED + 1))
+        self.reset_requested.emit(keep)
+
+    def _on_rate_typed(self, text: str | None = None) -> None:
+        text = self.rate_combo.currentText() if text is None else text
+        value = parse_rate(text)
+        if value is None:
+            self._show_error(f"“{text.strip()}” is not a learning rate: type a number from 0.00001 to 10, "
+                             f"for example 0.01. Still using {self._rate:g}.")
+            self.rate_combo.lineEdit().setStyleSheet("background: #ffebee;")
+            return
+        self._clear_error()
+        self.rate_combo.lineEdit().setStyleSheet("")
+        if value != self._rate:
+            self._rate = value
+            self.learning_rate_changed.emit(value)
+
+    def _show_error(self, text: str) -> None:
+        self._error = text
+        self.message.setText(text)
+        self.message.setVisible(True)
+
+    def _clear_error(self) -> None:
+        self._error = ""
+        self.message.setVisible(False)
