@@ -37,6 +37,13 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--data", help="a local mnist.npz instead of the Keras cache")
     train.add_argument("--save", help="write the trained model to this .keras file")
     train.add_argument("--json", action="store_true", help="one JSON object per epoch, then one with the results")
+
+    export = sub.add_parser("export-code", help="write a standalone Keras script for a .keras model or a workspace")
+    export.add_argument("source", metavar="MODEL.keras|WORKSPACE", help="a .keras model file or an ANN Studio workspace")
+    export.add_argument("-o", "--output", required=True, help="the script to write (.py)")
+    export.add_argument("--epochs", type=int, help="epochs the script trains for (default: the saved settings')")
+    export.add_argument("--with-weights", action="store_true",
+                        help="a .keras model: the script starts from the file's weights")
     return parser
 
 
@@ -113,13 +120,28 @@ def _download_progress(done: int, total: int) -> None:
             print(file=sys.stderr)
 
 
+def cmd_export_code(args) -> int:
+    if args.epochs is not None and args.epochs < 1:
+        raise UsageError(f"--epochs must be a whole number ≥ 1, not {args.epochs}")
+    from .core.codegen import CodegenError, export_code
+
+    try:
+        written = export_code(args.source, args.output, epochs=args.epochs, load_weights=args.with_weights)
+    except CodegenError as exc:
+        print(f"annstudio: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return EXIT_ERROR
+    extra = f" (its data: {written[1]})" if len(written) > 1 else ""
+    _say(f"wrote {written[0]}{extra}; run it with: python {written[0]}")
+    return 0
+
+
 def cmd_gui(_args) -> int:
     from .gui.app import run
 
     return run()
 
 
-COMMANDS = {"gui": cmd_gui, "presets": cmd_presets, "train": cmd_train}
+COMMANDS = {"gui": cmd_gui, "presets": cmd_presets, "train": cmd_train, "export-code": cmd_export_code}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
