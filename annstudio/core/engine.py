@@ -14,7 +14,6 @@ the epoch's batches, weighted by batch size.
 from __future__ import annotations
 
 import math
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Iterator
@@ -22,8 +21,9 @@ from typing import Iterator
 import numpy as np
 
 from . import build as _build
+from .control import NeuronEdit, TrainControl
 from .datasets import Dataset, expand_features
-from .spec import NetworkSpec, SpecError, TrainSpec
+from .spec import NetworkSpec, TrainSpec
 
 import keras  # noqa: E402  (build sets the TF log level first)
 import tensorflow as tf  # noqa: E402
@@ -34,140 +34,6 @@ _EVAL_LIMIT = 10_000  # evaluate at most this many samples in one graph call
 
 class TrainingError(Exception):
     """Training could not start or go on, with the reason in words."""
-
-
-# ---------------------------------------------------------------------------------------------------
-# Control from another thread
-
-@dataclass(frozen=True)
-class NeuronEdit:
-    """A user's change to one neuron of a Dense layer, applied between batches.
-
-    ``incoming``/``bias`` set its weights (None: unchanged); ``frozen`` keeps its incoming weights and bias
-    fixed while training; ``off`` silences it (its outgoing weights are held at 0), so its effect on the
-    output disappears. None leaves a flag as it was.
-    """
-
-    layer: str
-    unit: int
-    incoming: np.ndarray | None = None
-    bias: float | None = None
-    frozen: bool | None = None
-    off: bool | None = None
-
-
-class TrainControl:
-    """Thread-safe requests to a running :class:`Trainer`: pause, resume, step, stop, new settings.
-
-    The engine reads it between chunks of batches, so every request takes effect "between batches".
-    """
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._paused = False
-        self._stopped = False
-        self._step_epochs = 0
-        self._step_batches = 0
-        self._epoch_granted = False
-        self.pending_learning_rate: float | None = None
-        self.pending_batch_size: int | None = None
-        self._edits: list[NeuronEdit] = []
-
-    # requests -------------------------------------------------------------------------------------
-    def pause(self) -> None:
-        with self._cond:
-            self._paused = True
-            self._cond.notify_all()
-
-    def resume(self) -> None:
-        with self._cond:
-            self._paused = False
-            self._step_epochs = self._step_batches = 0
-            self._epoch_granted = False
-            self._cond.notify_all()
-
-    def step_epoch(self) -> None:
-        """Run one more epoch, then pause."""
-        with self._cond:
-            self._paused = True
-            self._step_epochs += 1
-            self._cond.notify_all()
-
-    def step_batch(self) -> None:
-        """Run one more batch, report, then pause."""
-        with self._cond:
-            self._paused = True
-            self._step_batches += 1
-            self._cond.notify_all()
-
-    def stop(self) -> None:
-        with self._cond:
-            self._stopped = True
-            self._cond.notify_all()
-
-    def set_learning_rate(self, value: float) -> None:
-        if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-            raise SpecError(f"learning rate must be a number > 0, not {value!r}")
-        with self._cond:
-            self.pending_learning_rate = float(value)
-
-    def set_batch_size(self, value: int) -> None:
-        if not (isinstance(value, int) and value >= 1):
-            raise SpecError(f"batch size must be a whole number ≥ 1, not {value!r}")
-        with self._cond:
-            self.pending_batch_size = value
-
-    def request_edit(self, edit: NeuronEdit) -> None:
-        """Change a neuron; applied before the next batch (at once when paused), followed by a report."""
-        with self._cond:
-            self._edits.append(edit)
-            self._cond.notify_all()
-
-    # state ----------------------------------------------------------------------------------------
-    @property
-    def stopped(self) -> bool:
-        return self._stopped
-
-    @property
-    def paused(self) -> bool:
-        return self._paused
-
-    # used by the engine ---------------------------------------------------------------------------
-    def acquire(self, wanted: int) -> int:
-        """Block while paused; return how many batches may run now (0: stop; -1: edits are waiting)."""
-        with self._cond:
-            while True:
-                if self._stopped:
-                    return 0
-                if self._edits:
-                    return -1
-                if not self._paused:
-                    return wanted
-                if self._step_batches > 0:
-                    self._step_batches -= 1
-                    return 1
-                if self._epoch_granted:
-                    return wanted
-                if self._step_epochs > 0:
-                    self._step_epochs -= 1
-                    self._epoch_granted = True
-                    return wanted
-                self._cond.wait(0.25)
-
-    def epoch_finished(self) -> None:
-        with self._cond:
-            self._epoch_granted = False
-
-    def take_edits(self) -> list[NeuronEdit]:
-        with self._cond:
-            edits, self._edits = self._edits, []
-            return edits
-
-    def take_settings(self) -> tuple[float | None, int | None]:
-        with self._cond:
-            lr, bs = self.pending_learning_rate, self.pending_batch_size
-            self.pending_learning_rate = self.pending_batch_size = None
-            return lr, bs
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -1,0 +1,259 @@
+"""Training off the GUI thread: a QThread worker that drives ``core.engine`` and re-emits its reports.
+
+Rules (see GUIDE.md): one training at a time; the GUI never touches a model that is training; reports
+are coalesced (at most ~60 batches a second reach the GUI, each carrying every history row since the
+previous one and the newest report); every exception in the thread becomes a ``failed`` sentence; closing
+waits for the thread. Every QThread started here is registered so tests can prove none is left running.
+"""
+from __future__ import annotations
+
+import logging
+import time
+import weakref
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+if TYPE_CHECKING:  # the engine imports TensorFlow: only inside the worker thread
+    from ..core.control import NeuronEdit
+    from ..core.engine import EpochReport, Trainer
+
+log = logging.getLogger(__name__)
+
+_THREADS: "weakref.WeakSet[QThread]" = weakref.WeakSet()
+
+
+def running_threads() -> list[QThread]:
+    """QThreads started by this module that are still running (tests assert there are none)."""
+    alive = []
+    for thread in list(_THREADS):
+        try:
+            if thread.isRunning():
+                alive.append(thread)
+        except RuntimeError:  # the C++ object is gone
+            pass
+    return alive
+
+
+@dataclass(frozen=True)
+class ReportBatch:
+    """What reaches the GUI at most ~60 times a second: the newest report and the finished epochs' rows."""
+
+    report: "EpochReport"
+    rows: tuple[dict, ...] = ()
+    epochs_per_second: float = 0.0
+
+
+@dataclass
+class RunOutcome:
+    trainer: "Trainer | None"
+    stopped: bool = False
+    diverged: bool = False
+    message: str = ""
+    history: list[dict] = field(default_factory=list)
+
+
+def describe_error(exc: BaseException) -> str:
+    """A sentence a student understands; our own errors already are one."""
+    own = {"SpecError", "DataError", "DownloadCancelled", "TrainingError", "StoreError", "WorkspaceError"}
+    text = " ".join(str(exc).split())
+    if type(exc).__name__ in own and text:
+        return text[0].upper() + text[1:]
+    if isinstance(exc, MemoryError):
+        return "Training ran out of memory. Try a smaller network, a smaller batch size or less data."
+    return f"Training stopped because of an unexpected problem ({type(exc).__name__}: {text[:200]})."
+
+
+class TrainingWorker(QObject):
+    """Runs ``trainer.run(epochs, control)`` in its thread. Create the Trainer inside the thread with
+    ``make_trainer`` the first time (TensorFlow loads there), or hand one in to continue training it."""
+
+    reports = Signal(object)   # ReportBatch
+    finished = Signal(object)  # RunOutcome — always emitted last, also after a failure
+    failed = Signal(str)
+
+    def __init__(self, make_trainer: Callable[[], "Trainer"] | None, trainer: "Trainer | None", epochs: int | None,
+                 control: Any, min_interval: float = 1 / 60):
+        super().__init__()
+        self._make_trainer = make_trainer
+        self._trainer = trainer
+        self._epochs = epochs
+        self._control = control
+        self._min_interval = min_interval
+
+    @Slot()
+    def run(self) -> None:
+        outcome = RunOutcome(self._trainer)
+        try:
+            trainer = self._trainer or self._make_trainer()
+            outcome.trainer = trainer
+            rows: list[dict] = []
+            latest = None
+            last_emit = 0.0
+            window_start, window_epochs = time.perf_counter(), 0
+            rate = 0.0
+            for report in trainer.run(self._epochs, self._control):
+                latest = report
+                if not report.partial:
+                    rows.append({"epoch": report.epoch, **report.metrics})
+                    window_epochs += 1
+                now = time.perf_counter()
+                if now - window_start >= 0.5:
+                    rate = window_epochs / (now - window_start)
+                    window_start, window_epochs = now, 0
+                if report.partial or self._control.paused or now - last_emit >= self._min_interval:
+                    self.reports.emit(ReportBatch(report, tuple(rows), rate))
+                    rows, latest, last_emit = [], None, now
+            if latest is not None or rows:
+                self.reports.emit(ReportBatch(latest or report, tuple(rows), rate))
+            result = trainer.result
+            outcome.stopped, outcome.diverged = result.stopped, result.diverged
+            outcome.message, outcome.history = result.message, list(result.history)
+        except Exception as exc:  # noqa: BLE001 - never let an exception vanish in the thread
+            log.exception("training failed")
+            outcome.message = describe_error(exc)
+            self.failed.emit(outcome.message)
+        finally:
+            self.finished.emit(outcome)
+            QThread.currentThread().quit()  # the thread ends as soon as run() returns, even if the GUI is busy
+
+
+class TrainingSession(QObject):
+    """The GUI's handle on training: owns at most one worker thread and its :class:`TrainControl`."""
+
+    reports = Signal(object)   # ReportBatch
+    finished = Signal(object)  # RunOutcome
+    failed = Signal(str)
+    state_changed = Signal(str)  # "running", "paused", "idle"
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._thread: QThread | None = None
+        self._worker: TrainingWorker | None = None
+        self._control = None
+        self.trainer: "Trainer | None" = None
+
+    # starting -------------------------------------------------------------------------------------
+    def is_running(self) -> bool:
+        return self._thread is not None
+
+    def is_paused(self) -> bool:
+        return self._control is not None and self._control.paused
+
+    def start(self, make_trainer: Callable[[], "Trainer"] | None = None, epochs: int | None = None,
+              paused: bool = False, step: str = "", edits: tuple = (), learning_rate: float | None = None,
+              batch_size: int | None = None) -> bool:
+        """Train ``epochs`` more epochs of the current trainer (or a new one from ``make_trainer``).
+
+        Returns False (and does nothing) while a run is going on: one training at a time.
+        ``step`` "epoch"/"batch" starts paused and runs just that much.
+        """
+        if self._thread is not None:
+            return False
+        from ..core.control import TrainControl
+
+        control = TrainControl()
+        if paused or step:
+            control.pause()
+        if step == "epoch":
+            control.step_epoch()
+        elif step == "batch":
+            control.step_batch()
+        for edit in edits:
+            control.request_edit(edit)
+        if learning_rate is not None:
+            control.set_learning_rate(learning_rate)
+        if batch_size is not None:
+            control.set_batch_size(batch_size)
+        trainer = None if make_trainer is not None else self.trainer
+        if trainer is None and make_trainer is None:
+            raise ValueError("nothing to train: give make_trainer the first time")
+        self._control = control
+        thread = QThread()
+        thread.setObjectName("annstudio-training")
+        worker = TrainingWorker(make_trainer if trainer is None else None, trainer, epochs, control)
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        worker.reports.connect(self.reports)
+        worker.failed.connect(self.failed)
+        worker.finished.connect(self._on_finished)
+        self._thread, self._worker = thread, worker
+        _THREADS.add(thread)
+        thread.start()
+        self.state_changed.emit("paused" if control.paused else "running")
+        return True
+
+    @Slot(object)
+    def _on_finished(self, outcome: RunOutcome) -> None:
+        thread = self._thread
+        if thread is not None:
+            thread.quit()  # the worker's run() has returned; end the thread's event loop and join it
+            thread.wait()
+            thread.deleteLater()
+        if self._worker is not None:
+            self._worker.deleteLater()
+        if outcome.trainer is not None:
+            self.trainer = outcome.trainer
+        self._thread = self._worker = None
+        self._control = None
+        self.state_changed.emit("idle")
+        self.finished.emit(outcome)
+
+    # requests -------------------------------------------------------------------------------------
+    def pause(self) -> None:
+        if self._control is not None:
+            self._control.pause()
+            self.state_changed.emit("paused")
+
+    def resume(self) -> None:
+        if self._control is not None:
+            self._control.resume()
+            self.state_changed.emit("running")
+
+    def step_epoch(self) -> None:
+        if self._control is not None:
+            self._control.step_epoch()
+
+    def step_batch(self) -> None:
+        if self._control is not None:
+            self._control.step_batch()
+
+    def stop(self) -> None:
+        if self._control is not None:
+            self._control.stop()
+
+    def set_learning_rate(self, value: float) -> None:
+        if self._control is not None:
+            self._control.set_learning_rate(value)
+
+    def set_batch_size(self, value: int) -> None:
+        if self._control is not None:
+            self._control.set_batch_size(value)
+
+    def request_edit(self, edit: "NeuronEdit") -> bool:
+        """Send a neuron edit to the running training; False when nothing runs (start a run with it)."""
+        if self._control is None:
+            return False
+        self._control.request_edit(edit)
+        return True
+
+    def forget(self) -> None:
+        """Drop the trainer (a reset or a new network). Only when idle."""
+        if self._thread is None:
+            self.trainer = None
+
+    def shutdown(self, timeout_ms: int = 30000) -> bool:
+        """Stop any run and wait for its thread; True when nothing is left running."""
+        thread = self._thread
+        if thread is None:
+            return True
+        self.stop()
+        finished = thread.wait(timeout_ms)
+        if finished:
+            # deliver the queued finished signal now, so state is clean before the window goes
+            from PySide6.QtCore import QCoreApplication
+
+            QCoreApplication.sendPostedEvents(self)
+            QCoreApplication.processEvents()
+        return finished
