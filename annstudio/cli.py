@@ -38,6 +38,11 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--save", help="write the trained model to this .keras file")
     train.add_argument("--json", action="store_true", help="one JSON object per epoch, then one with the results")
 
+    shot = sub.add_parser("shot", help="train a preset in the real window offscreen and save a picture of it")
+    shot.add_argument("--preset", required=True, help="preset id (see 'annstudio presets')")
+    shot.add_argument("--epochs", type=int, help="number of epochs (default: the preset's)")
+    shot.add_argument("-o", "--output", required=True, help="the picture to write (.png)")
+
     export = sub.add_parser("export-code", help="write a standalone Keras script for a .keras model or a workspace")
     export.add_argument("source", metavar="MODEL.keras|WORKSPACE", help="a .keras model file or an ANN Studio workspace")
     export.add_argument("-o", "--output", required=True, help="the script to write (.py)")
@@ -135,13 +140,23 @@ def cmd_export_code(args) -> int:
     return 0
 
 
+def cmd_shot(args) -> int:
+    if args.epochs is not None and args.epochs < 1:
+        raise UsageError(f"--epochs must be a whole number ≥ 1, not {args.epochs}")
+    from .gui.shot import take_shot
+
+    path = take_shot(args.preset, args.output, epochs=args.epochs)
+    _say(f"saved {path}")
+    return 0
+
+
 def cmd_gui(_args) -> int:
     from .gui.app import run
 
     return run()
 
 
-COMMANDS = {"gui": cmd_gui, "presets": cmd_presets, "train": cmd_train, "export-code": cmd_export_code}
+COMMANDS = {"gui": cmd_gui, "presets": cmd_presets, "train": cmd_train, "shot": cmd_shot, "export-code": cmd_export_code}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -163,7 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _describe(exc: Exception) -> str:
-    known = {"SpecError", "DataError", "DownloadCancelled", "TrainingError", "StoreError"}
+    known = {"SpecError", "DataError", "DownloadCancelled", "TrainingError", "StoreError", "ShotError", "WorkspaceError",
+             "CodegenError", "DigitError"}
     text = " ".join(str(exc).split()) or type(exc).__name__
     if type(exc).__name__ in known:
         return text

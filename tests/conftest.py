@@ -20,6 +20,8 @@ def _private_keras_home(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.getbasetemp() / "keras-home"
     home.mkdir(exist_ok=True)
     monkeypatch.setenv("KERAS_HOME", str(home))
+    monkeypatch.setenv("ANNSTUDIO_SETTINGS", str(tmp_path_factory.getbasetemp() / "settings.ini"))
+    monkeypatch.setenv("ANNSTUDIO_DATA_DIR", str(tmp_path_factory.getbasetemp() / "app-data"))
     yield
 
 

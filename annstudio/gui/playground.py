@@ -1,0 +1,455 @@
+"""The 2-D playground: data, network and training settings on the left, live views on the right.
+
+This module only wires widgets together: the panels say what the user wants, the session trains in its
+worker thread, and the newest report is drawn at most once per screen refresh.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (QLabel, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget)
+
+from ..core import lessons
+from ..core.control import NeuronEdit
+from ..core.spec import NetworkSpec, TrainSpec
+from .builder import BuilderPanel
+from .dataset_panel import DatasetPanel
+from .plots.hidden_space import HiddenSpacePlot
+from .plots.loss import LossPlot
+from .plots.network_view import NetworkView, NeuronEditor, is_output_layer, neuron_sources
+from .plots.neurons import NeuronMaps
+from .plots.surface import SurfacePlot
+from .plots.weights import WeightsPlot
+from .training_panel import TrainingPanel
+from .worker import ReportBatch, RunOutcome, TrainingSession
+
+if TYPE_CHECKING:
+    from ..core.datasets import Dataset
+    from ..core.engine import EpochReport
+
+DEFAULT_PRESET = "looking-at-parameters"
+FRAME_MS = 16
+
+
+def _section(title: str, widget: QWidget) -> QWidget:
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 6)
+    label = QLabel(f"<b>{title}</b>")
+    layout.addWidget(label)
+    layout.addWidget(widget)
+    return box
+
+
+class Playground(QWidget):
+    """Build a network for 2-D (or 1-D regression) data by point and click and watch it learn."""
+
+    status = Signal(str)        # a line for the status bar
+    error = Signal(str)         # something went wrong, in a sentence
+    state_changed = Signal(str)  # "idle", "running", "paused", "finished"
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = TrainingSession(self)
+        self.data_panel = DatasetPanel()
+        self.builder = BuilderPanel()
+        self.training = TrainingPanel()
+        self.surface = SurfacePlot()
+        self.loss = LossPlot()
+        self.network_view = NetworkView()
+        self.neuron_editor = NeuronEditor()
+        self.neurons = NeuronMaps()
+        self.hidden_space = HiddenSpacePlot()
+        self.weights_plot = WeightsPlot()
+        self._latest: EpochReport | None = None
+        self._drawn: EpochReport | None = None
+        self._frozen: set[tuple[str, int]] = set()
+        self._off: set[tuple[str, int]] = set()
+        self._state = "idle"
+        self._last_error = ""
+        self._stale = True           # the trainer no longer matches the settings
+        self._rate = 0.0
+        self._queued = None          # Play pressed while the untrained picture was still being made
+        self._draw_timer = QTimer(self)
+        self._draw_timer.setSingleShot(True)
+        self._draw_timer.timeout.connect(self._draw)
+        self._refresh_timer = QTimer(self)  # settings changed: show the new untrained network soon
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(150)
+        self._refresh_timer.timeout.connect(self._refresh_untrained)
+        self._layout()
+        self._connect()
+        self.load_preset(lessons.get(DEFAULT_PRESET))
+
+    # layout -----------------------------------------------------------------------------------------
+    def _layout(self) -> None:
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(6, 6, 6, 6)
+        column.addWidget(_section("1 · Data", self.data_panel))
+        column.addWidget(_section("2 · Network", self.builder))
+        column.addWidget(_section("3 · Training", self.training))
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(left)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(340)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+        middle = QSplitter(Qt.Orientation.Vertical)
+        middle.addWidget(self.surface)
+        middle.addWidget(self.loss)
+        middle.setSizes([560, 300])
+
+        network_tab = QSplitter(Qt.Orientation.Vertical)
+        network_tab.addWidget(self.network_view)
+        network_tab.addWidget(self.neuron_editor)
+        network_tab.setSizes([480, 260])
+        self.views = QTabWidget()
+        self.views.addTab(network_tab, "Network")
+        self.views.addTab(self.neurons, "Neurons")
+        self.views.addTab(self.hidden_space, "Hidden space")
+        self.views.addTab(self.weights_plot, "Weights && gradients")
+        self.views.setTabToolTip(0, "The network as nodes and links: blue links are positive weights, orange "
+                                    "negative, thicker is larger. Click a neuron to see and edit it.")
+        self.views.setTabToolTip(1, "What every neuron computes over the input plane.")
+        self.views.setTabToolTip(2, "The two hidden neurons' outputs (z1, z2) for every point, and the output "
+                                    "neuron's line in that space.")
+        self.views.setTabToolTip(3, "How the weights spread over the epochs, and how big each layer's gradient is.")
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.addWidget(scroll)
+        self.splitter.addWidget(middle)
+        self.splitter.addWidget(self.views)
+        self.splitter.setSizes([360, 620, 460])
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(2, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+
+    def _connect(self) -> None:
+        self.data_panel.dataset_changed.connect(self._on_dataset_changed)
+        self.data_panel.features_changed.connect(self._on_features_changed)
+        self.builder.network_changed.connect(self._on_network_changed)
+        t = self.training
+        t.play_requested.connect(self.play)
+        t.pause_requested.connect(self.pause)
+        t.step_requested.connect(self.step)
+        t.stop_requested.connect(self.stop)
+        t.reset_requested.connect(self.reset)
+        t.learning_rate_changed.connect(self.session.set_learning_rate)
+        t.batch_size_changed.connect(self.session.set_batch_size)
+        self.surface.point_clicked.connect(self.data_panel.add_point)
+        self.surface.erase_requested.connect(self.data_panel.erase_near)
+        self.network_view.neuron_clicked.connect(self.show_neuron)
+        self.neuron_editor.edit_requested.connect(self._on_edit_requested)
+        s = self.session
+        s.reports.connect(self._on_reports)
+        s.finished.connect(self._on_finished)
+        s.failed.connect(self._on_failed)
+
+    # presets and settings -------------------------------------------------------------------------
+    def load_preset(self, preset: "lessons.Preset") -> bool:
+        """Show a preset's data, network and training settings, untrained."""
+        if self.session.is_running():
+            self.shutdown()
+        if preset.data.kind == "mnist":
+            self._fail("MNIST presets open in the MNIST tab, not in the playground.")
+            return False
+        self._loading = True
+        try:
+            self.data_panel.set_data_spec(preset.data)
+            if preset.network.features:
+                self.data_panel.set_features(preset.network.features)
+            self._sync_io()
+            self.builder.set_network(preset.network)
+            self.training.set_loss(self.builder.loss())
+            self.training.set_train(preset.train)
+        finally:
+            self._loading = False
+        self._settings_changed()
+        self.surface.set_show_hidden_lines("hidden-lines" in preset.views)
+        for view, tab in (("hidden-space", 2), ("gradients", 3), ("network", 0)):
+            if view in preset.views:
+                self.views.setCurrentIndex(tab)
+                break
+        return True
+
+    def network_spec(self) -> NetworkSpec:
+        return self.builder.network_spec()
+
+    def train_spec(self) -> TrainSpec:
+        return self.training.train_spec(self.builder.loss())
+
+    def dataset(self) -> "Dataset":
+        return self.data_panel.dataset()
+
+    def _sync_io(self) -> None:
+        data = self.data_panel.dataset()
+        features = self.data_panel.features()
+        shape = (len(features),) if features else (int(data.x_train.shape[1]),)
+        self.builder.set_io(shape, features, data.task, data.classes)
+        self.training.set_loss(self.builder.loss())
+
+    def _on_dataset_changed(self, dataset) -> None:
+        self.surface.set_dataset(dataset)
+        self.surface.set_edit_mode(self.data_panel.is_own_data())
+        self.hidden_space.set_labels(dataset.y_train)
+        if not getattr(self, "_loading", False):
+            self._sync_io()
+            self._settings_changed()
+
+    def _on_features_changed(self, _features) -> None:
+        if not getattr(self, "_loading", False):
+            self._sync_io()
+            self._settings_changed()
+
+    def _on_network_changed(self, spec: NetworkSpec) -> None:
+        self.network_view.set_network(spec)
+        self.neurons.set_network(spec)
+        self.training.set_loss(self.builder.loss())
+        if not getattr(self, "_loading", False):
+            self._settings_changed()
+
+    def _settings_changed(self) -> None:
+        """Data or network changed: the old trainer is gone; show the new network untrained."""
+        self._stale = True
+        self._frozen.clear()
+        self._off.clear()
+        self.network_view.set_network(self.network_spec())
+        self.network_view.set_neuron_states(self._frozen, self._off)
+        self.neurons.set_network(self.network_spec())
+        self.surface.set_dataset(self.dataset())
+        self.surface.set_edit_mode(self.data_panel.is_own_data())
+        self.hidden_space.set_labels(self.dataset().y_train)
+        self.loss.set_task(self.dataset().task)
+        self.loss.clear()
+        self.weights_plot.clear()
+        self._refresh_timer.start()
+
+    def _refresh_untrained(self) -> None:
+        if self.session.is_running():
+            return
+        self.session.forget()
+        self._start(epochs=0)
+
+    # training -----------------------------------------------------------------------------------------
+    def _make_trainer_factory(self):
+        network, train, data = self.network_spec(), self.train_spec(), self.dataset()
+        two_d = data.x_train.ndim == 2 and data.x_train.shape[1] == 2
+
+        def make():
+            from ..core.engine import Probes, Trainer
+
+            probes = Probes(surface=True, resolution=200 if two_d else 300, activations=two_d,
+                            grad_norms=True, histograms=True, neuron_maps=two_d, neuron_resolution=40)
+            return Trainer(network, train, data, probes)
+
+        return make
+
+    def _start(self, epochs: int, step: str = "", edits: tuple = ()) -> bool:
+        fresh = self._stale or self.session.trainer is None
+        train = self.train_spec()
+        if fresh:
+            self.session.forget()
+            started = self.session.start(self._make_trainer_factory(), epochs=epochs, step=step, edits=edits)
+        else:
+            started = self.session.start(epochs=epochs, step=step, edits=edits, learning_rate=train.learning_rate,
+                                         batch_size=train.batch_size)
+        if started:
+            self._stale = False
+            if epochs:
+                self._set_state("paused" if step else "running")
+        return started
+
+    def play(self) -> None:
+        """Play, or go on after a pause."""
+        if self.session.is_running():
+            if self._state in ("idle", "finished"):  # only the picture of the network is being made
+                self._queued = self.play
+            elif self.session.is_paused():
+                self.session.resume()
+                self._set_state("running")
+            return
+        self._start(self.train_spec().epochs)
+
+    def pause(self) -> None:
+        if self.session.is_running():
+            self.session.pause()
+            self._set_state("paused")
+
+    def toggle(self) -> None:
+        if self._state == "running":
+            self.pause()
+        else:
+            self.play()
+
+    def step(self) -> None:
+        """One more epoch, then pause."""
+        if self.session.is_running():
+            if self._state in ("idle", "finished"):
+                self._queued = self.step
+                return
+            self.session.step_epoch()
+            self._set_state("paused")
+        else:
+            self._start(self.train_spec().epochs, step="epoch")
+
+    def step_batch(self) -> None:
+        """One more batch, then pause (backpropagation, one step at a time)."""
+        if self.session.is_running():
+            if self._state in ("idle", "finished"):
+                self._queued = self.step_batch
+                return
+            self.session.step_batch()
+            self._set_state("paused")
+        else:
+            self._start(self.train_spec().epochs, step="batch")
+
+    def stop(self) -> None:
+        self.session.stop()
+
+    def reset(self, keep_weights: bool = True) -> None:
+        """Back to an untrained network: the same starting weights (same seed) or new ones."""
+        self.shutdown()
+        self._settings_changed()
+
+    def shutdown(self) -> bool:
+        """Stop training and wait for the worker thread (closing, loading something else)."""
+        return self.session.shutdown()
+
+    # edits ------------------------------------------------------------------------------------------
+    def show_neuron(self, layer: str, unit: int) -> None:
+        report = self._latest
+        if report is None:
+            return
+        try:
+            kernel, bias = report.layer_weights(layer)[:2]
+        except KeyError:
+            return
+        spec = self.network_spec()
+        self.neuron_editor.show_neuron(layer, unit, kernel[:, unit], float(bias[unit]), neuron_sources(spec, layer),
+                                       (layer, unit) in self._frozen, (layer, unit) in self._off,
+                                       can_switch_off=not is_output_layer(spec, layer))
+        self.views.setCurrentIndex(0)
+
+    def _on_edit_requested(self, layer: str, unit: int, incoming, bias: float, frozen: bool, off: bool) -> None:
+        edit = NeuronEdit(layer, unit, incoming=np.asarray(incoming, dtype=np.float32), bias=float(bias),
+                          frozen=frozen, off=off)
+        self.apply_edit(edit)
+
+    def apply_edit(self, edit: NeuronEdit) -> None:
+        key = (edit.layer, edit.unit)
+        for flag, group in ((edit.frozen, self._frozen), (edit.off, self._off)):
+            if flag is not None:
+                (group.add if flag else group.discard)(key)
+        self.network_view.set_neuron_states(self._frozen, self._off)
+        if not self.session.request_edit(edit):
+            self._start(epochs=0, edits=(edit,))
+
+    # reports ----------------------------------------------------------------------------------------
+    def _on_reports(self, batch: ReportBatch) -> None:
+        if batch.rows:
+            self.loss.add_rows(list(batch.rows))
+        self._latest = batch.report
+        self._rate = batch.epochs_per_second
+        if batch.report.message:
+            self._fail(batch.report.message)
+        if not self._draw_timer.isActive():
+            self._draw_timer.start(FRAME_MS if self._state == "running" else 0)
+
+    def _draw(self) -> None:
+        report = self._latest
+        if report is None or report is self._drawn:
+            return
+        self._drawn = report
+        self.draw_count = getattr(self, "draw_count", 0) + 1
+        spec = self.network_spec()
+        if report.surface is not None:
+            self.surface.set_surface(report.surface, report.surface_axes)
+        first = next((w for name, w in report.weights if name.startswith("dense")), None)
+        if first is not None and spec.features == ("x1", "x2"):
+            self.surface.set_hidden_lines(first[0], first[1])
+        else:
+            self.surface.set_hidden_lines(None, None)
+        current = self.views.currentIndex()
+        if current == 0:
+            self.network_view.update_weights(report.weights)
+            if report.neuron_maps is not None:
+                self.network_view.update_maps(report.neuron_maps, report.neuron_axes)
+        elif current == 1 and report.neuron_maps is not None:
+            self.neurons.update_maps(report.neuron_maps, report.neuron_axes)
+        elif current == 2:
+            self._draw_hidden_space(report, spec)
+        if report.histograms is not None and not report.partial:
+            self.weights_plot.add_histograms(report.epoch, report.histograms)
+        if current == 3 and report.grad_norms is not None:
+            self.weights_plot.update_grad_norms(report.grad_norms)
+        self.status.emit(self._status_text(report))
+
+    def _draw_hidden_space(self, report: "EpochReport", spec: NetworkSpec) -> None:
+        dense = [i for i, layer in enumerate(spec.layers) if layer.kind == "dense"]
+        ok = (len(dense) >= 2 and spec.layers[dense[0]].units == 2 and spec.layers[dense[1]].units == 1
+              and report.activations is not None)
+        if not ok:
+            self.hidden_space.update_hidden(None)
+            return
+        # the hidden space is what the output layer sees: the last output before the second Dense layer
+        z = report.activations[dense[1] - 1]
+        weights = [w for name, w in report.weights if name.startswith("dense")]
+        self.hidden_space.update_hidden(z, weights[1][0], weights[1][1])
+
+    def _status_text(self, report: "EpochReport") -> str:
+        m = report.metrics
+        parts = [f"Epoch {report.epoch}" + (f" (batch {report.batches})" if report.partial else ""),
+                 f"loss {m['loss']:.4f}"]
+        if "test_loss" in m:
+            parts.append(f"test loss {m['test_loss']:.4f}")
+        if "accuracy" in m:
+            parts.append(f"accuracy {m['accuracy']:.3f}")
+        if "test_accuracy" in m:
+            parts.append(f"test accuracy {m['test_accuracy']:.3f}")
+        if "r2" in m:
+            parts.append(f"R² {m['r2']:.3f}")
+        if self._state == "running" and self._rate:
+            parts.append(f"{self._rate:.0f} epochs/s")
+        return " · ".join(parts)
+
+    def _on_finished(self, outcome: RunOutcome) -> None:
+        if outcome.diverged:
+            self._fail(outcome.message)
+        trained = outcome.trainer is not None and outcome.trainer.epoch > 0
+        self._set_state("finished" if trained else "idle")
+        if outcome.stopped and outcome.message:
+            self.status.emit(outcome.message[0].upper() + outcome.message[1:])
+        queued, self._queued = self._queued, None
+        if queued is not None:
+            queued()
+
+    def _on_failed(self, message: str) -> None:
+        self._stale = True
+        self._fail(message)
+
+    def _fail(self, message: str) -> None:
+        self._last_error = message
+        self.error.emit(message)
+
+    def last_error(self) -> str:
+        return self._last_error
+
+    def _set_state(self, state: str) -> None:
+        self._state = state
+        self.training.set_state(state)
+        locked = state in ("running", "paused")
+        self.data_panel.set_locked(locked)
+        self.builder.set_locked(locked)
+        self.state_changed.emit(state)
+
+    def state(self) -> str:
+        return self._state
+
+    def latest_report(self) -> "EpochReport | None":
+        return self._latest

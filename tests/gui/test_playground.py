@@ -1,0 +1,124 @@
+"""The main window driven like a student drives it: clicks, keys, a real worker thread, real Keras."""
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from annstudio.gui.app import MainWindow
+from annstudio.gui.worker import running_threads
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow(restore=False)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    p = w.playground
+    qtbot.waitUntil(lambda: not p.session.is_running() and p.latest_report() is not None, timeout=60000)
+    yield w
+    w.close()
+
+
+def _wait_state(qtbot, p, *states, timeout=60000):
+    qtbot.waitUntil(lambda: p.state() in states and not p.session.is_running(), timeout=timeout)
+
+
+def test_default_workspace_is_the_lectures_looking_at_parameters_ready_to_train(window):
+    p = window.playground
+    assert p.dataset().name == "parabola" and len(p.dataset().x_train) == 1000
+    assert p.network_spec().describe() == "Input(2) → Dense(2, sigmoid) → Dense(1, sigmoid)"
+    report = p.latest_report()
+    assert report.epoch == 0 and report.surface.shape == (200, 200)  # the untrained network, drawn
+    assert p.state() == "idle"
+
+
+def test_build_by_clicks_train_and_watch(window, qtbot):
+    p = window.playground
+    qtbot.mouseClick(p.builder.add_button, Qt.MouseButton.LeftButton)  # a Dense(4, relu) hidden layer
+    spec = p.network_spec()
+    assert [layer.units for layer in spec.layers if layer.kind == "dense"] == [2, 4, 1]
+    p.training.epochs_spin.setValue(5)
+    qtbot.waitUntil(lambda: not p.session.is_running(), timeout=60000)
+    qtbot.mouseClick(p.training.play_button, Qt.MouseButton.LeftButton)
+    assert p.state() == "running"
+    _wait_state(qtbot, p, "finished")
+    rows = p.loss.rows()
+    assert [r["epoch"] for r in rows] == [1, 2, 3, 4, 5]
+    assert p.latest_report().epoch == 5
+    assert "Epoch 5" in window.statusBar().currentMessage()
+    assert p.network_view.node_count() >= 2 + 2 + 4 + 1
+
+
+def test_space_pauses_right_steps_and_learning_rate_changes_mid_run(window, qtbot):
+    p = window.playground
+    p.training.epochs_spin.setValue(100000)
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: p.state() == "running" and len(p.loss.rows()) >= 3, timeout=60000)
+    combo = p.training.rate_combo
+    combo.lineEdit().selectAll()
+    qtbot.keyClicks(combo.lineEdit(), "0.003")
+    qtbot.keyClick(combo.lineEdit(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: p.latest_report().learning_rate == pytest.approx(0.003), timeout=30000)
+    window.playground.setFocus()
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert p.state() == "paused"
+    qtbot.wait(300)
+    epoch = p.latest_report().epoch
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: p.latest_report().epoch == epoch + 1, timeout=30000)
+    qtbot.wait(200)
+    assert p.latest_report().epoch == epoch + 1 and p.state() == "paused"
+    qtbot.mouseClick(p.training.stop_button, Qt.MouseButton.LeftButton)
+    _wait_state(qtbot, p, "finished")
+
+
+def test_click_a_neuron_edit_its_bias_and_see_the_surface_change(window, qtbot):
+    p = window.playground
+    before = p.latest_report().surface.copy()
+    view = p.network_view
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.node_position("dense_2", 0))
+    editor = p.neuron_editor
+    assert editor.bias_box.isEnabled()
+    editor.bias_box.setValue(8.0)
+    qtbot.mouseClick(editor.apply_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: p.latest_report().layer_weights("dense_2")[1][0] == pytest.approx(8.0), timeout=60000)
+    after = p.latest_report().surface
+    assert after.mean() > before.mean() + 0.2  # a big output bias: everything leans to class 1, at once
+
+
+def test_reset_keeps_the_same_starting_weights(window, qtbot):
+    p = window.playground
+    start = p.latest_report().layer_weights("dense_1")[0].copy()
+    p.training.epochs_spin.setValue(3)
+    p.play()
+    _wait_state(qtbot, p, "finished")
+    assert not np.allclose(p.latest_report().layer_weights("dense_1")[0], start)
+    qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: p.latest_report().epoch == 0 and not p.session.is_running(), timeout=60000)
+    np.testing.assert_allclose(p.latest_report().layer_weights("dense_1")[0], start)
+    assert p.loss.rows() == [] and p.state() == "idle"
+
+
+def test_own_points_by_clicking_in_the_plot(window, qtbot):
+    p = window.playground
+    panel = p.data_panel
+    index = [panel.kind_combo.itemText(i) for i in range(panel.kind_combo.count())].index("Your own data")
+    panel.kind_combo.setCurrentIndex(index)
+    assert panel.is_own_data() and p.surface.edit_mode()
+    n = len(p.dataset().x_train)
+    p.surface.point_clicked.emit(1.0, 2.0)
+    assert len(p.dataset().x_train) == n + 1
+
+
+def test_closing_mid_training_stops_and_joins_the_worker(qtbot):
+    w = MainWindow(restore=False)
+    qtbot.addWidget(w)
+    w.show()
+    p = w.playground
+    p.load_preset(__import__("annstudio.core.lessons", fromlist=["get"]).get("overfit-plain"))
+    qtbot.waitUntil(lambda: not p.session.is_running(), timeout=60000)
+    p.play()
+    qtbot.waitUntil(lambda: len(p.loss.rows()) > 5, timeout=60000)
+    assert p.session.is_running()
+    w.close()
+    assert running_threads() == []
