@@ -12,6 +12,7 @@ def test_main_window_opens_with_a_title_and_quit(qtbot):
     assert window.windowTitle() == "ANN Studio"
     quit_actions = [a for a in window.menuBar().actions()[0].menu().actions() if "Quit" in a.text()]
     assert quit_actions and quit_actions[0].shortcut().toString() == "Ctrl+Q"
+    window.close()  # stops and joins the worker that draws the untrained network
 
 
 def test_importing_the_gui_does_not_import_tensorflow():
