@@ -43,6 +43,10 @@ with _quiet_native_stderr():
     import tensorflow as tf
     import keras
 
+    _threads = os.environ.get("ANNSTUDIO_TF_THREADS", "")
+    if _threads.isdigit() and int(_threads) > 0:  # the GUI leaves a core free for drawing
+        tf.config.threading.set_intra_op_parallelism_threads(int(_threads))
+        tf.config.threading.set_inter_op_parallelism_threads(int(_threads))
     tf.config.list_physical_devices()  # CUDA probing happens here, quietly, not at the first operation
 
 _OPTIMIZERS = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop}

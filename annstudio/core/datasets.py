@@ -9,8 +9,6 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-import urllib.error
-import urllib.request
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -282,6 +280,9 @@ def download_mnist(target: Path | None = None, progress: ProgressFn | None = Non
     ``progress(done_bytes, total_bytes)`` is called as data arrives; returning ``False`` cancels
     (:class:`DownloadCancelled`). A half-finished download never replaces a cache file.
     """
+    import urllib.error
+    import urllib.request
+
     target = Path(target) if target else mnist_cache_path()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -72,7 +72,7 @@ class EpochReport:
     epoch: int                      # epochs finished (an interrupted epoch counts when ``partial``)
     batches: int                    # batches trained in total
     metrics: dict
-    weights: tuple                  # ((layer name, (array, ...)), ...)
+    weights: tuple | None           # ((layer name, (array, ...)), ...); None in a metrics-only report
     learning_rate: float
     batch_size: int
     seconds: float                  # wall time since training started
@@ -122,13 +122,17 @@ class Trainer:
     """
 
     def __init__(self, network: NetworkSpec, train: TrainSpec, data: Dataset, probes: Probes | None = None,
-                 model: keras.Model | None = None, xla: bool = True, chunk_steps: int = 250):
+                 model: keras.Model | None = None, xla: bool = True, chunk_steps: int = 250,
+                 probe_interval: float = 0.0):
         self.network = network.validate()
         self.train = train.validate()
         self.data = data
         self.probes = probes or Probes()
         self.xla = xla
         self.chunk_steps = max(1, int(chunk_steps))
+        # Full probes (surface, maps, weights…) at most this often; epochs between get metrics only. A
+        # window draws ~60 frames a second, so probing 1000 epochs a second would be wasted work.
+        self.probe_interval = max(0.0, float(probe_interval))
         self._check_fit()
         self.model = model if model is not None else _build.build_model(network, seed=train.seed)
         self.loss_fn = _build.make_loss(train)
@@ -251,9 +255,17 @@ class Trainer:
             out["r2"] = 1.0 - resid / tf.maximum(total, 1e-12)
         return out
 
-    def _probe_graph(self) -> dict:
-        """What an end-of-epoch report needs, computed in the same graph call as the last batches."""
-        out = {"weights": [tf.identity(v.value) for v in self._weight_vars]}
+    def _probe_graph(self, light: bool = False) -> dict:
+        """What an end-of-epoch report needs, computed in the same graph call as the last batches.
+        ``light``: only the metrics (test loss, regression fit), not the pictures and weights."""
+        out = {}
+        if self.has_test and int(self.x_test.shape[0]) <= _EVAL_LIMIT:
+            out["test"] = self._evaluate_graph(self.x_test, self.y_test)
+        if self.train.loss == "mse" and self.n_train <= _EVAL_LIMIT:
+            out["train"] = self._evaluate_graph(self.x_train, self.y_train)
+        if light:
+            return out
+        out["weights"] = [tf.identity(v.value) for v in self._weight_vars]
         if self.grid is not None:
             out["surface"] = self._forward_all(self.grid)[-1]
         if self.neuron_grid is not None:
@@ -262,10 +274,6 @@ class Trainer:
             out["activations"] = self._forward_all(self.probe_inputs)
         if self.probes.grad_norms:
             out["grad_norms"] = self._grad_norms_graph(*self.grad_inputs)
-        if self.has_test and int(self.x_test.shape[0]) <= _EVAL_LIMIT:
-            out["test"] = self._evaluate_graph(self.x_test, self.y_test)
-        if self.train.loss == "mse" and self.n_train <= _EVAL_LIMIT:
-            out["train"] = self._evaluate_graph(self.x_train, self.y_train)
         return out
 
     def _grad_norms_graph(self, x, y):
@@ -275,7 +283,7 @@ class Trainer:
         grads = tape.gradient(loss, self.model.trainable_variables)
         return [tf.norm(g) if g is not None else tf.constant(0.0) for g in grads]
 
-    def _program(self, batch_size: int, rest: int, with_probe: bool):
+    def _program(self, batch_size: int, rest: int, with_probe: bool | str):
         """A compiled function ``(order, start, n_steps) -> outputs`` that trains ``n_steps`` batches of
         ``batch_size`` taken from ``order`` at ``start``, then (``rest`` > 0) one batch of ``rest``, and
         (``with_probe``) computes the end-of-epoch probes. Cached per shape."""
@@ -314,7 +322,7 @@ class Trainer:
                 metric_sum += ms
             out = {"loss_sum": loss_sum, "metric_sum": metric_sum}
             if with_probe:
-                out.update(self._probe_graph())
+                out.update(self._probe_graph(light=with_probe == "light"))
             return out
 
         fn = tf.function(program, jit_compile=self.xla)
@@ -494,8 +502,8 @@ class Trainer:
                 name = var.path.split("/")[0]
                 per_layer[name] = math.hypot(per_layer.get(name, 0.0), float(norm))
             grad_norms = tuple(per_layer.items())
-        weights = self.weights_snapshot(probe["weights"])
-        if p.histograms:
+        weights = self.weights_snapshot(probe["weights"]) if "weights" in probe else None
+        if p.histograms and weights is not None:
             histograms = tuple((name, *np.histogram(ws[0], bins=p.histogram_bins)) for name, ws in weights if ws)
         return EpochReport(epoch=self.epoch, batches=self.batches, metrics=metrics, weights=weights,
                            learning_rate=self.learning_rate, batch_size=self.batch_size,
@@ -521,6 +529,8 @@ class Trainer:
         history = self.result.history if self.result else []
         started = time.perf_counter()
         last_good = self.weights_snapshot()
+        last_probe = -math.inf
+        unprobed = None  # metrics of the newest epoch if its report had no pictures
         stopped = diverged = False
         seen = 0
         pending = control.take_edits()
@@ -543,6 +553,11 @@ class Trainer:
             loss_sum = metric_sum = 0.0
             seen = 0
             while done < total_steps:
+                if unprobed is not None and control.paused:  # paused after a metrics-only epoch: a picture
+                    probe = self._probe_now()
+                    report = self._report(unprobed, started, partial=False, probe=probe)
+                    last_good, last_probe, unprobed = report.weights, time.perf_counter(), None
+                    yield report
                 wanted = min(self.chunk_steps, total_steps - done)
                 allowed = control.acquire(wanted)
                 if allowed < 0:
@@ -566,7 +581,10 @@ class Trainer:
                 last = done + n == total_steps
                 # A whole epoch in one call (small data): the probes ride along in the same graph call.
                 fused = last and done == 0
-                out = self._program(batch_size, rest if with_rest else 0, fused)(
+                full = (not self.probe_interval or self.epoch + 1 >= target or control.paused
+                        or time.perf_counter() - last_probe >= self.probe_interval)
+                probe_kind = ("full" if full else "light") if fused else False
+                out = self._program(batch_size, rest if with_rest else 0, probe_kind)(
                     order_t, tf.constant(done * batch_size, tf.int32), tf.constant(n_full, tf.int32))
                 ls, ms = float(out["loss_sum"]), float(out["metric_sum"])
                 if not math.isfinite(ls):
@@ -580,14 +598,17 @@ class Trainer:
                 if last:
                     self.epoch += 1
                     control.epoch_finished()
-                    if not fused:
+                    if not fused and full:
                         out = {**out, **self._probe_now()}
                     metrics = self._metrics(loss_sum, metric_sum, seen, out)
                     if not all(math.isfinite(v) for v in metrics.values()):
                         diverged = True
                         break
                     report = self._report(metrics, started, partial=False, probe=out)
-                    last_good = report.weights
+                    unprobed = None if report.weights is not None else metrics
+                    if report.weights is not None:
+                        last_good = report.weights
+                        last_probe = time.perf_counter()
                     history.append({"epoch": self.epoch, **metrics})
                     yield report
                 elif allowed < wanted and control.paused:

@@ -170,11 +170,17 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self.playground.shutdown()
+        self.playground.setEnabled(False)  # nothing may start a new run while the window goes
         self.save_settings()
         super().closeEvent(event)
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:
+    # TensorFlow (loaded later, in the worker) may use every core but one: the window must stay smooth
+    os.environ.setdefault("ANNSTUDIO_TF_THREADS", str(max(1, (os.cpu_count() or 2) - 1)))
+    # The training thread and the GUI thread share the GIL. Painting calls back into Python hundreds of
+    # times a frame; with the default 5 ms switch interval each call can wait that long for the GIL.
+    sys.setswitchinterval(0.0005)
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORG_NAME)
@@ -187,4 +193,13 @@ def run(argv: list[str] | None = None) -> int:
     window = MainWindow()
     window.show()
     QTimer.singleShot(0, window.raise_)
+    if os.environ.get("ANNSTUDIO_EXIT_AFTER_SHOW"):  # bench/startup.py: report when the window is up, leave
+        def shown() -> None:
+            import time
+
+            print(f"shown {time.time():.6f} tensorflow={'tensorflow' in sys.modules}", flush=True)
+            window.close()
+            app.quit()
+
+        QTimer.singleShot(0, shown)
     return app.exec()

@@ -5,6 +5,7 @@ worker thread, and the newest report is drawn at most once per screen refresh.
 """
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 
 DEFAULT_PRESET = "looking-at-parameters"
 FRAME_MS = 16
+PROBE_INTERVAL = 1 / 40   # full pictures from the engine at most 40 times a second
+LOSS_REDRAW_S = 0.1       # the loss curves are redrawn at most 10 times a second while training
 
 
 def _section(title: str, widget: QWidget) -> QWidget:
@@ -72,6 +75,8 @@ class Playground(QWidget):
         self._stale = True           # the trainer no longer matches the settings
         self._rate = 0.0
         self._queued = None          # Play pressed while the untrained picture was still being made
+        self._pending_rows: list[dict] = []
+        self._loss_drawn = 0.0
         self._draw_timer = QTimer(self)
         self._draw_timer.setSingleShot(True)
         self._draw_timer.timeout.connect(self._draw)
@@ -208,8 +213,6 @@ class Playground(QWidget):
             self._settings_changed()
 
     def _on_network_changed(self, spec: NetworkSpec) -> None:
-        self.network_view.set_network(spec)
-        self.neurons.set_network(spec)
         self.training.set_loss(self.builder.loss())
         if not getattr(self, "_loading", False):
             self._settings_changed()
@@ -226,12 +229,13 @@ class Playground(QWidget):
         self.surface.set_edit_mode(self.data_panel.is_own_data())
         self.hidden_space.set_labels(self.dataset().y_train)
         self.loss.set_task(self.dataset().task)
+        self._pending_rows = []
         self.loss.clear()
         self.weights_plot.clear()
         self._refresh_timer.start()
 
     def _refresh_untrained(self) -> None:
-        if self.session.is_running():
+        if self.session.is_running() or not self.isEnabled():
             return
         self.session.forget()
         self._start(epochs=0)
@@ -246,7 +250,7 @@ class Playground(QWidget):
 
             probes = Probes(surface=True, resolution=200 if two_d else 300, activations=two_d,
                             grad_norms=True, histograms=True, neuron_maps=two_d, neuron_resolution=40)
-            return Trainer(network, train, data, probes)
+            return Trainer(network, train, data, probes, probe_interval=PROBE_INTERVAL)
 
         return make
 
@@ -319,6 +323,8 @@ class Playground(QWidget):
 
     def shutdown(self) -> bool:
         """Stop training and wait for the worker thread (closing, loading something else)."""
+        self._refresh_timer.stop()
+        self._queued = None
         return self.session.shutdown()
 
     # edits ------------------------------------------------------------------------------------------
@@ -352,8 +358,7 @@ class Playground(QWidget):
 
     # reports ----------------------------------------------------------------------------------------
     def _on_reports(self, batch: ReportBatch) -> None:
-        if batch.rows:
-            self.loss.add_rows(list(batch.rows))
+        self._pending_rows.extend(batch.rows)  # drawn with the next frame, not once per batch
         self._latest = batch.report
         self._rate = batch.epochs_per_second
         if batch.report.message:
@@ -362,6 +367,13 @@ class Playground(QWidget):
             self._draw_timer.start(FRAME_MS if self._state == "running" else 0)
 
     def _draw(self) -> None:
+        now = time.perf_counter()
+        if self._pending_rows and (self._state != "running" or now - self._loss_drawn >= LOSS_REDRAW_S):
+            rows, self._pending_rows = self._pending_rows, []
+            self.loss.add_rows(rows)
+            self._loss_drawn = now
+        elif self._pending_rows and not self._draw_timer.isActive():
+            self._draw_timer.start(FRAME_MS)  # flush the held-back rows soon, even if no report comes
         report = self._latest
         if report is None or report is self._drawn:
             return

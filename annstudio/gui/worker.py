@@ -90,23 +90,28 @@ class TrainingWorker(QObject):
             outcome.trainer = trainer
             rows: list[dict] = []
             latest = None
+            drawable = None  # the newest report with pictures (metrics-only reports fill the gaps)
+            last_row_epoch = trainer.epoch
             last_emit = 0.0
             window_start, window_epochs = time.perf_counter(), 0
             rate = 0.0
             for report in trainer.run(self._epochs, self._control):
                 latest = report
-                if not report.partial:
+                if report.weights is not None:
+                    drawable = report
+                if not report.partial and report.epoch > last_row_epoch:
                     rows.append({"epoch": report.epoch, **report.metrics})
+                    last_row_epoch = report.epoch
                     window_epochs += 1
                 now = time.perf_counter()
                 if now - window_start >= 0.5:
                     rate = window_epochs / (now - window_start)
                     window_start, window_epochs = now, 0
                 if report.partial or self._control.paused or now - last_emit >= self._min_interval:
-                    self.reports.emit(ReportBatch(report, tuple(rows), rate))
+                    self.reports.emit(ReportBatch(drawable or report, tuple(rows), rate))
                     rows, latest, last_emit = [], None, now
             if latest is not None or rows:
-                self.reports.emit(ReportBatch(latest or report, tuple(rows), rate))
+                self.reports.emit(ReportBatch(drawable or latest, tuple(rows), rate))
             result = trainer.result
             outcome.stopped, outcome.diverged = result.stopped, result.diverged
             outcome.message, outcome.history = result.message, list(result.history)

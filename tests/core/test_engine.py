@@ -263,3 +263,13 @@ def test_an_edit_while_paused_answers_at_once_with_a_report():
     control.stop()
     assert reports.get(timeout=30) is None
     thread.join(10)
+
+
+def test_probe_interval_gives_metrics_only_reports_between_full_ones():
+    p, train, data = _preset("looking-at-parameters", epochs=40)
+    trainer = Trainer(p.network, train, data, Probes(surface=True, resolution=20), probe_interval=3600.0)
+    reports = list(trainer.run())
+    full = [r for r in reports if r.weights is not None]
+    assert [r.epoch for r in full] == [1, 40]  # the first (nothing drawn yet) and the last
+    assert all(r.surface is None and "loss" in r.metrics for r in reports if r.weights is None)
+    assert len(trainer.result.history) == 40
