@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from typing import Sequence
 
@@ -42,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     shot.add_argument("--preset", required=True, help="preset id (see 'annstudio presets')")
     shot.add_argument("--epochs", type=int, help="number of epochs (default: the preset's)")
     shot.add_argument("-o", "--output", required=True, help="the picture to write (.png)")
+    shot.add_argument("--data", help="a local mnist.npz for the MNIST preset")
 
     export = sub.add_parser("export-code", help="write a standalone Keras script for a .keras model or a workspace")
     export.add_argument("source", metavar="MODEL.keras|WORKSPACE", help="a .keras model file or an ANN Studio workspace")
@@ -49,6 +51,13 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--epochs", type=int, help="epochs the script trains for (default: the saved settings')")
     export.add_argument("--with-weights", action="store_true",
                         help="a .keras model: the script starts from the file's weights")
+
+    predict = sub.add_parser("predict", help="read a picture of a handwritten digit with a trained MNIST model")
+    predict.add_argument("model", metavar="MODEL.keras", help="a model that reads 28x28 digits (made by "
+                         "'annstudio train --preset mnist-mlp --save MODEL.keras')")
+    predict.add_argument("image", metavar="IMAGE", help="a PNG or JPEG of one digit, any size; dark ink on "
+                         "light paper or light on dark")
+    predict.add_argument("--json", action="store_true", help="print one JSON object: digit and probabilities")
     return parser
 
 
@@ -145,9 +154,68 @@ def cmd_shot(args) -> int:
         raise UsageError(f"--epochs must be a whole number ≥ 1, not {args.epochs}")
     from .gui.shot import take_shot
 
-    path = take_shot(args.preset, args.output, epochs=args.epochs)
+    path = take_shot(args.preset, args.output, epochs=args.epochs, data=args.data)
     _say(f"saved {path}")
     return 0
+
+
+def cmd_predict(args) -> int:
+    from pathlib import Path
+
+    from .core import digits
+
+    canvas = digits.image_to_canvas(args.image)  # a bad picture is refused before TensorFlow loads
+    if digits.is_empty(canvas):
+        raise digits.DigitError(f"{Path(args.image).name} looks blank: no digit was found in it")
+    image = digits.prepare_digit(canvas)
+
+    from .core import store
+
+    model = store.load_model(args.model)
+    probabilities = _digit_probabilities(model, image, Path(args.model).name)
+    digit = int(probabilities.argmax())
+    if args.json:
+        _say(json.dumps({"digit": digit, "probabilities": [round(float(p), 6) for p in probabilities]}))
+        return 0
+    order = probabilities.argsort()[::-1]
+    doubt = (f"; not sure: a {order[1]} has {probabilities[order[1]]:.3f}"
+             if probabilities[digit] < 0.5 else "")
+    _say(f"digit {digit} (probability {probabilities[digit]:.3f}{doubt})")
+    for k, p in enumerate(probabilities):
+        _say(f"  {k}  {p:.4f}")
+    return 0
+
+
+def _digit_probabilities(model, image, name: str):
+    """The ten probabilities a model gives a prepared 28x28 digit: a numpy forward pass for networks the
+    builder knows, Keras' predict_on_batch for others."""
+    import numpy as np
+
+    from .core import build
+    from .core.digits import DigitError
+    from .core.forward import NumpyForward, model_weights
+    from .core.spec import SpecError
+
+    shape = tuple(model.inputs[0].shape[1:]) if len(model.inputs) == 1 else ()
+    if shape not in ((28, 28), (784,), (28, 28, 1)):
+        raise DigitError(f"{name} takes inputs of shape {shape or 'several'}, not 28x28 images: "
+                         "use a model trained on MNIST digits")
+    outputs = tuple(model.outputs[0].shape[1:]) if len(model.outputs) == 1 else ()
+    if outputs != (10,):
+        raise DigitError(f"{name} gives outputs of shape {outputs or 'several'}, not 10 probabilities, "
+                         "one per digit: use a model trained on MNIST digits")
+    try:
+        forward = NumpyForward(build.spec_from_model(model), model_weights(model))
+        result = forward.predict(image)[0]
+    except SpecError:  # layers the builder does not know: let Keras compute
+        result = np.asarray(model.predict_on_batch(image.reshape((1,) + shape)))[0]
+    result = np.asarray(result, np.float64)
+    if not np.isfinite(result).all():
+        raise DigitError(f"{name} gave an answer that is not a number (its weights may be broken)")
+    if result.min() < 0 or abs(result.sum() - 1) > 1e-3:  # scores, not probabilities: softmax them
+        result = np.exp(result - result.max())
+        result /= result.sum()
+    return result
 
 
 def cmd_gui(_args) -> int:
@@ -156,10 +224,14 @@ def cmd_gui(_args) -> int:
     return run()
 
 
-COMMANDS = {"gui": cmd_gui, "presets": cmd_presets, "train": cmd_train, "shot": cmd_shot, "export-code": cmd_export_code}
+COMMANDS = {"gui": cmd_gui, "presets": cmd_presets, "train": cmd_train, "shot": cmd_shot, "export-code": cmd_export_code,
+            "predict": cmd_predict}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # numpy's BLAS threads fight TensorFlow's for the same cores and then run 20-100x slower; our numpy
+    # work is small, so one BLAS thread is the fast choice (set before numpy loads)
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         args = _parser().parse_args(argv)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -247,14 +246,17 @@ def read_mnist_file(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, np
     if not path.is_file():
         raise DataError(f"{path} does not exist or is not a file")
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise DataError(f"{path.name} is a single numpy array, not an MNIST .npz file")
+        with loaded as npz:
             missing = [k for k in MNIST_SHAPES if k not in npz.files]
             if missing:
                 raise DataError(f"{path.name} is not an MNIST file: it lacks {', '.join(missing)}")
             arrays = {k: npz[k] for k in MNIST_SHAPES}
     except DataError:
         raise
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as exc:
+    except Exception as exc:  # noqa: BLE001 - zip, zlib, npy and encryption errors all mean "damaged"
         raise DataError(f"{path.name} is not a readable MNIST .npz file ({type(exc).__name__})") from None
     for key, shape in MNIST_SHAPES.items():
         arr = arrays[key]

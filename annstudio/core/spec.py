@@ -274,6 +274,8 @@ def network_from_json(text: str) -> NetworkSpec:
         data = json.loads(text)
     except (json.JSONDecodeError, TypeError, ValueError) as exc:
         raise SpecError(f"the network description is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise SpecError("the network description is nested far too deeply to be a network") from None
     return network_from_dict(data)
 
 

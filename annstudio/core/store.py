@@ -10,8 +10,11 @@ import os
 import zipfile
 from pathlib import Path
 
-from . import build  # noqa: F401  (sets the TF log level before Keras loads)
+import numpy as np
+
+from . import build  # (sets the TF log level before Keras loads)
 from .atomic import StoreError, atomic_path
+from .spec import NetworkSpec, TrainSpec
 
 import keras  # noqa: E402
 
@@ -43,10 +46,12 @@ def load_model(path: str | os.PathLike) -> keras.Model:
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise StoreError(f"{path.name} is damaged ({exc})") from None
+            config = archive.read("config.json") if "config.json" in names else b""
+    except Exception as exc:  # noqa: BLE001 - zip, zlib, name-encoding and encryption errors: damaged
+        raise StoreError(f"{path.name} is damaged ({type(exc).__name__})") from None
     if "config.json" not in names:
         raise StoreError(f"{path.name} is a zip archive but not a Keras model file (it has no config.json)")
+    _check_sizes(path, config)
     try:
         model = keras.models.load_model(path, safe_mode=True, compile=False)
     except Exception as exc:  # noqa: BLE001 - Keras raises many types; all mean "cannot load"
@@ -66,3 +71,67 @@ def _load_failure(path: Path, exc: Exception) -> str:
                 "does not run")
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
     return f"{path.name} could not be loaded as a Keras model ({first[:200]})"
+
+
+def model_from_weights(network: NetworkSpec, weights: tuple, train: TrainSpec | None = None) -> keras.Model:
+    """A fresh Keras model of ``network`` holding ``weights`` (as EpochReport.weights gives them).
+
+    Saving this copy, not the model being trained, is what lets a save happen while training runs.
+    """
+    model = build.build_model(network)
+    for name, arrays in weights:
+        try:
+            model.get_layer(name).set_weights([np.asarray(a) for a in arrays])
+        except ValueError as exc:
+            raise StoreError(f"the weights do not fit the network ({name}: {exc})") from None
+    if train is not None:
+        build.compile_like_lecture(model, train)
+        model.optimizer.build(model.trainable_variables)  # saved with its slots: loads without warnings
+    return model
+
+
+def save_weights_as_model(network: NetworkSpec, weights: tuple, path: str | os.PathLike,
+                          train: TrainSpec | None = None) -> Path:
+    return save_model(model_from_weights(network, weights, train), path)
+
+
+def builder_view(model: keras.Model) -> tuple[NetworkSpec, tuple]:
+    """The builder's description of ``model`` and its weights under the builder's layer names.
+
+    :class:`~annstudio.core.spec.SpecError` when the builder cannot show the model (then it can still be
+    used for prediction as it is).
+    """
+    spec = build.spec_from_model(model)
+    ours = build.build_model(spec)
+    theirs = [layer for layer in model.layers if layer.weights]
+    mine = [layer for layer in ours.layers if layer.weights]
+    if len(theirs) != len(mine):  # pragma: no cover - spec_from_model keeps every layer
+        raise StoreError("the model's layers could not be matched")
+    weights = []
+    for target, source in zip(mine, theirs):
+        target.set_weights(source.get_weights())
+        weights.append((target.name, tuple(np.array(w) for w in target.get_weights())))
+    return spec, tuple(weights)
+
+
+_MAX_UNITS = 1_000_000  # far beyond any network of a lecture; a file declaring more is refused unread
+
+
+def _check_sizes(path: Path, config: bytes) -> None:
+    """Refuse a model whose configuration declares absurdly large layers before Keras allocates them."""
+    import json
+
+    try:
+        document = json.loads(config)
+    except (ValueError, RecursionError):
+        raise StoreError(f"{path.name} is damaged: its configuration is not valid JSON") from None
+    stack = [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            units = item.get("units")
+            if isinstance(units, int) and not isinstance(units, bool) and units > _MAX_UNITS:
+                raise StoreError(f"{path.name} declares a layer of {units} units, far too big to open")
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)

@@ -230,7 +230,8 @@ def load_workspace(path: str | os.PathLike) -> Workspace:
             arrays = _read_arrays(archive.read(_ARRAYS_NAME), name)
     except WorkspaceError:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, ValueError, NotImplementedError,
+            RuntimeError, UnicodeDecodeError) as exc:
         raise WorkspaceError(f"{name} is not a readable ANN Studio workspace (damaged or not a workspace: "
                              f"{_first_line(exc)})") from None
     except OSError as exc:
@@ -266,9 +267,12 @@ def _check_format(document: dict, name: str) -> None:
 
 def _read_arrays(raw: bytes, name: str) -> dict[str, np.ndarray]:
     try:
-        with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
+        loaded = np.load(io.BytesIO(raw), allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise ValueError("a single array where a set of arrays belongs")
+        with loaded as npz:
             return {key: npz[key] for key in npz.files}
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error, KeyError) as exc:
+    except Exception as exc:  # noqa: BLE001 - zip, zlib, npy and encryption errors all mean "damaged"
         raise WorkspaceError(f"{name} is damaged: its arrays cannot be read ({_first_line(exc)})") from None
 
 
@@ -363,9 +367,10 @@ def _points(doc: Any, arrays: dict[str, np.ndarray], data: DataSpec, name: str) 
         array = arrays[key]
         if array.dtype.kind not in "fiu":
             raise WorkspaceError(f"{name} is damaged: the data points ({key}) are not numbers")
-        if not np.isfinite(array).all():
-            raise WorkspaceError(f"{name} is damaged: the data points ({key}) are not all finite")
-        parts[key] = array.astype(np.float32)
+        with np.errstate(over="ignore"):
+            parts[key] = array.astype(np.float32)
+        if not np.isfinite(parts[key]).all():
+            raise WorkspaceError(f"{name} is damaged: the data points ({key}) are not all finite numbers")
     for x_key, y_key in (("x_train", "y_train"), ("x_test", "y_test")):
         x, y = parts[x_key], parts[y_key]
         if x.ndim != 2 or x.shape[1] not in (1, 2) or y.ndim != 1 or len(x) != len(y):

@@ -8,17 +8,25 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import replace
+from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBox, QTabWidget
 
 from ..core import lessons
-from ..core.spec import SpecError, data_from_dict, network_from_dict, train_from_dict
+from ..core.spec import DataSpec, SpecError, data_from_dict, network_from_dict, train_from_dict
 from . import style
+from .compare import CompareView, Run
+from .files import FileActions
+from .lessons_panel import LessonDialog, LessonsPanel
+from .mnist_workspace import MnistWorkspace
 from .playground import Playground
 
 APP_NAME = "ANN Studio"
+#: Controls a teacher can hide from students in a saved lesson.
+HIDEABLE = [("data", "Data panel"), ("network", "Network builder"), ("training", "Training settings")]
 ORG_NAME = "ANN Studio"
 
 
@@ -39,12 +47,34 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.playground, "Playground")
         self.tabs.setTabToolTip(0, "Build a network for 2-D points (or 1-D regression) and watch it learn.")
+        self.mnist = MnistWorkspace()
+        self.tabs.addTab(self.mnist, "MNIST digits")
+        self.tabs.setTabToolTip(1, "The lecture's handwritten digits: train the 784-100-10 network, look inside "
+                                   "it, and draw digits for it to read.")
+        self.compare = CompareView()
+        self.tabs.addTab(self.compare, "Compare runs")
+        self.tabs.setTabToolTip(2, "Every finished run of this session: overlay their loss curves and their "
+                                   "fitted curves or decision boundaries.")
         self.setCentralWidget(self.tabs)
+        self.lessons = LessonsPanel()
+        self.lessons_dock = QDockWidget("Lessons", self)
+        self.lessons_dock.setObjectName("lessons")
+        self.lessons_dock.setWidget(self.lessons)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.lessons_dock)
+        self.lessons.preset_requested.connect(self.load_preset)
+        self.lessons.workspace_requested.connect(lambda path: self.files.open_workspace(path))
+        self.playground.run_finished.connect(self._add_run)
+        self.mnist.run_finished.connect(self._add_run)
+        self.mnist.status.connect(self.statusBar().showMessage)
+        self.mnist.error.connect(self.show_error)
+        self.setAcceptDrops(True)
         self._message_box: QMessageBox | None = None
         self._last_error = ""
         self.playground.status.connect(self.statusBar().showMessage)
         self.playground.error.connect(self.show_error)
         self._build_menus()
+        self.files = FileActions(self, self.settings)
+        self.file_menu.insertAction(self.file_menu.actions()[-1], self._lesson_action())
         self.statusBar().showMessage("Ready: press Space (or Play) to train the network.")
         self.resize(1500, 900)
         if restore:
@@ -72,13 +102,15 @@ class MainWindow(QMainWindow):
 
         train = bar.addMenu("&Train")
         p = self.playground
-        self.play_action = self._action(train, "Play / &Pause", p.toggle, "Space",
+        self.play_action = self._action(train, "Play / &Pause", lambda: self._on_workspace("toggle"), "Space",
                                         "Start training, or pause it.")
-        self._action(train, "Step one &epoch", p.step, "Right", "Train one more epoch, then pause.")
-        self._action(train, "Step one &batch", p.step_batch, "Shift+Right",
+        self._action(train, "Step one &epoch", lambda: self._on_workspace("step"), "Right",
+                     "Train one more epoch, then pause.")
+        self._action(train, "Step one &batch", lambda: self._on_workspace("step_batch"), "Shift+Right",
                      "Train on one more batch, then pause: backpropagation one step at a time.")
-        self._action(train, "&Stop", p.stop, "Ctrl+.", "Stop training; the model keeps what it learned.")
-        self._action(train, "&Reset", lambda: p.reset(True), "Ctrl+R",
+        self._action(train, "&Stop", lambda: self._on_workspace("stop"), "Ctrl+.",
+                     "Stop training; the model keeps what it learned.")
+        self._action(train, "&Reset", lambda: self._on_workspace("reset"), "Ctrl+R",
                      "Back to the untrained network with the same starting weights.")
 
         presets = bar.addMenu("&Presets")
@@ -87,6 +119,15 @@ class MainWindow(QMainWindow):
                          tip=f"Load the lecture's experiment '{preset.id}'.")
 
         view = bar.addMenu("&View")
+        toggle = self.lessons_dock.toggleViewAction()
+        toggle.setText("&Lessons panel")
+        toggle.setShortcut(QKeySequence("F2"))
+        view.addAction(toggle)
+        self.addAction(toggle)
+        self._action(view, "&Playground", lambda: self.tabs.setCurrentIndex(0), "Ctrl+Shift+1")
+        self._action(view, "&MNIST digits", lambda: self.tabs.setCurrentIndex(1), "Ctrl+Shift+2")
+        self._action(view, "&Compare runs", lambda: self.tabs.setCurrentIndex(2), "Ctrl+Shift+3")
+        view.addSeparator()
         for index in range(p.views.count()):
             self._action(view, p.views.tabText(index).replace("&&", "&"),
                          lambda checked=False, i=index: p.views.setCurrentIndex(i), f"Ctrl+{index + 1}")
@@ -97,6 +138,13 @@ class MainWindow(QMainWindow):
     def load_preset(self, preset_id: str) -> bool:
         return self.load_preset_object(lessons.get(preset_id))
 
+    def _on_workspace(self, action: str) -> None:
+        """Send a Train-menu action to the workspace in the current tab (the compare tab has none)."""
+        workspace = self.current_workspace()
+        method = getattr(workspace, action, None)
+        if callable(method):
+            method()
+
     def current_workspace(self):
         """The workspace in the current tab (it has ``session``, ``play()``, ``state()``, ``error``)."""
         return self.tabs.currentWidget()
@@ -105,15 +153,119 @@ class MainWindow(QMainWindow):
         return self._last_error
 
     def load_preset_object(self, preset: "lessons.Preset") -> bool:
-        if preset.data.kind == "mnist":
-            self.show_error("The MNIST experiment needs the MNIST workspace, which this version does not have yet; "
-                            "run it headless with: annstudio train --preset mnist-mlp")
-            return False
-        self.tabs.setCurrentWidget(self.playground)
-        ok = self.playground.load_preset(preset)
+        workspace = self.mnist if preset.data.kind == "mnist" else self.playground
+        self.tabs.setCurrentWidget(workspace)
+        ok = workspace.load_preset(preset)
+        try:
+            from ..core.lesson_texts import lesson_for_preset
+
+            self.lessons.select_lesson(lesson_for_preset(preset.id).id)
+        except (SpecError, KeyError, AttributeError):
+            pass
         if ok:
             self.statusBar().showMessage(f"Loaded: {preset.title}. Press Space to train.")
         return ok
+
+    def _lesson_action(self) -> QAction:
+        action = QAction("Save as &lesson…", self)
+        action.setStatusTip("For teachers: save this workspace with a text and with chosen controls hidden; "
+                            "students open it from the Lessons panel.")
+        action.triggered.connect(lambda: self.save_as_lesson())
+        return action
+
+    def save_as_lesson(self, values: tuple | None = None, path: str | None = None) -> bool:
+        """A teacher's lesson: the workspace plus a text and the controls students should not see."""
+        if values is None:
+            dialog = LessonDialog(HIDEABLE, parent=self)
+            if not dialog.exec():
+                return False
+            values = dialog.values()
+        title, text, hidden = values
+        lesson = text if text.lstrip().startswith("#") else f"# {title}\n\n{text}"
+        if not self.files.save_workspace(path, lesson=lesson, hidden=list(hidden)):
+            return False
+        saved = self.files.recent()[0]
+        self.lessons.add_custom_lesson(title, lesson, saved)
+        self._remember_lesson(title, saved)
+        return True
+
+    def _remember_lesson(self, title: str, path: str) -> None:
+        try:
+            known = json.loads(str(self.settings.value("lessons/custom", "[]") or "[]"))
+        except ValueError:
+            known = []
+        known = [item for item in known if item.get("path") != path] + [{"title": title, "path": path}]
+        self.settings.setValue("lessons/custom", json.dumps(known[-20:]))
+
+    def show_model(self, network, weights, name: str) -> bool:
+        """An opened model: into the playground when its input fits it (2 features, or 1 for regression)."""
+        shape = tuple(network.input_shape)
+        if shape not in ((2,), (1,)):
+            self.show_error(f"{name} takes inputs of shape {shape}; the playground feeds 2-D points (or one "
+                            "number for regression). Use MNIST-shaped models with 'annstudio predict'.")
+            return False
+        p = self.playground
+        current = p.data_panel.data_spec()
+        data = current
+        output = network.output_units
+        if shape == (1,):
+            if current is None or not current.is_regression:
+                data = lessons.get("overfit-plain").data
+        elif output > 2:
+            if current is None or current.classes != output:
+                data = DataSpec("spiral", size=600, classes=output)
+        elif current is None or current.is_regression or current.classes > 2:
+            data = lessons.get("looking-at-parameters").data
+        loss = "mse" if shape == (1,) else ("binary_crossentropy" if output == 1
+                                             else "sparse_categorical_crossentropy")
+        train = replace(p.train_spec(), loss=loss)
+        ok = p.load_state(network, train, data_spec=data, weights=weights)
+        if ok:
+            self.tabs.setCurrentWidget(p)
+            self.statusBar().showMessage(f"Opened {name}: {network.describe()}. Press Space to train it further.")
+        return ok
+
+    def show_workspace(self, ws, path: str) -> bool:
+        if ws.data.kind == "mnist":
+            self.show_error("This is an MNIST workspace, which this version cannot show yet.")
+            return False
+        p = self.playground
+        ok = p.load_state(ws.network, ws.train, data_spec=ws.data, points=ws.points, user_data=ws.user_data,
+                          weights=ws.weights, history=ws.history)
+        if not ok:
+            self.show_error(p.data_panel.last_error() or "The workspace's data could not be shown.")
+            return False
+        self.apply_hidden_controls(ws.hidden_controls)
+        if ws.lesson:
+            first = ws.lesson.strip().splitlines()[0].lstrip("# ").strip()
+            self.lessons.add_custom_lesson(first or Path(path).stem, ws.lesson, str(path))
+            self.lessons.select_lesson(str(path))
+            self.lessons_dock.show()
+        self.tabs.setCurrentWidget(p)
+        self.statusBar().showMessage(f"Opened {Path(path).name}" + (f", epoch {ws.epoch}" if ws.epoch else ""))
+        return True
+
+    def apply_hidden_controls(self, hidden) -> None:
+        p = self.playground
+        panels = {"data": p.data_panel, "network": p.builder, "training": p.training}
+        for key, panel in panels.items():
+            panel.parentWidget().setVisible(key not in set(hidden or ()))
+
+    def _add_run(self, run: Run) -> None:
+        self.compare.add_run(run)
+
+    # drag and drop ----------------------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if any(url.toLocalFile().lower().endswith((".keras", ".annws")) for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        for url in event.mimeData().urls():
+            path = url.toLocalFile()
+            if path:
+                self.files.open_path(path)
+                event.acceptProposedAction()
+                return
 
     def show_shortcuts(self) -> None:
         lines = [f"{a.shortcut().toString()}\t{a.text().replace('&', '')}" for a in self.actions()
@@ -142,6 +294,15 @@ class MainWindow(QMainWindow):
         splitter = s.value("window/splitter")
         if isinstance(splitter, QByteArray):
             self.playground.splitter.restoreState(splitter)
+        try:
+            for item in json.loads(str(s.value("lessons/custom", "[]") or "[]")):
+                if Path(item["path"]).is_file():
+                    self.lessons.add_custom_lesson(item["title"], "", item["path"])
+        except (ValueError, KeyError, TypeError, AttributeError):
+            pass
+        state = s.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
         text = s.value("playground/last")
         if not text:
             return
@@ -160,6 +321,7 @@ class MainWindow(QMainWindow):
     def save_settings(self) -> None:
         s = self.settings
         s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
         s.setValue("window/splitter", self.playground.splitter.saveState())
         spec = self.playground.data_panel.data_spec()
         if spec is not None:
@@ -170,7 +332,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self.playground.shutdown()
+        self.mnist.shutdown()
         self.playground.setEnabled(False)  # nothing may start a new run while the window goes
+        self.mnist.setEnabled(False)
         self.save_settings()
         super().closeEvent(event)
 
@@ -189,8 +353,13 @@ def make_app(argv: list[str] | None = None) -> QApplication:
 
 
 def run(argv: list[str] | None = None) -> int:
+    from ..core.applog import setup_logging
+    from .crash import install_excepthook
+
+    setup_logging()
     app = make_app(argv)
     window = MainWindow()
+    install_excepthook(lambda: window)  # an unexpected error: a dialog and the log file, the app lives on
     window.show()
     QTimer.singleShot(0, window.raise_)
     if os.environ.get("ANNSTUDIO_EXIT_AFTER_SHOW"):  # bench/startup.py: report when the window is up, leave

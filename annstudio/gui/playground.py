@@ -52,6 +52,7 @@ class Playground(QWidget):
     status = Signal(str)        # a line for the status bar
     error = Signal(str)         # something went wrong, in a sentence
     state_changed = Signal(str)  # "idle", "running", "paused", "finished"
+    run_finished = Signal(object)  # a compare.Run, after every run that trained at least one epoch
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -76,6 +77,8 @@ class Playground(QWidget):
         self._rate = 0.0
         self._queued = None          # Play pressed while the untrained picture was still being made
         self._pending_rows: list[dict] = []
+        self._start_weights: tuple | None = None  # weights of an opened model/workspace, until a reset
+        self._start_epoch = 0
         self._loss_drawn = 0.0
         self._draw_timer = QTimer(self)
         self._draw_timer.setSingleShot(True)
@@ -219,7 +222,10 @@ class Playground(QWidget):
 
     def _settings_changed(self) -> None:
         """Data or network changed: the old trainer is gone; show the new network untrained."""
+        if not getattr(self, "_restoring", False):
+            self._start_weights, self._start_epoch = None, 0
         self._stale = True
+        self._latest = self._drawn = None  # the old report no longer describes this network
         self._frozen.clear()
         self._off.clear()
         self.network_view.set_network(self.network_spec())
@@ -240,17 +246,61 @@ class Playground(QWidget):
         self.session.forget()
         self._start(epochs=0)
 
+    def load_state(self, network: NetworkSpec, train: TrainSpec, data_spec=None, points=None,
+                   user_data: bool = False, weights: tuple | None = None, history: list[dict] | None = None) -> bool:
+        """Show a saved state (an opened model or workspace): data, network, settings, weights, history."""
+        if self.session.is_running():
+            self.shutdown()
+        self._restoring = True
+        try:
+            if user_data and points is not None:
+                x = np.concatenate([points.x_train, points.x_test]) if len(points.x_test) else points.x_train
+                y = np.concatenate([points.y_train, points.y_test]) if len(points.y_test) else points.y_train
+                task = "regression" if points.task == "regression" else "classification"
+                if data_spec is not None:  # the saved split settings
+                    from PySide6.QtCore import QSignalBlocker
+
+                    with QSignalBlocker(self.data_panel.test_spin), QSignalBlocker(self.data_panel.seed_spin):
+                        self.data_panel.test_spin.setValue(data_spec.test_fraction)
+                        self.data_panel.seed_spin.setValue(data_spec.seed)
+                ok = self.data_panel.set_own_points(x, y, task)
+            else:
+                ok = self.load_preset(lessons.Preset("opened", "opened", data_spec, network, train))
+            if not ok:
+                return False
+            if user_data:
+                if network.features:
+                    self.data_panel.set_features(network.features)
+                self._sync_io()
+                self.builder.set_network(network)
+                self.training.set_train(train)
+                self._settings_changed()
+            self._start_weights = weights
+            self._start_epoch = len(history or [])
+        finally:
+            self._restoring = False
+        if history:
+            self._pending_rows = []
+            self.loss.add_rows([dict(row) for row in history])
+        return True
+
     # training -----------------------------------------------------------------------------------------
     def _make_trainer_factory(self):
         network, train, data = self.network_spec(), self.train_spec(), self.dataset()
         two_d = data.x_train.ndim == 2 and data.x_train.shape[1] == 2
+
+        start_weights, start_epoch = self._start_weights, self._start_epoch
 
         def make():
             from ..core.engine import Probes, Trainer
 
             probes = Probes(surface=True, resolution=200 if two_d else 300, activations=two_d,
                             grad_norms=True, histograms=True, neuron_maps=two_d, neuron_resolution=40)
-            return Trainer(network, train, data, probes, probe_interval=PROBE_INTERVAL)
+            trainer = Trainer(network, train, data, probes, probe_interval=PROBE_INTERVAL)
+            if start_weights is not None:
+                trainer.restore(start_weights)  # an opened model or workspace goes on from its weights
+                trainer.epoch = start_epoch
+            return trainer
 
         return make
 
@@ -319,6 +369,7 @@ class Playground(QWidget):
     def reset(self, keep_weights: bool = True) -> None:
         """Back to an untrained network: the same starting weights (same seed) or new ones."""
         self.shutdown()
+        self._start_weights, self._start_epoch = None, 0
         self._settings_changed()
 
     def shutdown(self) -> bool:
@@ -435,11 +486,32 @@ class Playground(QWidget):
             self._fail(outcome.message)
         trained = outcome.trainer is not None and outcome.trainer.epoch > 0
         self._set_state("finished" if trained else "idle")
+        if trained and outcome.history:
+            self._announce_run(outcome)
         if outcome.stopped and outcome.message:
             self.status.emit(outcome.message[0].upper() + outcome.message[1:])
         queued, self._queued = self._queued, None
         if queued is not None:
             queued()
+
+    def _announce_run(self, outcome: RunOutcome) -> None:
+        from .compare import Run
+
+        report = self._latest
+        data = self.dataset()
+        spec = self.data_panel.data_spec()
+        key = (spec.to_dict() if spec is not None else f"own data {id(self.data_panel)}", self.data_panel.features())
+        hidden = [layer.describe() for layer in self.network_spec().layers[:-1]]
+        name = f"{' → '.join(hidden) or 'no hidden layer'} · epoch {outcome.trainer.epoch}"
+        points = (data.x_train[:, 0], data.y_train) if data.task == "regression" else (data.x_train, data.y_train)
+        surface = report.surface if report is not None else None
+        axes = report.surface_axes if report is not None else None
+        try:
+            run = Run(name=name, history=list(self.loss.rows()), data_key=repr(key), surface=surface, axes=axes,
+                      points=points)
+        except ValueError:
+            run = Run(name=name, history=list(self.loss.rows()), data_key=repr(key))
+        self.run_finished.emit(run)
 
     def _on_failed(self, message: str) -> None:
         self._stale = True

@@ -13,7 +13,7 @@ class ShotError(Exception):
 
 
 def take_shot(preset_id: str, output: str, epochs: int | None = None, width: int = 1500, height: int = 900,
-              timeout_s: float = 600.0) -> Path:
+              timeout_s: float = 600.0, data: str | None = None) -> Path:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("ANNSTUDIO_SETTINGS", os.path.join(tempfile.mkdtemp(prefix="annstudio-shot-"),
                                                              "settings.ini"))
@@ -47,6 +47,16 @@ def take_shot(preset_id: str, output: str, epochs: int | None = None, width: int
         loop.exec()
 
     deadline = time.monotonic() + timeout_s
+    if preset.data.kind == "mnist":
+        if data:
+            workspace.set_data_path(data)
+        else:
+            workspace.load_mnist()
+        while not workspace.data_loaded() and not errors and time.monotonic() < deadline:
+            wait(50)
+        if not workspace.data_loaded():
+            window.close()
+            raise ShotError(errors[0] if errors else "MNIST could not be loaded; give a local file with --data")
     while workspace.session.is_running() and time.monotonic() < deadline:  # the untrained picture
         wait(50)
     workspace.play()

@@ -95,3 +95,23 @@ def test_save_refuses_wrong_suffix_and_missing_folder(tmp_path):
         store.save_model(model, tmp_path / "m.h5")
     with pytest.raises(StoreError, match="does not exist"):
         store.save_model(model, tmp_path / "nope" / "m.keras")
+
+
+def test_weights_saved_as_a_model_and_read_back_under_the_builders_names(tmp_path):
+    from annstudio.core.engine import Trainer
+    from annstudio.core import datasets
+
+    preset = lessons.get("looking-at-parameters")
+    trainer = Trainer(preset.network, preset.train, datasets.load(preset.data))
+    report = list(trainer.run(2))[-1]
+    path = store.save_weights_as_model(preset.network, report.weights, tmp_path / "w.keras", preset.train)
+    plain = keras.models.load_model(path)
+    x = np.random.default_rng(1).normal(size=(8, 2)).astype("float32")
+    np.testing.assert_allclose(plain.predict_on_batch(x), trainer.model.predict_on_batch(x), rtol=1e-5)
+    # a plain Keras model with other layer names comes back with the builder's names
+    other = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, activation="sigmoid", name="hidden"),
+                              keras.layers.Dense(1, activation="sigmoid", name="out")])
+    spec, weights = store.builder_view(other)
+    assert [name for name, _ in weights] == ["dense_1", "dense_2"]
+    np.testing.assert_array_equal(weights[0][1][0], other.get_layer("hidden").get_weights()[0])
+    assert spec == preset.network

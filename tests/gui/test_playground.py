@@ -38,7 +38,7 @@ def test_build_by_clicks_train_and_watch(window, qtbot):
     spec = p.network_spec()
     assert [layer.units for layer in spec.layers if layer.kind == "dense"] == [2, 4, 1]
     p.training.epochs_spin.setValue(5)
-    qtbot.waitUntil(lambda: not p.session.is_running(), timeout=60000)
+    qtbot.waitUntil(lambda: not p.session.is_running() and p.latest_report() is not None, timeout=60000)
     qtbot.mouseClick(p.training.play_button, Qt.MouseButton.LeftButton)
     assert p.state() == "running"
     _wait_state(qtbot, p, "finished")
@@ -116,7 +116,7 @@ def test_closing_mid_training_stops_and_joins_the_worker(qtbot):
     w.show()
     p = w.playground
     p.load_preset(__import__("annstudio.core.lessons", fromlist=["get"]).get("overfit-plain"))
-    qtbot.waitUntil(lambda: not p.session.is_running(), timeout=60000)
+    qtbot.waitUntil(lambda: not p.session.is_running() and p.latest_report() is not None, timeout=60000)
     p.play()
     qtbot.waitUntil(lambda: len(p.loss.rows()) > 5, timeout=60000)
     assert p.session.is_running()

@@ -1,0 +1,281 @@
+"""The File menu: models (.keras), workspaces (.annws), Keras code, exports, recent files, drag and drop.
+
+Every action answers a bad file with a sentence (never a traceback) and never damages what was there:
+writes are atomic, and nothing the user had is replaced until the new file has loaded.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from PySide6.QtCore import QObject, QSettings
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
+
+from ..core.workspace import SUFFIX as WORKSPACE_SUFFIX
+
+if TYPE_CHECKING:
+    from .app import MainWindow
+
+MODEL_FILTER = "Keras models (*.keras)"
+WORKSPACE_FILTER = f"ANN Studio workspaces (*{WORKSPACE_SUFFIX})"
+MAX_RECENT = 8
+#: Errors from the core that already are sentences for the user.
+FILE_ERRORS = ("StoreError", "WorkspaceError", "SpecError", "DataError", "CodegenError", "ExportError",
+               "TrainingError")
+
+
+def _sentence(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    if type(exc).__name__ in FILE_ERRORS and text:
+        return text[0].upper() + text[1:]
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or text}" + (f": {exc.filename}" if exc.filename else "")
+    return f"Unexpected problem ({type(exc).__name__}: {text[:200]})"
+
+
+class FileActions(QObject):
+    """Owns the File menu's actions for a :class:`MainWindow`; dialogs can be bypassed in tests."""
+
+    def __init__(self, window: "MainWindow", settings: QSettings):
+        super().__init__(window)
+        self.window = window
+        self.settings = settings
+        self.ask_open: Callable[[str, str], str] = self._ask_open
+        self.ask_save: Callable[[str, str, str], str] = self._ask_save
+        menu = window.file_menu
+        first = menu.actions()[0] if menu.actions() else None
+
+        def add(text: str, slot, shortcut: str | None = None, tip: str = "") -> QAction:
+            action = QAction(text, window)
+            if shortcut:
+                action.setShortcut(QKeySequence(shortcut))
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+            action.triggered.connect(slot)
+            menu.insertAction(first, action)
+            window.addAction(action)
+            return action
+
+        add("&Open model…", self.open_model, "Ctrl+O", "Open a Keras model (.keras) to look at, use or train further.")
+        add("&Save model…", self.save_model, "Ctrl+S", "Save the network and its weights as a Keras model (.keras).")
+        menu.insertSeparator(first)
+        add("Open &workspace…", self.open_workspace, "Ctrl+Shift+O",
+            "Open a workspace: data, network, settings, weights and history, as you left them.")
+        add("Save w&orkspace…", self.save_workspace, "Ctrl+Shift+S",
+            "Save everything needed to continue later: data, network, settings, weights and history.")
+        self.recent_menu = QMenu("Open &recent", window)
+        menu.insertMenu(first, self.recent_menu)
+        menu.insertSeparator(first)
+        add("Export as &Keras code…", self.export_code, "Ctrl+E",
+            "Write a standalone Python script that builds and trains the same network with Keras.")
+        add("Export loss &history (CSV)…", self.export_history, None, "The loss and metrics of every epoch, as CSV.")
+        add("Export &plot (PNG/SVG)…", self.export_plot, None, "Save the data plot with its decision surface.")
+        menu.insertSeparator(first)
+        self._refresh_recent()
+
+    # dialogs ----------------------------------------------------------------------------------------
+    def _ask_open(self, caption: str, filters: str) -> str:
+        path, _ = QFileDialog.getOpenFileName(self.window, caption, self._folder(), filters)
+        return path
+
+    def _ask_save(self, caption: str, filters: str, suggested: str) -> str:
+        path, _ = QFileDialog.getSaveFileName(self.window, caption, os.path.join(self._folder(), suggested), filters)
+        return path
+
+    def _folder(self) -> str:
+        folder = str(self.settings.value("files/folder", "") or "")
+        return folder if folder and os.path.isdir(folder) else os.path.expanduser("~")
+
+    def _remember(self, path: str) -> None:
+        self.settings.setValue("files/folder", str(Path(path).parent))
+        recent = [p for p in self.recent() if p != str(path)]
+        self.settings.setValue("files/recent", [str(path)] + recent[: MAX_RECENT - 1])
+        self._refresh_recent()
+
+    def recent(self) -> list[str]:
+        value = self.settings.value("files/recent", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def _refresh_recent(self) -> None:
+        self.recent_menu.clear()
+        paths = self.recent()
+        for path in paths:
+            action = self.recent_menu.addAction(Path(path).name)
+            action.setToolTip(path)
+            action.setStatusTip(path)
+            action.triggered.connect(lambda checked=False, p=path: self.open_path(p))
+        self.recent_menu.setEnabled(bool(paths))
+
+    def _fail(self, what: str, exc: BaseException) -> None:
+        self.window.show_error(f"{what}: {_sentence(exc)}")
+
+    # opening ----------------------------------------------------------------------------------------
+    def open_path(self, path: str) -> bool:
+        """Open a .keras model or a workspace, by its suffix (drag and drop, recent files)."""
+        if str(path).lower().endswith(".keras"):
+            return self.open_model(path)
+        if str(path).lower().endswith(WORKSPACE_SUFFIX):
+            return self.open_workspace(path)
+        self.window.show_error(f"{Path(path).name} is neither a Keras model (.keras) nor a workspace "
+                               f"({WORKSPACE_SUFFIX}).")
+        return False
+
+    def open_model(self, path: str | None = None) -> bool:
+        path = path or self.ask_open("Open a Keras model", MODEL_FILTER)
+        if not path:
+            return False
+        try:
+            from ..core import store
+            from ..core.spec import SpecError
+
+            model = store.load_model(path)
+            try:
+                network, weights = store.builder_view(model)
+            except SpecError as exc:
+                self.window.show_error(f"{Path(path).name} opened, but the builder cannot show it ({exc}). "
+                                       "It can only be used for prediction as it is.")
+                return False
+            ok = self.window.show_model(network, weights, Path(path).name)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a sentence
+            self._fail(f"Could not open {Path(path).name}", exc)
+            return False
+        if ok:
+            self._remember(path)
+        return ok
+
+    def open_workspace(self, path: str | None = None) -> bool:
+        path = path or self.ask_open("Open a workspace", WORKSPACE_FILTER)
+        if not path:
+            return False
+        try:
+            from ..core.workspace import load_workspace
+
+            ws = load_workspace(path)
+            ok = self.window.show_workspace(ws, path)
+        except Exception as exc:  # noqa: BLE001
+            self._fail(f"Could not open {Path(path).name}", exc)
+            return False
+        if ok:
+            self._remember(path)
+        return ok
+
+    # saving -----------------------------------------------------------------------------------------
+    def save_model(self, path: str | None = None) -> bool:
+        p = self.window.playground
+        report = p.latest_report()
+        if report is None or report.weights is None:
+            self.window.show_error("There is no network to save yet: wait for it to appear, or train it.")
+            return False
+        path = path or self.ask_save("Save the model", MODEL_FILTER, "model.keras")
+        if not path:
+            return False
+        if not path.endswith(".keras"):
+            path += ".keras"
+        try:
+            from ..core import store
+
+            store.save_weights_as_model(p.network_spec(), report.weights, path, p.train_spec())
+        except Exception as exc:  # noqa: BLE001
+            self._fail("The model was not saved", exc)
+            return False
+        self._remember(path)
+        self.window.statusBar().showMessage(f"Saved the model (epoch {report.epoch}) to {path}")
+        return True
+
+    def current_workspace(self, lesson: str = "", hidden: list[str] | None = None):
+        from ..core.workspace import workspace_from_training
+
+        p = self.window.playground
+        spec = p.data_panel.data_spec()
+        own = p.data_panel.is_own_data()
+        data = spec if spec is not None else _own_data_spec(p)
+        report = p.latest_report()
+        views = [p.views.tabText(p.views.currentIndex()).replace("&&", "&")]
+        return workspace_from_training(p.network_spec(), p.train_spec(), data, p.dataset(), report=report,
+                                       history=p.loss.rows(), user_data=own, features=p.data_panel.features(),
+                                       views=views, lesson=lesson, hidden_controls=list(hidden or []))
+
+    def save_workspace(self, path: str | None = None, lesson: str = "", hidden: list[str] | None = None) -> bool:
+        path = path or self.ask_save("Save the workspace", WORKSPACE_FILTER, f"workspace{WORKSPACE_SUFFIX}")
+        if not path:
+            return False
+        if not path.endswith(WORKSPACE_SUFFIX):
+            path += WORKSPACE_SUFFIX
+        try:
+            from ..core.workspace import save_workspace
+
+            save_workspace(self.current_workspace(lesson, hidden), path)
+        except Exception as exc:  # noqa: BLE001
+            self._fail("The workspace was not saved", exc)
+            return False
+        self._remember(path)
+        self.window.statusBar().showMessage(f"Saved the workspace to {path}")
+        return True
+
+    # exporting --------------------------------------------------------------------------------------
+    def export_code(self, path: str | None = None) -> bool:
+        path = path or self.ask_save("Export as Keras code", "Python scripts (*.py)", "train_network.py")
+        if not path:
+            return False
+        if not path.endswith(".py"):
+            path += ".py"
+        try:
+            from ..core import codegen
+
+            p = self.window.playground
+            ws = self.current_workspace()
+            text = codegen.keras_script(p.network_spec(), p.train_spec(), ws.data, p.data_panel.features(),
+                                        points=p.dataset() if ws.user_data else None)
+            codegen.write_text(path, text)
+        except Exception as exc:  # noqa: BLE001
+            self._fail("The code was not exported", exc)
+            return False
+        self.window.statusBar().showMessage(f"Wrote {path}: run it with  python {Path(path).name}")
+        return True
+
+    def export_history(self, path: str | None = None) -> bool:
+        rows = self.window.playground.loss.rows()
+        if not rows:
+            self.window.show_error("There is no loss history yet: train first.")
+            return False
+        path = path or self.ask_save("Export the loss history", "CSV files (*.csv)", "history.csv")
+        if not path:
+            return False
+        try:
+            from .export import export_history_csv
+
+            export_history_csv(rows, path)
+        except Exception as exc:  # noqa: BLE001
+            self._fail("The history was not exported", exc)
+            return False
+        self.window.statusBar().showMessage(f"Wrote {len(rows)} epochs to {path}")
+        return True
+
+    def export_plot(self, path: str | None = None, widget: QWidget | None = None) -> bool:
+        path = path or self.ask_save("Export the plot", "PNG images (*.png);;SVG drawings (*.svg)", "plot.png")
+        if not path:
+            return False
+        try:
+            from .export import export_plot
+
+            export_plot(widget or self.window.playground.surface.plot_item(), path)
+        except Exception as exc:  # noqa: BLE001
+            self._fail("The plot was not exported", exc)
+            return False
+        self.window.statusBar().showMessage(f"Wrote {path}")
+        return True
+
+
+def _own_data_spec(playground):
+    """A DataSpec standing for user-made points (their points are saved beside it)."""
+    from ..core.spec import DataSpec
+
+    data = playground.dataset()
+    kind = "sine" if data.task == "regression" else "xor"
+    panel = playground.data_panel
+    return DataSpec(kind, size=max(1, len(data.x_train) + len(data.x_test)), classes=max(2, data.classes or 2),
+                    test_fraction=float(panel.test_spin.value()), seed=int(panel.seed_spin.value()))

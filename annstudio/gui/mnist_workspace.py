@@ -1,0 +1,1040 @@
+"""The MNIST workspace: get the digits, build and train the lecture's digit reader, look inside it, draw for it.
+
+Like the playground, this module only wires widgets together. Loading (about 1.5 s) and downloading MNIST
+run in a small job thread (:class:`MnistLoader`); training runs in the :class:`TrainingSession`'s thread;
+the newest report is drawn at most once per screen refresh. Everything shown about a trained network
+(confusion matrix, misclassified digits, the canvas's answers) is computed on the GUI thread with
+:class:`~annstudio.core.forward.NumpyForward` from a copy of the weights: Keras never runs here.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QMessageBox, QProgressDialog,
+                               QPushButton, QScrollArea, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
+
+from ..core import datasets, lessons
+from ..core.forward import NumpyForward
+from ..core.spec import NetworkSpec, SpecError, TrainSpec
+from . import style
+from .builder import BuilderPanel
+from .canvas import DigitReader
+from .mnist_views import ConfusionMatrixView, DigitGallery, FirstLayerWeights, MisclassifiedGallery
+from .plots.loss import LossPlot
+from .training_panel import TrainingPanel
+from .worker import _THREADS, ReportBatch, RunOutcome, TrainingSession
+
+if TYPE_CHECKING:
+    from ..core.datasets import Dataset
+    from ..core.engine import EpochReport
+
+log = logging.getLogger(__name__)
+
+PRESET = "mnist-mlp"
+FRAME_MS = 16
+LOSS_REDRAW_S = 0.1
+DOWNLOAD_MB = 11
+PERSONAL_REPEAT = 20   # each of your drawings counts this many times in training, so that it matters
+TABS = ("Data", "Training", "Results", "Draw")
+ERROR_COLOUR = "#c62828"
+HIGHLIGHT_STYLE = ("QPushButton { font-weight: bold; border: 2px solid #e65100; border-radius: 4px; "
+                   "padding: 4px 12px; background: #fff3e0; }")
+
+
+def count(n: int) -> str:
+    """60000 -> "60 000" (a no-break space, as the lecture writes numbers)."""
+    return f"{int(n):,}".replace(",", "\u00a0")
+
+
+def _sentence(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    if isinstance(exc, datasets.DataError) and text:
+        first = text.split()[0]
+        if "." not in first and "/" not in first and "\\" not in first:  # not a file name: a capital letter
+            text = text[0].upper() + text[1:]
+        return text.rstrip(".") + "."
+    if isinstance(exc, MemoryError):
+        return "There is not enough memory to load MNIST (it needs about 250 MB)."
+    return f"MNIST could not be loaded because of an unexpected problem ({type(exc).__name__}: {text[:200]})."
+
+
+def _section(title: str, widget: QWidget) -> QWidget:
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 6)
+    layout.addWidget(QLabel(f"<b>{title}</b>"))
+    layout.addWidget(widget)
+    return box
+
+
+def _scrolled(widget: QWidget) -> QScrollArea:
+    scroll = QScrollArea()
+    scroll.setWidget(widget)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    return scroll
+
+
+# ---------------------------------------------------------------------------------------------------
+# Getting the data, off the GUI thread
+
+@dataclass
+class LoadOutcome:
+    dataset: "Dataset | None" = None
+    path: str = ""
+    message: str = ""
+    cancelled: bool = False
+
+
+class MnistLoader(QObject):
+    """Reads an ``mnist.npz`` (``path``), or downloads it into the Keras cache first (``download``).
+
+    ``progress(done, total)`` in bytes while downloading (only when the permille changes); ``finished``
+    with a :class:`LoadOutcome`, always, last. :meth:`cancel` stops a download at its next chunk.
+    """
+
+    progress = Signal(int, int)
+    finished = Signal(object)
+
+    def __init__(self, path: Path, download: bool = False) -> None:
+        super().__init__()
+        self._path = Path(path)
+        self._download = download
+        self._cancelled = False
+        self._shown = -1
+
+    def cancel(self) -> None:
+        self._cancelled = True
+
+    def _progress(self, done: int, total: int) -> bool:
+        permille = done * 1000 // total if total else -1
+        if permille != self._shown or not total:
+            self._shown = permille
+            self.progress.emit(int(done), int(total))
+        return not self._cancelled
+
+    @Slot()
+    def run(self) -> None:
+        outcome = LoadOutcome(path=str(self._path))
+        try:
+            if self._download:
+                # the module's address and checksum as they are now (not download_mnist's defaults)
+                datasets.download_mnist(self._path, self._progress, url=datasets.MNIST_URL,
+                                        sha256=datasets.MNIST_SHA256)
+            if self._cancelled:
+                raise datasets.DownloadCancelled("loading MNIST was cancelled")
+            outcome.dataset = datasets.mnist_dataset(self._path)
+        except datasets.DownloadCancelled:
+            outcome.cancelled = True
+            outcome.message = "The MNIST download was cancelled; nothing was saved."
+        except Exception as exc:  # noqa: BLE001 - every problem becomes a sentence, never a vanished thread
+            if not isinstance(exc, datasets.DataError):
+                log.exception("loading MNIST failed")
+            outcome.message = _sentence(exc)
+        finally:
+            self.finished.emit(outcome)
+            QThread.currentThread().quit()
+
+
+class CellGallery(DigitGallery):
+    """The test digits of one cell of the confusion matrix, captioned with what the network said."""
+
+    CELL_WIDTH = 84
+    CAPTION_LINES = 2
+
+    def __init__(self, parent: QWidget | None = None, columns: int = 6) -> None:
+        super().__init__(parent, columns)
+        self.filter.setVisible(False)  # a cell holds one true digit already
+        self.counts.setVisible(False)
+
+
+class CompactWeights(FirstLayerWeights):
+    """The first layer's weights, in tiles small enough for ten in a row beside the confusion matrix."""
+
+    TILE = 46
+
+
+# ---------------------------------------------------------------------------------------------------
+
+class MnistWorkspace(QWidget):
+    """Train the lecture's 784-100-10 digit reader on MNIST, see what it gets wrong and what it learned,
+    and read your own drawings with it."""
+
+    status = Signal(str)          # a line for the status bar
+    error = Signal(str)           # something went wrong, in a sentence
+    state_changed = Signal(str)   # "idle", "running", "paused", "finished"
+    run_finished = Signal(object)  # a compare.Run after every run that trained at least one epoch
+    data_changed = Signal()       # MNIST was loaded (or failed to load)
+
+    def __init__(self, parent: QWidget | None = None, train_limit: int | None = None):
+        super().__init__(parent)
+        self.train_limit = int(train_limit) if train_limit else None
+        self.session = TrainingSession(self)
+        self.builder = BuilderPanel()
+        self.training = TrainingPanel()
+        self.loss = LossPlot()
+        self.gallery = DigitGallery(columns=14)
+        self.confusion = ConfusionMatrixView()
+        self.cell_gallery = CellGallery()
+        self.misclassified = MisclassifiedGallery(columns=6)
+        self.misclassified.counts.setVisible(False)  # the test set's class counts: not what this list shows
+        self.first_layer = CompactWeights()
+        self.reader = DigitReader()
+        self.use_drawings = QCheckBox("Add my drawings to the training data")
+        self._full: Dataset | None = None        # MNIST as loaded
+        self._data_path = ""
+        self._data_message = ""                   # the last problem with the data, shown in the data bar
+        self._loader: MnistLoader | None = None
+        self._loader_thread: QThread | None = None
+        self._loading = ""                        # "", "loading" or "downloading"
+        self.progress_dialog: QProgressDialog | None = None
+        self.download_question: QMessageBox | None = None
+        self._autoloaded = False
+        self._size_limit: int | None = None      # a preset's data size
+        self._latest: EpochReport | None = None
+        self._drawn: EpochReport | None = None
+        self._results_for: EpochReport | None = None
+        self._trained_spec: NetworkSpec | None = None
+        self._trainer_key = None                  # which drawings the current trainer's data holds
+        self._train_size = 0
+        self._personal_version = 0
+        self._predicted: np.ndarray | None = None
+        self._state = "idle"
+        self._last_error = ""
+        self._stale = True
+        self._rate = 0.0
+        self._pending_rows: list[dict] = []
+        self._loss_drawn = 0.0
+        self._setting_up = False
+        self._run_target = 0                      # the epoch the current run stops after
+        self._draw_timer = QTimer(self)
+        self._draw_timer.setSingleShot(True)
+        self._draw_timer.timeout.connect(self._draw)
+        self._layout()
+        self._connect()
+        self.builder.set_io((28, 28), (), "multiclass", 10)
+        self.loss.set_task("multiclass")
+        self.load_preset(lessons.get(PRESET))
+        self._set_state("idle")
+        self._show_data_state()
+        self._summarise_drawings()
+
+    # layout -----------------------------------------------------------------------------------------
+    def _layout(self) -> None:
+        bar = QFrame()
+        bar.setObjectName("mnistDataBar")
+        bar.setStyleSheet("#mnistDataBar { background: #f3f6f9; border-bottom: 1px solid #d5dde5; }")
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(10, 6, 10, 6)
+        self.data_label = QLabel()
+        self.data_label.setWordWrap(True)
+        self.data_label.setTextFormat(Qt.TextFormat.RichText)
+        self.data_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.data_label.setToolTip("Where the MNIST digits come from: 60 000 handwritten digits to train on and "
+                                   "10 000 more to test the network with.")
+        self.load_button = QPushButton("Load MNIST")
+        self.load_button.setToolTip(
+            "Read MNIST from the Keras cache on this computer. If it is not there yet, it is downloaded once "
+            f"(about {DOWNLOAD_MB} MB), exactly as keras.datasets.mnist.load_data() does.")
+        self.open_button = QPushButton("Open file…")
+        self.open_button.setToolTip("Use an mnist.npz file that is already on this computer (for example one "
+                                    "a teacher shared), when you cannot download.")
+        row.addWidget(self.data_label, 1)
+        row.addWidget(self.load_button)
+        row.addWidget(self.open_button)
+
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(6, 6, 6, 6)
+        column.addWidget(_section("1 · Network", self.builder))
+        column.addWidget(_section("2 · Training", self.training))
+        column.addStretch(1)
+        scroll = _scrolled(left)
+        scroll.setMinimumWidth(340)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+        self.views = QTabWidget()
+        self.views.addTab(self._data_tab(), "Data")
+        self.views.addTab(self._training_tab(), "Training")
+        self.views.addTab(self._results_tab(), "Results")
+        self.views.addTab(self._draw_tab(), "Draw")
+        tips = ("The training digits with their labels; pick one digit to see only those.",
+                "Loss and accuracy after every epoch, on the training digits and on the test digits.",
+                ("How the trained network does on the 10 000 test digits: which digits it confuses, the ones "
+                 "it reads wrongly, and what its first layer has learned."),
+                "Draw a digit with the mouse and watch the network read it; teach it your handwriting.")
+        for index, tip in enumerate(tips):
+            self.views.setTabToolTip(index, tip)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(scroll)
+        self.splitter.addWidget(self.views)
+        self.splitter.setSizes([360, 1140])
+        self.splitter.setStretchFactor(1, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(bar)
+        layout.addWidget(self.splitter, 1)
+
+    def _data_tab(self) -> QWidget:
+        self.data_pages = QStackedWidget()
+        self.placeholder = QLabel()
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setTextFormat(Qt.TextFormat.RichText)
+        self.placeholder.setMargin(40)
+        self.data_pages.addWidget(self.placeholder)
+        tab = QWidget()
+        layout = QVBoxLayout(tab)
+        self.data_note = QLabel()
+        self.data_note.setWordWrap(True)
+        layout.addWidget(self.data_note)
+        layout.addWidget(self.gallery, 1)
+        self.data_pages.addWidget(tab)
+        return self.data_pages
+
+    def _training_tab(self) -> QWidget:
+        tab = QWidget()
+        layout = QVBoxLayout(tab)
+        note = QLabel("After every epoch (one pass through all training digits): the loss training makes small, "
+                      "and the share of digits read right — blue on the training digits, red on the test digits "
+                      "the network never learns from.")
+        note.setWordWrap(True)
+        self.progress_label = QLabel()
+        self.progress_label.setWordWrap(True)
+        self.progress_label.setStyleSheet("font-weight: bold;")
+        layout.addWidget(note)
+        layout.addWidget(self.progress_label)
+        layout.addWidget(self.loss, 1)
+        # MNIST trains for a few epochs only: a dot per epoch, so that even one epoch shows
+        colours = (style.TRAIN_COLOR, style.TEST_COLOR) * 2
+        for curve, colour in zip(self.loss.curves().values(), colours):
+            curve.setSymbol("o")
+            curve.setSymbolSize(7)
+            curve.setSymbolBrush(colour)
+            curve.setSymbolPen(colour)
+        return tab
+
+    def _results_tab(self) -> QWidget:
+        left = QWidget()
+        column = QVBoxLayout(left)
+        self.results_title = QLabel()
+        self.results_title.setWordWrap(True)
+        column.addWidget(self.results_title)
+        column.addWidget(self.confusion, 0, Qt.AlignmentFlag.AlignLeft)
+        self.per_class_label = QLabel()
+        self.per_class_label.setWordWrap(True)
+        self.per_class_label.setToolTip("The share of each digit's test images that the network reads right "
+                                        "(the same numbers as the column next to the matrix).")
+        column.addWidget(self.per_class_label)
+        column.addStretch(1)
+
+        self.results_tabs = QTabWidget()
+        self.results_tabs.addTab(self.cell_gallery, "Digits of a cell")
+        self.results_tabs.addTab(self.misclassified, "Read wrongly")
+        weights = _scrolled(self.first_layer)
+        weights.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.results_tabs.addTab(weights, "First layer's weights")
+        self.results_tabs.setTabToolTip(0, "Click a cell of the confusion matrix to see its test digits here.")
+        self.results_tabs.setTabToolTip(1, "Every test digit the network reads wrongly, with what it said and "
+                                           "what the digit really is.")
+        self.results_tabs.setTabToolTip(2, "What each neuron of the first hidden layer looks for in the image.")
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(_scrolled(left))
+        splitter.addWidget(self.results_tabs)
+        splitter.setSizes([540, 600])
+        splitter.setStretchFactor(1, 1)
+        return splitter
+
+    def _draw_tab(self) -> QWidget:
+        tab = QWidget()
+        layout = QVBoxLayout(tab)
+        layout.addWidget(self.reader)
+        box = QFrame()
+        box.setFrameShape(QFrame.Shape.StyledPanel)
+        row = QVBoxLayout(box)
+        self.use_drawings.setToolTip(
+            f"When checked, the next Play trains on the MNIST digits plus your labelled drawings (each one "
+            f"{PERSONAL_REPEAT} times, so that they count). Training goes on from the network as it is now.")
+        self.drawings_note = QLabel()
+        self.drawings_note.setWordWrap(True)
+        row.addWidget(self.use_drawings)
+        row.addWidget(self.drawings_note)
+        layout.addWidget(box)
+        layout.addStretch(1)
+        return _scrolled(tab)
+
+    def _connect(self) -> None:
+        self.load_button.clicked.connect(self.load_mnist)
+        self.open_button.clicked.connect(self.open_file)
+        self.builder.network_changed.connect(self._on_network_changed)
+        t = self.training
+        t.play_requested.connect(self.play)
+        t.pause_requested.connect(self.pause)
+        t.step_requested.connect(self.step)
+        t.stop_requested.connect(self.stop)
+        t.reset_requested.connect(self.reset)
+        t.learning_rate_changed.connect(self.session.set_learning_rate)
+        t.batch_size_changed.connect(self.session.set_batch_size)
+        self.confusion.cell_clicked.connect(self.show_cell)
+        self.reader.personal_set_changed.connect(self._on_personal_set_changed)
+        self.use_drawings.toggled.connect(self._summarise_drawings)
+        s = self.session
+        s.reports.connect(self._on_reports)
+        s.finished.connect(self._on_finished)
+        s.failed.connect(self._on_failed)
+
+    # presets and settings ---------------------------------------------------------------------------
+    def load_preset(self, preset: "lessons.Preset") -> bool:
+        """Show an MNIST preset's network and training settings, untrained."""
+        if preset.data.kind != "mnist":
+            self._fail("This preset uses 2-D data: it opens in the playground, not in the MNIST tab.")
+            return False
+        if self.session.is_running():
+            self.session.shutdown()
+        self._setting_up = True
+        try:
+            self.builder.set_io((28, 28), (), "multiclass", 10)
+            ok = self.builder.set_network(preset.network)
+            self.training.set_loss(self.builder.loss())
+            ok = self.training.set_train(preset.train) and ok
+        finally:
+            self._setting_up = False
+        if not ok:
+            self._fail(self.builder.last_error() or self.training.last_error())
+        self._size_limit = preset.data.size if preset.data.size < 60000 else None
+        self._forget_training()
+        if preset.data.path and preset.data.path != self._data_path:
+            self.set_data_path(preset.data.path)
+        elif self._full is not None:
+            self._show_data()
+        return ok
+
+    def network_spec(self) -> NetworkSpec:
+        return self.builder.network_spec()
+
+    def train_spec(self) -> TrainSpec:
+        return self.training.train_spec(self.builder.loss())
+
+    def dataset(self) -> "Dataset | None":
+        """The MNIST data the next run trains on (without your drawings); None before MNIST is loaded."""
+        data = self._full
+        if data is None:
+            return None
+        limit = min(n for n in (self.train_limit, self._size_limit, len(data.x_train)) if n)
+        if limit >= len(data.x_train):
+            return data
+        return datasets.Dataset(data.name, data.x_train[:limit], data.y_train[:limit], data.x_test, data.y_test,
+                                data.task, data.classes, data.bounds)
+
+    def training_size(self) -> int:
+        """How many images the latest (or, before any, the next) run trains on, your drawings included."""
+        if self._train_size:
+            return self._train_size
+        data = self.dataset()
+        return 0 if data is None else len(data.x_train)
+
+    def _on_network_changed(self, _spec: NetworkSpec) -> None:
+        self.training.set_loss(self.builder.loss())
+        if not self._setting_up:
+            self._forget_training()
+
+    def _forget_training(self) -> None:
+        """The network or the data changed: the old trainer, its curves and its results are gone."""
+        self._stale = True
+        self.session.forget()
+        self._latest = self._drawn = self._results_for = None
+        self._trainer_key = None
+        self._train_size = 0
+        self._pending_rows = []
+        self.loss.clear()
+        self.reader.clear_model()
+        self._clear_results()
+        if self._state != "idle":
+            self._set_state("idle")
+        self._summarise_drawings()
+
+    # the data ---------------------------------------------------------------------------------------
+    def data_loaded(self) -> bool:
+        return self._full is not None
+
+    def is_loading(self) -> bool:
+        return self._loader_thread is not None
+
+    def data_path(self) -> str:
+        return self._data_path
+
+    def load_mnist(self) -> bool:
+        """Read MNIST from the Keras cache; if it is not there, ask whether to download it."""
+        if self.is_loading() or self.session.is_running():
+            return False
+        cached = datasets.mnist_cache_path()
+        if cached.is_file():
+            return self._start_loader(cached, download=False)
+        self._ask_download()
+        return False
+
+    def _ask_download(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Question, "Download MNIST",
+                          f"MNIST is not on this computer yet.\n\nDownload it now? It is about {DOWNLOAD_MB} MB "
+                          f"and is kept in the Keras cache ({datasets.mnist_cache_path()}), so this happens "
+                          "only once.", parent=self)
+        yes = box.addButton("Download", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(yes)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered(button) -> None:
+            self.download_question = None
+            if button is yes:
+                self.download()
+
+        box.buttonClicked.connect(answered)
+        self.download_question = box
+        box.open()
+
+    def download(self) -> bool:
+        """Download MNIST into the Keras cache (a progress dialog with Cancel), then load it."""
+        if self.is_loading() or self.session.is_running():
+            return False
+        if not self._start_loader(datasets.mnist_cache_path(), download=True):
+            return False
+        dialog = QProgressDialog(f"Downloading MNIST (about {DOWNLOAD_MB} MB) into the Keras cache…", "Cancel",
+                                 0, 1000, self)
+        dialog.setWindowTitle("Downloading MNIST")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(0)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        dialog.setMinimumWidth(420)
+        dialog.setValue(0)
+        dialog.canceled.connect(self.cancel_download)
+        self.progress_dialog = dialog
+        dialog.show()
+        return True
+
+    def cancel_download(self) -> None:
+        if self._loader is not None and self._loading == "downloading":
+            self._loader.cancel()
+            if self.progress_dialog is not None:
+                self.progress_dialog.setLabelText("Cancelling…")
+
+    def open_file(self) -> bool:
+        """Ask for a local mnist.npz and load it."""
+        path = self._ask_path()
+        return self.set_data_path(path) if path else False
+
+    def _ask_path(self) -> str:
+        start = str(Path(self._data_path).parent) if self._data_path else str(Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, "Open a local MNIST file", start,
+                                              "MNIST files (*.npz);;All files (*)")
+        return path
+
+    def set_data_path(self, path) -> bool:
+        """Load a local mnist.npz in the background; False (and a sentence) when it cannot even start."""
+        if self.is_loading():
+            self._fail("MNIST is still loading; wait a moment and try again.")
+            return False
+        if self.session.is_running():
+            self.shutdown()
+        path = Path(path).expanduser()
+        if not path.is_file():
+            self._data_failed(f"{path} does not exist or is not a file. Pick an mnist.npz file.")
+            return False
+        return self._start_loader(path, download=False)
+
+    def _start_loader(self, path: Path, download: bool) -> bool:
+        loader = MnistLoader(path, download)
+        thread = QThread()
+        thread.setObjectName("annstudio-mnist-loader")
+        loader.moveToThread(thread)
+        thread.started.connect(loader.run)
+        loader.progress.connect(self._on_download_progress)
+        loader.finished.connect(self._on_loader_finished)
+        self._loader, self._loader_thread = loader, thread
+        self._loading = "downloading" if download else "loading"
+        self._data_message = ""
+        self._highlight_open(False)
+        _THREADS.add(thread)
+        thread.start()
+        self._show_data_state()
+        self._set_state(self._state)  # lock the data buttons
+        self.status.emit("Downloading MNIST…" if download else f"Loading MNIST from {path}…")
+        return True
+
+    @Slot(int, int)
+    def _on_download_progress(self, done: int, total: int) -> None:
+        dialog = self.progress_dialog
+        if dialog is None or self._loader is None or self._loader._cancelled:
+            return
+        mb = done / 1e6
+        if total:
+            dialog.setMaximum(1000)
+            dialog.setValue(min(1000, done * 1000 // total))
+            dialog.setLabelText(f"Downloading MNIST into the Keras cache: {mb:.1f} of {total / 1e6:.1f} MB")
+        else:
+            dialog.setMaximum(0)
+            dialog.setLabelText(f"Downloading MNIST into the Keras cache: {mb:.1f} MB")
+
+    @Slot(object)
+    def _on_loader_finished(self, outcome: LoadOutcome) -> None:
+        self._release_loader()
+        if outcome.dataset is not None:
+            self._set_dataset(outcome.dataset, outcome.path)
+        elif outcome.cancelled:
+            self._data_message = ""
+            self._show_data_state(note="Download cancelled: MNIST is not loaded.")
+            self.status.emit(outcome.message)
+        else:
+            self._data_failed(outcome.message)
+        self._set_state(self._state)
+        self.data_changed.emit()
+
+    def _release_loader(self) -> None:
+        thread, loader = self._loader_thread, self._loader
+        self._loader = self._loader_thread = None
+        self._loading = ""
+        if thread is not None:
+            thread.quit()
+            thread.wait()
+            thread.deleteLater()
+        if loader is not None:
+            loader.deleteLater()
+        dialog, self.progress_dialog = self.progress_dialog, None
+        if dialog is not None:
+            dialog.canceled.disconnect(self.cancel_download)
+            dialog.close()
+            dialog.deleteLater()
+        self._set_state(self._state)
+
+    def _join_loader(self, timeout_ms: int = 30000) -> bool:
+        thread = self._loader_thread
+        if thread is None:
+            return True
+        if self._loader is not None:
+            self._loader.cancel()
+        if not thread.wait(timeout_ms):
+            return False
+        QCoreApplication.sendPostedEvents(self)  # deliver the outcome now, so the state is clean
+        if self._loader_thread is thread:        # the outcome was not delivered after all
+            self._release_loader()
+        return True
+
+    def _set_dataset(self, data: "Dataset", path: str) -> None:
+        if self.session.is_running():
+            self.session.shutdown()
+        self._full = data
+        self._data_path = path
+        self._data_message = ""
+        self._forget_training()
+        self._show_data()
+        train = self.dataset()
+        self.status.emit(f"MNIST loaded: {count(len(train.x_train))} training and {count(len(train.x_test))} "
+                         "test digits.")
+
+    def _show_data(self) -> None:
+        train = self.dataset()
+        self.gallery.set_data(train.x_train, train.y_train)
+        self.data_note.setText(f"The {count(len(train.x_train))} handwritten digits the network trains on "
+                               "(28×28 pixels each, with the digit they show). The test digits are kept apart: "
+                               "the network never learns from them.")
+        self._show_data_state()
+        self._summarise_drawings()
+
+    def _data_failed(self, message: str) -> None:
+        self._data_message = message
+        offline = "offline" in message or "download" in message.lower()
+        self._highlight_open(True)
+        self._show_data_state()
+        self._fail(message)
+        if offline:
+            self.open_button.setFocus()
+
+    def _highlight_open(self, on: bool) -> None:
+        self.open_button.setProperty("highlighted", on)
+        self.open_button.setStyleSheet(HIGHLIGHT_STYLE if on else "")
+
+    def _show_data_state(self, note: str = "") -> None:
+        cached = datasets.mnist_cache_path()
+        if self._loading == "downloading":
+            text = "<b>MNIST:</b> downloading… (Cancel in the progress window stops it)"
+        elif self._loading:
+            text = "<b>MNIST:</b> loading…"
+        elif self._full is not None:
+            train = self.dataset()
+            text = (f"<b>MNIST:</b> {count(len(self._full.x_train))} training and {count(len(self._full.x_test))} "
+                    f"test digits from {self._data_path}")
+            if len(train.x_train) < len(self._full.x_train):
+                text += f" · training on the first {count(len(train.x_train))}"
+        elif cached.is_file():
+            text = f"<b>MNIST:</b> not loaded. <i>Load MNIST</i> reads it from the Keras cache ({cached})."
+        else:
+            text = (f"<b>MNIST:</b> not loaded. <i>Load MNIST</i> downloads it once (about {DOWNLOAD_MB} MB) into "
+                    f"the Keras cache ({cached.parent}); or <i>Open file…</i> uses an mnist.npz on this computer.")
+        if note:
+            text += f"<br>{note}"
+        if self._data_message:
+            text += f"<br><span style='color:{ERROR_COLOUR}'>{self._data_message}</span>"
+        self.data_label.setText(text)
+        self.data_pages.setCurrentIndex(0 if self._full is None else 1)
+        if self._loading:
+            hint = "Loading MNIST…" if self._loading == "loading" else "Downloading MNIST…"
+        else:
+            hint = ("<p style='font-size:15pt'><b>No digits yet</b></p><p>Press <b>Load MNIST</b> (top right) to "
+                    "get the 70 000 handwritten digits of MNIST, or <b>Open file…</b> to use an mnist.npz you "
+                    "already have.</p><p>Then build a network on the left and press <b>Play</b>.</p>")
+        self.placeholder.setText(hint)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if not self._autoloaded and self._full is None and not self.is_loading():
+            self._autoloaded = True
+            if datasets.mnist_cache_path().is_file():  # Keras' way: what is in the cache is simply there
+                self._start_loader(datasets.mnist_cache_path(), download=False)
+
+    # training ---------------------------------------------------------------------------------------
+    def _personal_key(self):
+        """Which drawings the next run should add: None for none, else the personal set's version."""
+        if not self.use_drawings.isChecked():
+            return None
+        return self._personal_version if len(self.reader.personal_set()[1]) else None
+
+    def _make_trainer_factory(self, key, weights: tuple | None = None, epoch: int = 0, batches: int = 0):
+        network, train, data = self.network_spec(), self.train_spec(), self.dataset()
+        extra = self.reader.personal_set() if key is not None else None
+        size = len(data.x_train) + (PERSONAL_REPEAT * len(extra[1]) if extra is not None else 0)
+
+        def make():
+            from ..core.engine import Trainer
+
+            used = data
+            if extra is not None:  # copying 60 000 images takes a moment: here, not on the GUI thread
+                x = np.concatenate([data.x_train, np.repeat(extra[0], PERSONAL_REPEAT, axis=0)])
+                y = np.concatenate([data.y_train, np.repeat(extra[1].astype(np.float32), PERSONAL_REPEAT)])
+                used = datasets.Dataset("mnist + my drawings", x, y, data.x_test, data.y_test, data.task,
+                                        data.classes, data.bounds)
+            trainer = Trainer(network, train, used, probe_interval=0)
+            if weights is not None:  # go on from the network as it is: new data, same weights, same epoch count
+                trainer.restore(weights)
+                trainer.epoch, trainer.batches = epoch, batches
+            return trainer
+
+        self._trained_spec = network
+        self._trainer_key = key
+        self._train_size = size
+        return make
+
+    def _start(self, epochs: int, step: str = "") -> bool:
+        if self._full is None:
+            self._fail("Load MNIST first: press “Load MNIST” or “Open file…” at the top.")
+            return False
+        if self.is_loading():
+            self._fail("MNIST is still loading; Play works as soon as it is there.")
+            return False
+        train = self.train_spec()
+        key = self._personal_key()
+        trainer = self.session.trainer
+        fresh = self._stale or trainer is None
+        if not fresh and key != self._trainer_key:
+            report = self._latest
+            if report is None or report.weights is None:
+                fresh = True
+            else:
+                factory = self._make_trainer_factory(key, report.weights, trainer.epoch, trainer.batches)
+                self.session.forget()
+                started = self.session.start(factory, epochs=epochs, step=step)
+                return self._started(started, step, trainer.epoch + epochs)
+        if fresh:
+            self.session.forget()
+            started = self.session.start(self._make_trainer_factory(key), epochs=epochs, step=step)
+            return self._started(started, step, epochs)
+        started = self.session.start(epochs=epochs, step=step, learning_rate=train.learning_rate,
+                                     batch_size=train.batch_size)
+        return self._started(started, step, trainer.epoch + epochs)
+
+    def _started(self, started: bool, step: str, target: int) -> bool:
+        if started:
+            self._run_target = target
+            self._stale = False
+            self._set_state("paused" if step else "running")
+            if self.views.currentIndex() == TABS.index("Data"):
+                self.views.setCurrentIndex(TABS.index("Training"))
+            drawings = self._train_size - len(self.dataset().x_train)
+            with_drawings = f" (with your drawings, {count(drawings)} images)" if drawings else ""
+            text = (f"Training on {count(self._train_size)} images{with_drawings}: the numbers come after each "
+                    "epoch, one pass through all of them.")
+            self.training.set_status(text)
+            self.status.emit(text)
+            self._show_progress()
+        return started
+
+    def play(self) -> None:
+        """Play, or go on after a pause."""
+        if self.session.is_running():
+            if self.session.is_paused():
+                self.session.resume()
+                self._set_state("running")
+            return
+        self._start(self.train_spec().epochs)
+
+    def pause(self) -> None:
+        if self.session.is_running():
+            self.session.pause()
+            self._set_state("paused")
+
+    def toggle(self) -> None:
+        if self._state == "running":
+            self.pause()
+        else:
+            self.play()
+
+    def step(self) -> None:
+        """One more epoch, then pause."""
+        if self.session.is_running():
+            self.session.step_epoch()
+            self._set_state("paused")
+        else:
+            self._start(self.train_spec().epochs, step="epoch")
+
+    def step_batch(self) -> None:
+        """One more batch, then pause."""
+        if self.session.is_running():
+            self.session.step_batch()
+            self._set_state("paused")
+        else:
+            self._start(self.train_spec().epochs, step="batch")
+
+    def stop(self) -> None:
+        self.session.stop()
+
+    def reset(self, keep_weights: bool = True) -> None:
+        """Back to an untrained network: the same starting weights (same seed) or new ones (the training
+        panel picks a new seed before it asks)."""
+        self.session.shutdown()
+        self._forget_training()
+        self.training.set_status("")
+        self.status.emit("Reset: the network is untrained again.")
+
+    def shutdown(self) -> bool:
+        """Stop training and any loading or download, and wait for their threads (closing, switching)."""
+        self._draw_timer.stop()
+        if self.download_question is not None:
+            self.download_question.close()
+            self.download_question = None
+        if self._loader is not None:
+            self._loader.cancel()
+        trained = self.session.shutdown()
+        loaded = self._join_loader()
+        return trained and loaded
+
+    # reports ----------------------------------------------------------------------------------------
+    def _on_reports(self, batch: ReportBatch) -> None:
+        self._pending_rows.extend(batch.rows)
+        self._latest = batch.report
+        self._rate = batch.epochs_per_second
+        if batch.report.message:
+            self._fail(batch.report.message)
+        if not self._draw_timer.isActive():
+            self._draw_timer.start(FRAME_MS if self._state == "running" else 0)
+
+    def _draw(self) -> None:
+        now = time.perf_counter()
+        if self._pending_rows and (self._state != "running" or now - self._loss_drawn >= LOSS_REDRAW_S):
+            rows, self._pending_rows = self._pending_rows, []
+            self.loss.add_rows(rows)
+            self._loss_drawn = now
+        elif self._pending_rows and not self._draw_timer.isActive():
+            self._draw_timer.start(FRAME_MS)
+        report = self._latest
+        if report is None or report is self._drawn:
+            return
+        self._drawn = report
+        if report.weights is not None and self._trained_spec is not None:
+            try:
+                self.reader.set_model(self._trained_spec, report.weights)
+            except SpecError as exc:  # a network the canvas cannot read with (not 10 outputs)
+                self.reader.clear_model()
+                self.status.emit(str(exc))
+            kernel = self._first_kernel(report)
+            if kernel is not None:
+                self.first_layer.set_kernel(kernel)
+            if self._state != "running":
+                self._update_results()
+        text = self._status_text(report)
+        self.training.set_status(text)
+        self.status.emit(text)
+        self._show_progress()
+
+    def _show_progress(self) -> None:
+        """One line above the curves: where the run stands (an MNIST epoch takes seconds, not milliseconds)."""
+        report = self._latest
+        done = 0 if report is None else report.epoch - (1 if report.partial else 0)
+        images = f"{count(self._train_size)} images" if self._train_size else "the training digits"
+        if self._state == "running":
+            text = (f"Training epoch {done + 1} of {self._run_target} on {images}… each point on the curves is "
+                    "one finished epoch.")
+        elif self._state == "paused":
+            text = f"Paused after {done} epoch{'s' * (done != 1)}. Play goes on; Step trains one more epoch."
+        elif self._state == "finished":
+            text = (f"Trained {done} epoch{'s' * (done != 1)}. Play trains {self.train_spec().epochs} more; "
+                    "Reset starts over. See the Results and Draw tabs.")
+        else:
+            text = "" if self._full is None else "Press Play to train the network on the digits."
+        self.progress_label.setText(text)
+
+    @staticmethod
+    def _first_kernel(report: "EpochReport") -> np.ndarray | None:
+        for name, arrays in report.weights:
+            if name.startswith("dense") and arrays and np.ndim(arrays[0]) == 2 and arrays[0].shape[0] == 784:
+                return arrays[0]
+        return None
+
+    def _status_text(self, report: "EpochReport") -> str:
+        m = report.metrics
+        parts = [f"Epoch {report.epoch}" + (f" (batch {report.batches})" if report.partial else ""),
+                 f"loss {m['loss']:.4f}"]
+        if "accuracy" in m:
+            parts.append(f"accuracy {m['accuracy']:.3f}")
+        if "test_accuracy" in m:
+            parts.append(f"test accuracy {m['test_accuracy']:.3f}")
+        return " · ".join(parts)
+
+    def _on_finished(self, outcome: RunOutcome) -> None:
+        if outcome.diverged:
+            self._fail(outcome.message)
+        trained = outcome.trainer is not None and outcome.trainer.epoch > 0
+        self._set_state("finished" if trained else "idle")
+        self._draw_timer.stop()
+        self._draw()
+        if trained:
+            self._update_results()
+            if outcome.history:
+                self._announce_run(outcome)
+        if outcome.stopped and outcome.message:
+            self.status.emit(outcome.message[0].upper() + outcome.message[1:])
+
+    def _announce_run(self, outcome: RunOutcome) -> None:
+        from .compare import Run
+
+        hidden = [layer.describe() for layer in self.network_spec().layers[1:-1]]
+        name = f"MNIST · {' → '.join(hidden) or 'no hidden layer'} · epoch {outcome.trainer.epoch}"
+        self.run_finished.emit(Run(name=name, history=list(self.loss.rows()),
+                                   data_key=f"mnist {self._data_path} {self.training_size()}"))
+
+    def _on_failed(self, message: str) -> None:
+        self._stale = True
+        self._fail(message)
+
+    def _fail(self, message: str) -> None:
+        self._last_error = message
+        self.error.emit(message)
+
+    def last_error(self) -> str:
+        return self._last_error
+
+    def _set_state(self, state: str) -> None:
+        changed = state != self._state
+        self._state = state
+        self.training.set_state(state)
+        locked = state in ("running", "paused")
+        self.builder.set_locked(locked)
+        busy = locked or self.is_loading()
+        self.load_button.setEnabled(not busy and self._full is None)
+        self.open_button.setEnabled(not busy)
+        self.use_drawings.setEnabled(not locked)
+        self._show_progress()
+        if changed:
+            self.state_changed.emit(state)
+
+    def state(self) -> str:
+        return self._state
+
+    def latest_report(self) -> "EpochReport | None":
+        return self._latest
+
+    # results ----------------------------------------------------------------------------------------
+    def _clear_results(self) -> None:
+        self._predicted = None
+        self.confusion.set_matrix(np.zeros((10, 10), np.int64))
+        empty = np.zeros((0, 28, 28), np.float32)
+        none = np.zeros(0, np.int64)
+        self.cell_gallery.set_data(empty, none)
+        self.cell_gallery.show_indices(none, "Click a cell of the matrix")
+        self.misclassified.set_data(empty, none, none)
+        self.results_title.setText("<b>Test digits: true digit against the network's answer.</b><br>"
+                                   "Train the network (Play) to see how it reads the 10 000 test digits.")
+        self.per_class_label.setText("")
+
+    def _update_results(self) -> None:
+        """Confusion matrix, misclassified digits and per-class accuracy on the test set, from the newest
+        weights (numpy on this thread: 10 000 digits take a few hundredths of a second)."""
+        report, data, spec = self._latest, self._full, self._trained_spec
+        if report is None or report.weights is None or data is None or spec is None:
+            return
+        if report is self._results_for:
+            return
+        try:
+            forward = NumpyForward(spec, report.weights)
+            predicted = forward.predict(data.x_test).argmax(axis=1)
+        except (SpecError, ValueError) as exc:
+            self._fail(f"The results could not be computed: {exc}")
+            return
+        self._results_for = report
+        true = data.y_test.astype(np.int64)
+        self._predicted = predicted
+        self.confusion.set_predictions(true, predicted)
+        self.cell_gallery.set_data(data.x_test, true, predicted)
+        self.cell_gallery.show_indices(np.zeros(0, np.int64), "Click a cell of the matrix")
+        self.misclassified.set_data(data.x_test, true, predicted)
+        right = int((predicted == true).sum())
+        self.results_title.setText(
+            f"<b>Test digits: true digit against the network's answer</b> (after epoch {report.epoch}).<br>"
+            f"The network reads {count(right)} of {count(len(true))} test digits right "
+            f"({100 * right / len(true):.1f} %). Click a cell to see its digits.")
+        accuracy = self.confusion.per_class_accuracy()
+        order = [int(d) for d in np.argsort(accuracy)]
+        hardest = ", ".join(f"{d} ({100 * accuracy[d]:.1f} %)" for d in order[:3])
+        self.per_class_label.setText(f"Hardest digits for this network: {hardest}. "
+                                     f"Easiest: {order[-1]} ({100 * accuracy[order[-1]]:.1f} %).")
+
+    def per_class_accuracy(self) -> np.ndarray:
+        return self.confusion.per_class_accuracy()
+
+    def show_cell(self, true: int, predicted: int) -> None:
+        """Show the test digits of one cell of the confusion matrix."""
+        if self._predicted is None or self._full is None:
+            return
+        labels = self._full.y_test.astype(np.int64)
+        indices = np.flatnonzero((labels == true) & (self._predicted == predicted))
+        title = (f"{true}s read right" if true == predicted else f"{true}s read as {predicted}")
+        self.cell_gallery.filter.setCurrentIndex(0)
+        self.cell_gallery.show_indices(indices, title)
+        self.results_tabs.setCurrentIndex(0)
+
+    # your drawings ----------------------------------------------------------------------------------
+    def _on_personal_set_changed(self) -> None:
+        self._personal_version += 1
+        self._summarise_drawings()
+
+    def _summarise_drawings(self, *_args) -> None:
+        n = len(self.reader.personal_set()[1])
+        data = self.dataset()
+        if n == 0:
+            text = ("Draw digits above and label them with “This is a …”; then check this box and press Play "
+                    "to teach the network your handwriting.")
+        elif not self.use_drawings.isChecked():
+            text = (f"You have {n} labelled drawing{'s' * (n != 1)}. Check the box, then press Play, to train "
+                    "on them too.")
+        else:
+            base = f"{count(len(data.x_train))} MNIST digits + " if data is not None else ""
+            text = (f"The next Play trains on {base}your {n} drawing{'s' * (n != 1)}, each "
+                    f"{PERSONAL_REPEAT} times, going on from the network as it is now.")
+        self.drawings_note.setText(text)
