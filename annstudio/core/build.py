@@ -48,6 +48,7 @@ with _quiet_native_stderr():
         tf.config.threading.set_intra_op_parallelism_threads(int(_threads))
         tf.config.threading.set_inter_op_parallelism_threads(int(_threads))
     tf.config.list_physical_devices()  # CUDA probing happens here, quietly, not at the first operation
+    tf.get_logger().setLevel("ERROR")  # every new network is traced anew; that is expected, not a warning
 
 _OPTIMIZERS = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop}
 

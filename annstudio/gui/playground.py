@@ -89,6 +89,7 @@ class Playground(QWidget):
         self._refresh_timer.timeout.connect(self._refresh_untrained)
         self._layout()
         self._connect()
+        self._add_export_menus()
         self.load_preset(lessons.get(DEFAULT_PRESET))
 
     # layout -----------------------------------------------------------------------------------------
@@ -137,6 +138,19 @@ class Playground(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
+
+    def _add_export_menus(self) -> None:
+        """Right-click any plot: Export PNG…, Export SVG… (and the loss history as CSV on the loss plot)."""
+        import pyqtgraph as pg
+
+        from .export import add_export_menu
+
+        for widget, name, rows in ((self.surface, "data-plot", None), (self.loss, "loss", self.loss.rows),
+                                   (self.hidden_space, "hidden-space", None), (self.weights_plot, "weights", None),
+                                   (self.neurons, "neurons", None)):
+            views = [widget] if isinstance(widget, pg.GraphicsView) else widget.findChildren(pg.GraphicsView)
+            for view in views:
+                add_export_menu(view, rows, name)
 
     def _connect(self) -> None:
         self.data_panel.dataset_changed.connect(self._on_dataset_changed)

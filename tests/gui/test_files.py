@@ -223,3 +223,17 @@ def test_finished_runs_can_be_compared(window, qtbot):
     _idle(qtbot, p)
     _train(qtbot, p, epochs=2)
     assert len(window.compare.runs()) == 2
+
+
+def test_every_playground_plot_offers_png_and_svg_export(window):
+    import pyqtgraph as pg
+
+    p = window.playground
+    for widget in (p.surface, p.loss, p.hidden_space, p.weights_plot):
+        views = widget.findChildren(pg.GraphicsView)
+        assert views
+        for view in views:
+            texts = [action.text() for action in view.scene().contextMenu]
+            assert "Export PNG…" in texts and "Export SVG…" in texts
+    loss_texts = [a.text() for v in p.loss.findChildren(pg.GraphicsView) for a in v.scene().contextMenu]
+    assert "Export loss history CSV…" in loss_texts
