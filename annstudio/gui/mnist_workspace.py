@@ -28,7 +28,7 @@ from .canvas import DigitReader
 from .mnist_views import ConfusionMatrixView, DigitGallery, FirstLayerWeights, MisclassifiedGallery
 from .plots.loss import LossPlot
 from .training_panel import TrainingPanel
-from .worker import _THREADS, ReportBatch, RunOutcome, TrainingSession
+from .worker import _THREADS, ReportBatch, RunOutcome, TrainingSession, _gc_pause, _gc_resume
 
 if TYPE_CHECKING:
     from ..core.datasets import Dataset
@@ -564,6 +564,7 @@ class MnistWorkspace(QWidget):
         self._data_message = ""
         self._highlight_open(False)
         _THREADS.add(thread)
+        _gc_pause()  # no cyclic garbage collection in the loader thread (see worker.TrainingSession)
         thread.start()
         self._show_data_state()
         self._set_state(self._state)  # lock the data buttons
@@ -606,6 +607,7 @@ class MnistWorkspace(QWidget):
             thread.quit()
             thread.wait()
             thread.deleteLater()
+            _gc_resume()
         if loader is not None:
             loader.deleteLater()
         dialog, self.progress_dialog = self.progress_dialog, None

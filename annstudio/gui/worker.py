@@ -7,13 +7,14 @@ waits for the thread. Every QThread started here is registered so tests can prov
 """
 from __future__ import annotations
 
+import gc
 import logging
 import time
 import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 if TYPE_CHECKING:  # the engine imports TensorFlow: only inside the worker thread
     from ..core.control import NeuronEdit
@@ -22,6 +23,22 @@ if TYPE_CHECKING:  # the engine imports TensorFlow: only inside the worker threa
 log = logging.getLogger(__name__)
 
 _THREADS: "weakref.WeakSet[QThread]" = weakref.WeakSet()
+
+
+_gc_pauses = 0
+
+
+def _gc_pause() -> None:
+    global _gc_pauses
+    _gc_pauses += 1
+    gc.disable()
+
+
+def _gc_resume() -> None:
+    global _gc_pauses
+    _gc_pauses = max(0, _gc_pauses - 1)
+    if _gc_pauses == 0:
+        gc.enable()
 
 
 def running_threads() -> list[QThread]:
@@ -74,8 +91,9 @@ class TrainingWorker(QObject):
     failed = Signal(str)
 
     def __init__(self, make_trainer: Callable[[], "Trainer"] | None, trainer: "Trainer | None", epochs: int | None,
-                 control: Any, min_interval: float = 1 / 60):
+                 control: Any, min_interval: float = 1 / 60, retired: list | None = None):
         super().__init__()
+        self._retired = retired if retired is not None else []
         self._make_trainer = make_trainer
         self._trainer = trainer
         self._epochs = epochs
@@ -85,6 +103,7 @@ class TrainingWorker(QObject):
     @Slot()
     def run(self) -> None:
         outcome = RunOutcome(self._trainer)
+        self._retired.clear()  # old trainers are let go here, off the GUI thread (see TrainingSession.forget)
         try:
             trainer = self._trainer or self._make_trainer()
             outcome.trainer = trainer
@@ -138,7 +157,13 @@ class TrainingSession(QObject):
         self._worker: TrainingWorker | None = None
         self._control = None
         self.trainer: "Trainer | None" = None
-
+        self._retired: list = []
+        # Python's cyclic garbage collector runs in whichever thread happens to allocate. Run in the
+        # training thread it finalizes the GUI's Qt objects there, which deadlocks. So while training
+        # runs, automatic collection is off and this timer collects on the GUI thread instead.
+        self._gc_timer = QTimer(self)
+        self._gc_timer.setInterval(1000)
+        self._gc_timer.timeout.connect(lambda: gc.collect(1))
     # starting -------------------------------------------------------------------------------------
     def is_running(self) -> bool:
         return self._thread is not None
@@ -177,7 +202,8 @@ class TrainingSession(QObject):
         self._control = control
         thread = QThread()
         thread.setObjectName("annstudio-training")
-        worker = TrainingWorker(make_trainer if trainer is None else None, trainer, epochs, control)
+        retired, self._retired = self._retired, []
+        worker = TrainingWorker(make_trainer if trainer is None else None, trainer, epochs, control, retired=retired)
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         worker.reports.connect(self.reports)
@@ -185,6 +211,8 @@ class TrainingSession(QObject):
         worker.finished.connect(self._on_finished)
         self._thread, self._worker = thread, worker
         _THREADS.add(thread)
+        _gc_pause()
+        self._gc_timer.start()
         thread.start()
         self.state_changed.emit("paused" if control.paused else "running")
         return True
@@ -199,11 +227,16 @@ class TrainingSession(QObject):
         if self._worker is not None:
             self._worker.deleteLater()
         if outcome.trainer is not None:
+            if self.trainer is not None and self.trainer is not outcome.trainer:
+                self._retired.append(self.trainer)  # freed by the next worker, not here
             self.trainer = outcome.trainer
         self._thread = self._worker = None
         self._control = None
+        self._gc_timer.stop()
+        _gc_resume()
         self.state_changed.emit("idle")
         self.finished.emit(outcome)
+        outcome.trainer = None  # only the session keeps it: no stray reference may free it on this thread
 
     # requests -------------------------------------------------------------------------------------
     def pause(self) -> None:
@@ -244,8 +277,13 @@ class TrainingSession(QObject):
         return True
 
     def forget(self) -> None:
-        """Drop the trainer (a reset or a new network). Only when idle."""
-        if self._thread is None:
+        """Drop the trainer (a reset or a new network). Only when idle.
+
+        The trainer is not freed here: destroying TensorFlow functions on the GUI thread while a worker
+        traces new ones can deadlock inside TensorFlow. The next worker frees it in its own thread.
+        """
+        if self._thread is None and self.trainer is not None:
+            self._retired.append(self.trainer)
             self.trainer = None
 
     def shutdown(self, timeout_ms: int = 30000) -> bool:

@@ -94,7 +94,8 @@ def test_reset_keeps_the_same_starting_weights(window, qtbot):
     _wait_state(qtbot, p, "finished")
     assert not np.allclose(p.latest_report().layer_weights("dense_1")[0], start)
     qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: p.latest_report().epoch == 0 and not p.session.is_running(), timeout=60000)
+    qtbot.waitUntil(lambda: p.latest_report() is not None and p.latest_report().epoch == 0
+                    and not p.session.is_running(), timeout=60000)
     np.testing.assert_allclose(p.latest_report().layer_weights("dense_1")[0], start)
     assert p.loss.rows() == [] and p.state() == "idle"
 
