@@ -227,8 +227,14 @@ class MainWindow(QMainWindow):
 
     def show_workspace(self, ws, path: str) -> bool:
         if ws.data.kind == "mnist":
-            self.show_error("This is an MNIST workspace, which this version cannot show yet.")
-            return False
+            personal = MnistWorkspace.personal_from_state(ws.gui_state.get("personal", {}))
+            path_ok = ws.data.path and Path(ws.data.path).is_file()
+            self.tabs.setCurrentWidget(self.mnist)
+            ok = self.mnist.load_state(ws.network, ws.train, ws.weights, ws.history, personal,
+                                       ws.data.path if path_ok else "")
+            if ok:
+                self.statusBar().showMessage(f"Opened {Path(path).name}" + (f", epoch {ws.epoch}" if ws.epoch else ""))
+            return ok
         p = self.playground
         ok = p.load_state(ws.network, ws.train, data_spec=ws.data, points=ws.points, user_data=ws.user_data,
                           weights=ws.weights, history=ws.history)

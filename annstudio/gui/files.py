@@ -189,6 +189,15 @@ class FileActions(QObject):
     def current_workspace(self, lesson: str = "", hidden: list[str] | None = None):
         from ..core.workspace import workspace_from_training
 
+        if self.window.tabs.currentWidget() is self.window.mnist:
+            from ..core.spec import DataSpec
+
+            m = self.window.mnist
+            data = DataSpec("mnist", size=60000, path=m.data_path() or "")
+            return workspace_from_training(m.network_spec(), m.train_spec(), data, None, report=m.latest_report(),
+                                           history=m.loss.rows(), views=["MNIST digits"], lesson=lesson,
+                                           hidden_controls=list(hidden or []),
+                                           gui_state={"personal": m.personal_state()})
         p = self.window.playground
         spec = p.data_panel.data_spec()
         own = p.data_panel.is_own_data()

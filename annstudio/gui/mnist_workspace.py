@@ -417,6 +417,46 @@ class MnistWorkspace(QWidget):
             self._show_data()
         return ok
 
+    def load_state(self, network: NetworkSpec, train: TrainSpec, weights: tuple | None = None,
+                   history: list[dict] | None = None, personal: tuple | None = None, data_path: str = "") -> bool:
+        """Show a saved MNIST workspace: network, settings, weights (training goes on from them), the loss
+        history and the personal set of drawings."""
+        from ..core.lessons import Preset
+        from ..core.spec import DataSpec
+
+        if not self.load_preset(Preset("opened", "opened", DataSpec("mnist", size=60000, path=data_path),
+                                       network, train)):
+            return False
+        self._opened = (network, weights, history, personal)
+        self._apply_opened(network, weights, history, personal)
+        return True
+
+    def _apply_opened(self, network, weights, history, personal) -> None:
+        self._restore = (weights, len(history or [])) if weights is not None else None
+        if history:
+            self.loss.clear()
+            self.loss.add_rows([dict(row) for row in history])
+        if weights is not None:
+            self.reader.set_model(network, weights)
+        if personal is not None and len(personal[1]):
+            self.reader.set_personal_set(personal[0], personal[1])
+
+    def personal_state(self) -> dict:
+        """The personal set as plain data for a workspace file (pixels rounded to 1/255)."""
+        x, y = self.reader.personal_set()
+        return {"x": np.round(np.asarray(x) * 255).astype(int).tolist(), "y": np.asarray(y).astype(int).tolist()}
+
+    @staticmethod
+    def personal_from_state(state: dict) -> tuple | None:
+        try:
+            x = np.asarray(state["x"], dtype=np.float32) / 255.0
+            y = np.asarray(state["y"], dtype=np.int64)
+        except (KeyError, TypeError, ValueError):
+            return None
+        if x.ndim != 3 or x.shape[1:] != (28, 28) or len(x) != len(y) or not len(y):
+            return None
+        return np.clip(x, 0, 1), y
+
     def network_spec(self) -> NetworkSpec:
         return self.builder.network_spec()
 
@@ -450,6 +490,7 @@ class MnistWorkspace(QWidget):
         """The network or the data changed: the old trainer, its curves and its results are gone."""
         self._stale = True
         self.session.forget()
+        self._restore = self._opened = None  # an opened workspace's weights no longer apply
         self._latest = self._drawn = self._results_for = None
         self._trainer_key = None
         self._train_size = 0
@@ -636,7 +677,10 @@ class MnistWorkspace(QWidget):
         self._full = data
         self._data_path = path
         self._data_message = ""
+        opened = getattr(self, "_opened", None)
         self._forget_training()
+        if opened is not None:  # data arrived for an opened workspace: keep what it brought
+            self._apply_opened(*opened)
         self._show_data()
         train = self.dataset()
         self.status.emit(f"MNIST loaded: {count(len(train.x_train))} training and {count(len(train.x_test))} "
@@ -756,6 +800,12 @@ class MnistWorkspace(QWidget):
                 return self._started(started, step, trainer.epoch + epochs)
         if fresh:
             self.session.forget()
+            restore, self._restore = getattr(self, "_restore", None), None
+            self._opened = None
+            if restore is not None:  # an opened workspace: go on from its weights and epoch count
+                factory = self._make_trainer_factory(key, restore[0], restore[1], 0)
+                started = self.session.start(factory, epochs=epochs, step=step)
+                return self._started(started, step, restore[1] + epochs)
             started = self.session.start(self._make_trainer_factory(key), epochs=epochs, step=step)
             return self._started(started, step, epochs)
         started = self.session.start(epochs=epochs, step=step, learning_rate=train.learning_rate,

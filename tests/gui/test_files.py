@@ -237,3 +237,31 @@ def test_every_playground_plot_offers_png_and_svg_export(window):
             assert "Export PNG…" in texts and "Export SVG…" in texts
     loss_texts = [a.text() for v in p.loss.findChildren(pg.GraphicsView) for a in v.scene().contextMenu]
     assert "Export loss history CSV…" in loss_texts
+
+
+def test_an_mnist_workspace_keeps_network_weights_history_and_drawings(window, qtbot, tmp_path, mnist_path):
+    m = window.mnist
+    window.tabs.setCurrentWidget(m)
+    assert m.set_data_path(str(mnist_path))
+    qtbot.waitUntil(m.data_loaded, timeout=60000)
+    m.training.epochs_spin.setValue(1)
+    m.play()
+    qtbot.waitUntil(lambda: m.state() == "finished" and not m.session.is_running(), timeout=120000)
+    drawing = np.zeros((2, 28, 28), np.float32)
+    drawing[:, 4:24, 13:15] = 1.0
+    m.reader.set_personal_set(drawing, np.array([1, 1]))
+    weights = m.latest_report().layer_weights("dense_1")[0].copy()
+    path = tmp_path / "digits.annws"
+    assert window.files.save_workspace(str(path))
+
+    window.load_preset("mnist-mlp")  # forget it all
+    assert m.loss.rows() == []
+    assert window.files.open_workspace(str(path))
+    qtbot.waitUntil(lambda: m.data_loaded() and not m.is_loading(), timeout=60000)
+    assert [r["epoch"] for r in m.loss.rows()] == [1]
+    assert len(m.reader.personal_set()[1]) == 2
+    m.play()
+    qtbot.waitUntil(lambda: m.state() == "finished" and not m.session.is_running(), timeout=120000)
+    rows = m.loss.rows()
+    assert [r["epoch"] for r in rows] == [1, 2]  # went on from the saved weights and epoch
+    assert not np.allclose(m.latest_report().layer_weights("dense_1")[0], weights)
