@@ -158,7 +158,7 @@ class SurfacePlot(QWidget):
 
         self._view = pg.PlotWidget()
         self._plot = self._view.getPlotItem()
-        self._plot.showGrid(x=True, y=True, alpha=0.12)
+        # no grid: the heat map shows where things are, and grid lines cost ~20 ms a frame to paint
         self._plot.setMenuEnabled(False)
         self._image = pg.ImageItem(axisOrder="row-major")
         self._image.setZValue(-10)
@@ -339,13 +339,14 @@ class SurfacePlot(QWidget):
         return np.column_stack([x, y]).reshape(-1, 2, 2)
 
     def _line_box(self) -> tuple[float, float, float, float]:
-        """A box well beyond the data's bounds, so the lines still cross the view after some panning."""
+        """A box a little beyond the data's bounds (lines far outside the view cost Qt's stroker ~10 ms a
+        frame for nothing)."""
         if self._dataset is not None:
             x0, x1, y0, y1 = self._dataset.bounds
         else:
             (x0, x1), (y0, y1) = self._plot.getViewBox().viewRange()
         w, h = max(x1 - x0, 1e-9), max(y1 - y0, 1e-9)
-        return x0 - 2 * w, x1 + 2 * w, y0 - 2 * h, y1 + 2 * h
+        return x0 - 0.1 * w, x1 + 0.1 * w, y0 - 0.1 * h, y1 + 0.1 * h
 
     # switches -------------------------------------------------------------------------------------
     def set_show_test(self, on: bool) -> None:
