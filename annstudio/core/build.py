@@ -76,10 +76,8 @@ def build_model(spec: NetworkSpec, seed: int | None = None) -> keras.Model:
         keras.utils.set_random_seed(seed)
     inputs = keras.Input(shape=tuple(spec.input_shape), name="input")
     x = inputs
-    counts: dict[str, int] = {}
-    for layer in spec.layers:
-        counts[layer.kind] = counts.get(layer.kind, 0) + 1
-        x = make_layer(layer, f"{layer.kind}_{counts[layer.kind]}")(x)
+    for layer, name in zip(spec.layers, spec.layer_names()):
+        x = make_layer(layer, name)(x)
     if len(x.shape) != 2:
         raise SpecError(f"the network's output has shape {tuple(x.shape[1:])}; "
                         "add a Flatten layer before the Dense layers")

@@ -22,12 +22,7 @@ Weights = Sequence[tuple[str, Sequence[np.ndarray]]] | Mapping[str, Sequence[np.
 
 def layer_names(spec: NetworkSpec) -> list[str]:
     """The names :func:`annstudio.core.build.build_model` gives the layers: ``dense_1``, ``batchnorm_1``…"""
-    counts: dict[str, int] = {}
-    names = []
-    for layer in spec.layers:
-        counts[layer.kind] = counts.get(layer.kind, 0) + 1
-        names.append(f"{layer.kind}_{counts[layer.kind]}")
-    return names
+    return spec.layer_names()
 
 
 def first_hidden_index(spec: NetworkSpec) -> int | None:

@@ -113,6 +113,15 @@ class NetworkSpec:
             raise SpecError("; ".join(found))
         return self
 
+    def layer_names(self) -> list[str]:
+        """The Keras names the builder gives the layers: ``dense_1``, ``dropout_1``, ``dense_2`` …"""
+        counts: dict[str, int] = {}
+        names = []
+        for layer in self.layers:
+            counts[layer.kind] = counts.get(layer.kind, 0) + 1
+            names.append(f"{layer.kind}_{counts[layer.kind]}")
+        return names
+
     @property
     def output_units(self) -> int:
         dense = [layer for layer in self.layers if layer.kind == "dense"]

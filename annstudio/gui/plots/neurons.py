@@ -30,12 +30,7 @@ _TILE_TIP = ("What this neuron outputs at every point of the input plane (x1 acr
 
 def layer_names(spec: NetworkSpec) -> list[str]:
     """The Keras name of every layer of ``spec``, as the builder names them (``dense_1``, ``dropout_1`` …)."""
-    counts: dict[str, int] = {}
-    names = []
-    for layer in spec.layers:
-        counts[layer.kind] = counts.get(layer.kind, 0) + 1
-        names.append(f"{layer.kind}_{counts[layer.kind]}")
-    return names
+    return spec.layer_names()
 
 
 def layer_titles(spec: NetworkSpec) -> list[str]:
