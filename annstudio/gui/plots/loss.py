@@ -12,6 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
+    QSizePolicy,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -93,6 +94,9 @@ class LossPlot(QWidget):
         self._readout.setTextFormat(Qt.TextFormat.RichText)
         self._readout.setWordWrap(True)
         self._readout.setMinimumWidth(120)
+        # Its text changes every frame: a fixed size keeps that from re-laying out (and repainting) the window.
+        self._readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self._readout.setFixedHeight(2 * self._readout.fontMetrics().lineSpacing() + 4)
         self._log = QCheckBox("Log scale")
         self._log.setToolTip("Draw the loss on a logarithmic scale, so that small improvements late in "
                              "training stay visible.")
