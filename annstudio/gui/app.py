@@ -200,6 +200,15 @@ class MainWindow(QMainWindow):
     def show_model(self, network, weights, name: str) -> bool:
         """An opened model: into the playground when its input fits it (2 features, or 1 for regression)."""
         shape = tuple(network.input_shape)
+        if shape == (28, 28) and network.output_units == 10:  # an MNIST reader: the MNIST tab and its canvas
+            self.tabs.setCurrentWidget(self.mnist)
+            train = lessons.get("mnist-mlp").train
+            ok = self.mnist.load_state(network, train, weights)
+            if ok:
+                self.mnist.show_tab("Draw")
+                self.statusBar().showMessage(f"Opened {name}: {network.describe()}. Draw a digit for it to read, "
+                                             "or load MNIST and train it further.")
+            return ok
         if shape not in ((2,), (1,)):
             self.show_error(f"{name} takes inputs of shape {shape}; the playground feeds 2-D points (or one "
                             "number for regression). Use MNIST-shaped models with 'annstudio predict'.")

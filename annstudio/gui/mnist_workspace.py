@@ -441,6 +441,10 @@ class MnistWorkspace(QWidget):
         if personal is not None and len(personal[1]):
             self.reader.set_personal_set(personal[0], personal[1])
 
+    def show_tab(self, name: str) -> None:
+        """Bring one of the inner tabs ("Data", "Training", "Results", "Draw") to the front."""
+        self.views.setCurrentIndex(TABS.index(name))
+
     def personal_state(self) -> dict:
         """The personal set as plain data for a workspace file (pixels rounded to 1/255)."""
         x, y = self.reader.personal_set()

@@ -71,12 +71,22 @@ def test_a_lambda_model_is_refused_and_nothing_changes(window, tmp_path):
     assert window.playground.network_spec() == before
 
 
-def test_an_image_model_is_refused_by_the_playground_with_a_reason(window, tmp_path):
+def test_an_mnist_model_opens_on_the_canvas_and_a_misfit_is_refused(window, qtbot, tmp_path):
     from annstudio.core import build
 
-    build.build_model(lessons.get("mnist-mlp").network).save(tmp_path / "mnist.keras")
-    assert not window.files.open_model(str(tmp_path / "mnist.keras"))
-    assert "(28, 28)" in window.last_error()
+    model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(32, activation="relu"),
+                              keras.layers.Dense(10, activation="softmax")])
+    model.save(tmp_path / "reader.keras")
+    assert window.files.open_model(str(tmp_path / "reader.keras"))
+    assert window.tabs.currentWidget() is window.mnist
+    assert window.mnist.network_spec().describe().endswith("Dense(32, relu) → Dense(10, softmax)")
+    x = np.random.default_rng(0).random((3, 28, 28)).astype("float32")
+    probabilities, _ = window.mnist.reader.read(x)  # the canvas reads with the opened model's weights
+    np.testing.assert_allclose(probabilities, model.predict_on_batch(x), atol=1e-5)
+    build.build_model(lessons.get("xor-hidden").network.__class__(input_shape=(5,), layers=(
+        lessons.get("xor-hidden").network.layers[-1],), features=())).save(tmp_path / "five.keras")
+    assert not window.files.open_model(str(tmp_path / "five.keras"))
+    assert "(5,)" in window.last_error()
 
 
 def test_workspace_round_trip_with_own_points_weights_and_history(window, qtbot, tmp_path):
