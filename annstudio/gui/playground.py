@@ -452,6 +452,13 @@ class Playground(QWidget):
             self.surface.set_hidden_lines(first[0], first[1])
         else:
             self.surface.set_hidden_lines(None, None)
+        shown = self.neuron_editor.shown_neuron()
+        if shown is not None and report.weights is not None:
+            try:
+                kernel, bias = report.layer_weights(shown[0])[:2]
+                self.neuron_editor.follow(kernel[:, shown[1]], float(bias[shown[1]]))
+            except (KeyError, IndexError, ValueError):
+                pass
         current = self.views.currentIndex()
         if current == 0:
             self.network_view.update_weights(report.weights)

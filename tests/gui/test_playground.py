@@ -123,3 +123,19 @@ def test_closing_mid_training_stops_and_joins_the_worker(qtbot):
     assert p.session.is_running()
     w.close()
     assert running_threads() == []
+
+
+def test_stepping_one_batch_shows_the_update_of_the_chosen_neuron(window, qtbot):
+    p = window.playground
+    view = p.network_view
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.node_position("dense_1", 1))
+    before = p.neuron_editor.bias_box.value()
+    qtbot.keyClick(window, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)  # one batch
+    qtbot.waitUntil(lambda: p.latest_report() is not None and p.latest_report().batches == 1, timeout=60000)
+    qtbot.waitUntil(lambda: "Last update: bias" in p.neuron_editor._update_note.text(), timeout=10000)
+    after = p.neuron_editor.bias_box.value()
+    assert after != before
+    bias = p.latest_report().layer_weights("dense_1")[1][1]
+    assert after == pytest.approx(bias, abs=1e-4)
+    p.stop()
+    qtbot.waitUntil(lambda: not p.session.is_running(), timeout=60000)

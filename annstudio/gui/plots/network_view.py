@@ -593,6 +593,11 @@ class NeuronEditor(QWidget):
         self._many.setWordWrap(True)
         self._many.setToolTip("Neurons of the first layer of an image network get one weight per pixel.")
         self._many.hide()
+        self._update_note = QLabel("")
+        self._update_note.setToolTip("How much the last training step (one batch, or the epochs since the last "
+                                     "picture) changed this neuron: backpropagation's work, made visible.")
+        self._update_note.setStyleSheet("color: #1f5f8b;")
+        self._update_note.hide()
         self.error = QLabel("")
         self.error.setStyleSheet("color: #c0392b; font-weight: bold;")
         self.error.setWordWrap(True)
@@ -622,7 +627,7 @@ class NeuronEditor(QWidget):
         incoming.setToolTip(self._scroll.toolTip())
         layout.addWidget(incoming)
         layout.addWidget(self._scroll, 1)
-        for widget in (self._many, self.error, self.freeze_box, self.off_box):
+        for widget in (self._many, self._update_note, self.error, self.freeze_box, self.off_box):
             layout.addWidget(widget)
         layout.addLayout(buttons)
         self.bias_box.valueChanged.connect(self._check)
@@ -641,6 +646,7 @@ class NeuronEditor(QWidget):
         """Show a neuron's values. ``sources`` names where each incoming weight comes from; ``title`` is what
         the student reads (default: the Keras name and unit); output neurons cannot be switched off."""
         self._layer, self._unit = layer_name, int(unit)
+        self._update_note.hide()
         self._incoming = np.array(incoming, dtype=np.float32).reshape(-1)
         self._bias, self._frozen, self._off = float(bias), bool(frozen), bool(off)
         self._title.setText(f"<b>{title or f'{layer_name}, neuron {unit + 1}'}</b>"
@@ -666,6 +672,33 @@ class NeuronEditor(QWidget):
                                 "An output neuron cannot be switched off; switch off a hidden neuron instead.")
         self.setEnabled(True)
         self.revert()
+
+    def shown_neuron(self) -> tuple[str, int] | None:
+        return (self._layer, self._unit) if self._unit >= 0 else None
+
+    def follow(self, incoming: np.ndarray, bias: float) -> bool:
+        """Training moved this neuron: show the new values and the last update (backpropagation made
+        visible), unless the user is typing new values. True when the view followed."""
+        if self._unit < 0 or not self.isEnabled():
+            return False
+        typed = (self.bias_box.value() != self._shown_bias
+                 or any(box.value() != shown for box, shown in zip(self._boxes, self._shown)))
+        if typed:
+            return False
+        incoming = np.array(incoming, dtype=np.float32).reshape(-1)
+        if incoming.shape != self._incoming.shape:
+            return False
+        step = incoming - self._incoming
+        bias_step = float(bias) - self._bias
+        if np.any(step) or bias_step:
+            largest = int(np.argmax(np.abs(step))) if len(step) else 0
+            self._update_note.setText(
+                f"Last update: bias {bias_step:+.5f}"
+                + (f"; largest weight change {step[largest]:+.5f} (weight {largest + 1})" if len(step) else ""))
+            self._update_note.show()
+        self._incoming, self._bias = incoming, float(bias)
+        self.revert()
+        return True
 
     def revert(self) -> None:
         """Show the values the neuron had when it was shown."""
