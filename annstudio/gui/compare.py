@@ -57,6 +57,7 @@ class Run:
     surface: np.ndarray | None = None
     axes: tuple[np.ndarray, ...] | None = None
     points: tuple[np.ndarray, np.ndarray] | None = None
+    grad_norms: tuple | None = None  # ((layer name, gradient norm), ...) at the end of the run
 
     def __post_init__(self) -> None:
         if self.surface is not None and np.ndim(self.surface) == 1 and self.curve is None:
@@ -261,15 +262,27 @@ class CompareView(QWidget):
         fit_head.addWidget(self._fit_title, 1)
         fit_head.addWidget(self._data_choice)
 
+        self._grad_view = pg.PlotWidget()
+        self._grad_plot = self._grad_view.getPlotItem()
+        self._grad_plot.setLabel("left", "log₁₀ gradient size")
+        self._grad_plot.setLabel("bottom", "layer (input side → output side)")
+        self._grad_plot.setMenuEnabled(False)
+        self._grad_legend = self._grad_plot.addLegend(offset=(-10, 10), **_LEGEND_LOOK)
+        self._grad_view.setToolTip("The size of each layer's gradient at the end of every ticked run, side by "
+                                   "side: tiny bars near the input are the vanishing gradient.")
+        self._grad_bars: list = []
+        grad_head = QHBoxLayout()
+        grad_head.addWidget(QLabel("<b>Gradient size per layer</b> — at the end of each run"), 1)
         plots = QSplitter(Qt.Orientation.Vertical)
-        for head, view in ((loss_head, self._loss_view), (fit_head, self._fit_view)):
+        for head, view in ((loss_head, self._loss_view), (fit_head, self._fit_view),
+                           (grad_head, self._grad_view)):
             box = QWidget()
             box_layout = QVBoxLayout(box)
             box_layout.setContentsMargins(0, 0, 0, 0)
             box_layout.addLayout(head)
             box_layout.addWidget(view, 1)
             plots.addWidget(box)
-        plots.setSizes([300, 400])
+        plots.setSizes([260, 340, 200])
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(plots)
@@ -397,7 +410,7 @@ class CompareView(QWidget):
         return self._fit_title.text()
 
     def plot_items(self) -> list[pg.PlotItem]:
-        return [self._loss_plot, self._fit_plot]
+        return [self._loss_plot, self._fit_plot, self._grad_plot]
 
     def list_widget(self) -> QListWidget:
         return self._list
@@ -456,6 +469,7 @@ class CompareView(QWidget):
                 self._follow_legend_clicks(self._loss_legend, name)
         self._refresh_data_choice()
         self._refresh_fit()
+        self._refresh_gradients(checked)
         self._remove.setEnabled(bool(self._entries))
         self._clear.setEnabled(bool(self._entries))
         self.runs_changed.emit()
@@ -468,6 +482,30 @@ class CompareView(QWidget):
     def _legend_clicked(self, name: str, item: pg.GraphicsObject) -> None:
         if name in self._entries:  # later than the click: the legend is rebuilt, so not inside its handler
             self.set_checked(name, item.isVisible())
+
+    def _refresh_gradients(self, checked: set) -> None:
+        """Grouped bars: one group per layer, one bar per ticked run that knows its gradients."""
+        for item in self._grad_bars:
+            self._grad_plot.removeItem(item)
+        self._grad_bars = []
+        self._grad_legend.clear()
+        runs = [(name, entry) for name, entry in self._entries.items()
+                if name in checked and entry.run.grad_norms]
+        if not runs:
+            return
+        width = 0.8 / len(runs)
+        heights = [np.log10([max(float(n), 1e-12) for _, n in entry.run.grad_norms]) for _, entry in runs]
+        floor = float(np.floor(min(h.min() for h in heights))) - 0.5  # bars rise from below the smallest
+        for k, ((name, entry), height) in enumerate(zip(runs, heights)):
+            x = np.arange(len(height)) + (k - (len(runs) - 1) / 2) * width
+            bars = pg.BarGraphItem(x=x, y0=np.full(len(height), floor), y1=height, width=width * 0.9,
+                                   brush=pg.mkBrush(self.color(name)))
+            self._grad_plot.addItem(bars)
+            self._grad_bars.append(bars)
+            self._grad_legend.addItem(bars, name)
+
+    def grad_bars(self) -> list:
+        return list(self._grad_bars)
 
     def _refresh_data_choice(self) -> None:
         groups = self._fit_groups()

@@ -529,7 +529,7 @@ class Playground(QWidget):
         axes = report.surface_axes if report is not None else None
         try:
             run = Run(name=name, history=list(self.loss.rows()), data_key=repr(key), surface=surface, axes=axes,
-                      points=points)
+                      points=points, grad_norms=report.grad_norms if report is not None else None)
         except ValueError:
             run = Run(name=name, history=list(self.loss.rows()), data_key=repr(key))
         self.run_finished.emit(run)

@@ -190,3 +190,26 @@ def test_contours_follow_the_level():
     assert contour_segments(np.ones((5, 5)), GRID[:5], GRID[:5]).shape == (0, 2, 2)
     three = np.stack([gx, -gx, gy - 10], axis=-1)  # class 0 right, class 1 left: the border is x = 0
     assert np.allclose(boundary_segments(three, GRID, GRID)[..., 0], 0.0, atol=1e-6)
+
+
+def test_gradient_sizes_of_runs_stand_side_by_side(qtbot):
+    import numpy as np
+
+    from annstudio.gui.compare import CompareView, Run
+
+    view = CompareView()
+    qtbot.addWidget(view)
+    sigmoid = view.add_run(Run("sigmoid", history=[{"epoch": 1, "loss": 0.7}],
+                               grad_norms=(("dense_1", 1e-5), ("dense_2", 1e-3), ("dense_3", 0.1))))
+    relu = view.add_run(Run("relu", history=[{"epoch": 1, "loss": 0.2}],
+                            grad_norms=(("dense_1", 0.05), ("dense_2", 0.08), ("dense_3", 0.1))))
+    bars = view.grad_bars()
+    assert len(bars) == 2
+    tops = [np.asarray(b.opts["y1"]) for b in bars]
+    np.testing.assert_allclose(tops[0], [-5, -3, -1])
+    np.testing.assert_allclose(tops[1], np.log10([0.05, 0.08, 0.1]))
+    xs = [np.asarray(b.opts["x"]) for b in bars]
+    assert (xs[0] < xs[1]).all()  # grouped per layer, one run beside the other
+    view.set_checked(relu, False)
+    assert len(view.grad_bars()) == 1
+    assert [run.name for run in view.runs()] == [sigmoid, relu]
