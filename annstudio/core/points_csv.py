@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from .atomic import StoreError, atomic_path
 from .datasets import DataError
 
 MAX_ROWS = 100_000
@@ -140,15 +140,8 @@ def write_points(path: str | os.PathLike, x: np.ndarray, y: np.ndarray) -> None:
         lines.append(",".join([*map(_format, row), last]))
     text = "\n".join(lines) + "\n"
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".part", dir=path.parent)
-    except OSError as exc:
-        raise DataError(f"cannot write into {path.parent} ({exc.strerror or exc})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise DataError(f"cannot write {path.name} ({exc.strerror or exc})") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        with atomic_path(path) as tmp:
+            with open(tmp, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
+    except StoreError as exc:
+        raise DataError(f"cannot write {path.name}: {str(exc).split(': ', 1)[-1]}") from None
