@@ -175,6 +175,19 @@ def _swatch(color: tuple[int, int, int]) -> QIcon:
 
 # ---------------------------------------------------------------------------------------------------
 
+
+def run_name(layers, epoch: int, prefix: str = "") -> str:
+    """A short name for a run: its hidden layers, repeats folded ("Dense(16, sigmoid) ×8"), and its epoch."""
+    parts: list[list] = []
+    for text in (layer.describe() for layer in layers):
+        if parts and parts[-1][0] == text:
+            parts[-1][1] += 1
+        else:
+            parts.append([text, 1])
+    body = " → ".join(text if n == 1 else f"{text} ×{n}" for text, n in parts) or "no hidden layer"
+    return f"{prefix}{body} · epoch {epoch}"
+
+
 @dataclass
 class _Entry:
     run: Run

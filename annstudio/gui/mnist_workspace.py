@@ -978,11 +978,10 @@ class MnistWorkspace(QWidget):
             self.status.emit(outcome.message[0].upper() + outcome.message[1:])
 
     def _announce_run(self, outcome: RunOutcome) -> None:
-        from .compare import Run
+        from .compare import Run, run_name
 
-        hidden = [layer.describe() for layer in self.network_spec().layers[1:-1]]
-        name = f"MNIST · {' → '.join(hidden) or 'no hidden layer'} · epoch {outcome.trainer.epoch}"
-        self.run_finished.emit(Run(name=name, history=list(self.loss.rows()),
+        name = run_name(self.network_spec().layers[1:-1], outcome.trainer.epoch, prefix="MNIST · ")
+        self.run_finished.emit(Run(name=name, history=list(outcome.history),
                                    data_key=f"mnist {self._data_path} {self.training_size()}"))
 
     def _on_failed(self, message: str) -> None:

@@ -516,22 +516,22 @@ class Playground(QWidget):
             queued()
 
     def _announce_run(self, outcome: RunOutcome) -> None:
-        from .compare import Run
+        from .compare import Run, run_name
 
         report = self._latest
         data = self.dataset()
         spec = self.data_panel.data_spec()
         key = (spec.to_dict() if spec is not None else f"own data {id(self.data_panel)}", self.data_panel.features())
-        hidden = [layer.describe() for layer in self.network_spec().layers[:-1]]
-        name = f"{' → '.join(hidden) or 'no hidden layer'} · epoch {outcome.trainer.epoch}"
+        name = run_name(self.network_spec().layers[:-1], outcome.trainer.epoch)
+        history = list(outcome.history)  # all of it: the loss plot may still hold some rows back
         points = (data.x_train[:, 0], data.y_train) if data.task == "regression" else (data.x_train, data.y_train)
         surface = report.surface if report is not None else None
         axes = report.surface_axes if report is not None else None
         try:
-            run = Run(name=name, history=list(self.loss.rows()), data_key=repr(key), surface=surface, axes=axes,
+            run = Run(name=name, history=history, data_key=repr(key), surface=surface, axes=axes,
                       points=points, grad_norms=report.grad_norms if report is not None else None)
         except ValueError:
-            run = Run(name=name, history=list(self.loss.rows()), data_key=repr(key))
+            run = Run(name=name, history=history, data_key=repr(key))
         self.run_finished.emit(run)
 
     def _on_failed(self, message: str) -> None:
