@@ -14,7 +14,9 @@ the epoch's batches, weighted by batch size.
 from __future__ import annotations
 
 import math
+import threading
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -114,11 +116,244 @@ def grid_axes(bounds: tuple[float, float, float, float], resolution: int) -> tup
     return (np.linspace(x0, x1, resolution, dtype=np.float32), np.linspace(y0, y1, resolution, dtype=np.float32))
 
 
+class _Compiled:
+    """What successive trainers of one architecture can share: the Keras model, its optimizer and the
+    compiled graph programs.
+
+    TensorFlow never frees a traced function (nor XLA's compiled code for it), so a process that built a
+    new Trainer for every reset or every returning network grew by ~15 MB each time. A Trainer therefore
+    takes a free :class:`_Compiled` of the same architecture from :data:`_POOL` when there is one and only
+    resets its weights and optimizer state. The data is not captured by the programs: it is passed to them
+    as arguments (with the number of samples left open), so another data set of the same kind reuses them.
+    """
+
+    def __init__(self, network: NetworkSpec, train: TrainSpec, probes: "Probes", xla: bool, layout: tuple,
+                 model: keras.Model | None, seed: int | None):
+        self.network = network
+        self.loss = train.loss
+        self.probes = probes
+        self.xla = xla
+        self.layout = layout
+        self.has_test, self.test_in_graph, self.train_in_graph = layout[0], layout[1], layout[2]
+        self.model = model if model is not None else _build.build_model(network, seed=seed)
+        self.loss_fn = _build.make_loss(train)
+        self.optimizer = _build.make_optimizer(train)
+        self.optimizer.build(self.model.trainable_variables)
+        self.layers = [layer for layer in self.model.layers if not isinstance(layer, keras.layers.InputLayer)]
+        self.weight_layout = [(layer.name, len(layer.weights)) for layer in self.layers if layer.weights]
+        self.weight_vars = [v for layer in self.layers for v in layer.weights]
+        self.by_name = {layer.name: layer for layer in self.layers}
+        self.programs: dict[tuple, object] = {}
+        self.masks: dict[str, tuple] = {}
+        self.probe_fn = None
+        self.eval_fn = None
+        self.uses = 1
+        features = tuple(network.input_shape)
+        target = (tf.TensorSpec([None], tf.int32) if train.loss == "sparse_categorical_crossentropy"
+                  else tf.TensorSpec([None, 1], tf.float32))
+        points = tf.TensorSpec([None, *features], tf.float32)
+        spec = {"x": points, "y": target}
+        if self.has_test:
+            spec.update(xt=points, yt=target)
+        for name in layout[3]:  # "grid", "ngrid", "act": probe inputs
+            spec[name] = points
+        self.data_spec = spec
+
+    # a new owner ----------------------------------------------------------------------------------
+    def reset(self, network: NetworkSpec, train: TrainSpec) -> None:
+        """Initial weights exactly as a fresh ``build_model(network, train.seed)`` would have them, a
+        fresh optimizer state, and no neuron frozen or switched off."""
+        fresh = _build.build_model(network, seed=train.seed)
+        mine, theirs = self.model.variables, fresh.variables
+        if len(mine) != len(theirs) or any(a.shape != b.shape for a, b in zip(mine, theirs)):
+            raise TrainingError("internal: a reused network does not match its description")
+        for a, b in zip(mine, theirs):
+            a.assign(b.value)
+        del fresh, theirs
+        for v in self.optimizer.variables:
+            v.assign(tf.zeros(v.shape, v.dtype))
+        self.optimizer.learning_rate.assign(float(train.learning_rate))
+        for k_mask, _, b_mask, _ in self.masks.values():
+            k_mask.assign(tf.ones(k_mask.shape))
+            b_mask.assign(tf.ones(b_mask.shape))
+        self.uses += 1
+
+    # graph functions ------------------------------------------------------------------------------
+    def batch_metric(self, y, pred):
+        if self.loss == "binary_crossentropy":
+            return tf.reduce_mean(tf.cast(tf.equal(tf.cast(pred > 0.5, tf.float32), y), tf.float32))
+        if self.loss == "sparse_categorical_crossentropy":
+            return tf.reduce_mean(tf.cast(tf.equal(tf.argmax(pred, axis=-1, output_type=tf.int32), y), tf.float32))
+        return tf.reduce_mean(tf.square(pred - y))
+
+    def total_loss(self, y, pred):
+        loss = self.loss_fn(y, pred)
+        extra = self.model.losses
+        if extra:
+            loss = loss + tf.add_n([tf.cast(v, loss.dtype) for v in extra])
+        return loss
+
+    def forward_all(self, x):
+        """Every layer's output for ``x`` (inference mode), in layer order."""
+        outputs = []
+        h = x
+        for layer in self.layers:
+            h = layer(h, training=False)
+            outputs.append(h)
+        return outputs
+
+    def evaluate_graph(self, x, y) -> dict:
+        pred = self.model(x, training=False)
+        out = {"loss": self.total_loss(y, pred), "metric": self.batch_metric(y, pred)}
+        if self.loss == "mse":
+            resid = tf.reduce_sum(tf.square(y - pred))
+            total = tf.reduce_sum(tf.square(y - tf.reduce_mean(y)))
+            out["r2"] = 1.0 - resid / tf.maximum(total, 1e-12)
+        return out
+
+    def probe_graph(self, data: dict, light: bool = False) -> dict:
+        """What an end-of-epoch report needs, computed in the same graph call as the last batches.
+        ``light``: only the metrics (test loss, regression fit), not the pictures and weights."""
+        out = {}
+        if self.test_in_graph:
+            out["test"] = self.evaluate_graph(data["xt"], data["yt"])
+        if self.train_in_graph:
+            out["train"] = self.evaluate_graph(data["x"], data["y"])
+        if light:
+            return out
+        out["weights"] = [tf.identity(v.value) for v in self.weight_vars]
+        if "grid" in data:
+            out["surface"] = self.forward_all(data["grid"])[-1]
+        if "ngrid" in data:
+            out["neuron_maps"] = self.forward_all(data["ngrid"])
+        if "act" in data:
+            out["activations"] = self.forward_all(data["act"])
+        if self.probes.grad_norms:
+            out["grad_norms"] = self.grad_norms_graph(data["x"][:512], data["y"][:512])
+        return out
+
+    def grad_norms_graph(self, x, y):
+        with tf.GradientTape() as tape:
+            pred = self.model(x, training=False)
+            loss = self.total_loss(y, pred)
+        grads = tape.gradient(loss, self.model.trainable_variables)
+        return [tf.norm(g) if g is not None else tf.constant(0.0) for g in grads]
+
+    def program(self, batch_size: int, rest: int, with_probe: bool | str):
+        """A compiled function ``(data, order, start, n_steps) -> outputs`` that trains ``n_steps`` batches
+        of ``batch_size`` taken from ``order`` at ``start``, then (``rest`` > 0) one batch of ``rest``, and
+        (``with_probe``) computes the end-of-epoch probes. Cached per shape."""
+        key = (batch_size, rest, with_probe)
+        if key in self.programs:
+            return self.programs[key]
+        model, opt, variables = self.model, self.optimizer, self.model.trainable_variables
+
+        def train_batch(data, order, begin, size):
+            # a gather, not tf.slice: XLA would make a slice's start a compile-time constant and
+            # recompile for every chunk of the first epoch
+            idx = tf.gather(order, begin + tf.range(size))
+            xb = tf.gather(data["x"], idx)
+            yb = tf.gather(data["y"], idx)
+            with tf.GradientTape() as tape:
+                pred = model(xb, training=True)
+                loss = self.total_loss(yb, pred)
+            grads = tape.gradient(loss, variables)
+            opt.apply(grads, variables)
+            for layer_name, (k_mask, k_fixed, b_mask, b_fixed) in self.masks.items():
+                layer = self.by_name[layer_name]
+                layer.kernel.assign(layer.kernel * k_mask + k_fixed * (1.0 - k_mask))
+                layer.bias.assign(layer.bias * b_mask + b_fixed * (1.0 - b_mask))
+            return loss * size, self.batch_metric(yb, pred) * size
+
+        def program(data, order, start, n_steps):
+            loss_sum = tf.constant(0.0)
+            metric_sum = tf.constant(0.0)
+            for i in tf.range(n_steps):
+                ls, ms = train_batch(data, order, start + i * batch_size, batch_size)
+                loss_sum += ls
+                metric_sum += ms
+            if rest:
+                ls, ms = train_batch(data, order, start + n_steps * batch_size, rest)
+                loss_sum += ls
+                metric_sum += ms
+            out = {"loss_sum": loss_sum, "metric_sum": metric_sum}
+            if with_probe:
+                out.update(self.probe_graph(data, light=with_probe == "light"))
+            return out
+
+        fn = tf.function(program, jit_compile=self.xla, reduce_retracing=True,
+                         input_signature=[self.data_spec, tf.TensorSpec([None], tf.int32),
+                                          tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32)])
+        self.programs[key] = fn
+        return fn
+
+    def probe(self, data: dict) -> dict:
+        """The probes outside an epoch's end (a batch step, a stop): a separate compiled call."""
+        if self.probe_fn is None:
+            self.probe_fn = tf.function(self.probe_graph, jit_compile=self.xla, input_signature=[self.data_spec])
+        return self.probe_fn(data)
+
+    def evaluate(self, x, y) -> dict:
+        if self.eval_fn is None:
+            self.eval_fn = tf.function(self.evaluate_graph, jit_compile=self.xla, reduce_retracing=True)
+        return self.eval_fn(x, y)
+
+    def ensure_masks(self) -> None:
+        """Mask variables for every Dense layer (weights that training must leave alone); the compiled
+        steps are traced again once, now applying them."""
+        if self.masks:
+            return
+        for layer in self.layers:
+            if isinstance(layer, keras.layers.Dense):
+                k, b = layer.get_weights()
+                self.masks[layer.name] = (tf.Variable(np.ones_like(k)), tf.Variable(k),
+                                          tf.Variable(np.ones_like(b)), tf.Variable(b))
+        self.programs.clear()
+
+
+class _Pool:
+    """Free :class:`_Compiled` programs by architecture, the most recently used kept (at most ``size``)."""
+
+    def __init__(self, size: int = 12):
+        self.size = size
+        self._free: list[tuple[tuple, _Compiled]] = []
+        self._lock = threading.Lock()
+        self.built = 0      # programs made (for the soak benchmark and tests)
+        self.reused = 0
+
+    def take(self, key: tuple | None) -> "_Compiled | None":
+        if key is None:
+            return None
+        with self._lock:
+            for i in range(len(self._free) - 1, -1, -1):
+                if self._free[i][0] == key:
+                    self.reused += 1
+                    return self._free.pop(i)[1]
+        return None
+
+    def give_back(self, key: tuple | None, compiled: _Compiled) -> None:
+        if key is None:
+            return
+        with self._lock:
+            self._free.append((key, compiled))
+            del self._free[:-self.size]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._free.clear()
+
+
+_POOL = _Pool()
+
+
 class Trainer:
     """Trains one network on one data set; iterate :meth:`run` for reports.
 
     ``model`` may be given to continue training an existing Keras model (e.g. one loaded from a file);
-    otherwise a fresh one is built from ``network`` with ``train.seed``.
+    otherwise a fresh one is built from ``network`` with ``train.seed`` — or, when an earlier Trainer of
+    the same architecture is gone (or was :meth:`release`-d), its compiled programs are reused with
+    weights reset to exactly what a fresh build would have. So ``trainer.model`` belongs to the trainer
+    only while the trainer lives: keep the trainer, not just its model.
     """
 
     def __init__(self, network: NetworkSpec, train: TrainSpec, data: Dataset, probes: Probes | None = None,
@@ -134,27 +369,37 @@ class Trainer:
         # window draws ~60 frames a second, so probing 1000 epochs a second would be wasted work.
         self.probe_interval = max(0.0, float(probe_interval))
         self._check_fit()
-        self.model = model if model is not None else _build.build_model(network, seed=train.seed)
-        self.loss_fn = _build.make_loss(train)
-        self.optimizer = _build.make_optimizer(train)
-        self.optimizer.build(self.model.trainable_variables)
+        self._prepare_data()
+        layout = (self.has_test, self.has_test and int(self.x_test.shape[0]) <= _EVAL_LIMIT,
+                  train.loss == "mse" and self.n_train <= _EVAL_LIMIT, tuple(self._data_args)[4 if self.has_test else 2:])
+        key = None if model is not None else (self.network, train.optimizer, train.loss, self.probes, xla, layout)
+        compiled = _POOL.take(key)
+        if compiled is not None:
+            compiled.reset(self.network, self.train)
+        else:
+            compiled = _Compiled(self.network, self.train, self.probes, xla, layout, model, train.seed)
+            _POOL.built += 1
+        self._compiled = compiled
+        self._release = weakref.finalize(self, _POOL.give_back, key, compiled)
+        self.model = compiled.model
+        self.optimizer = compiled.optimizer
         self._rng = np.random.default_rng(train.seed)
         self.batch_size = train.batch_size
         self.epoch = 0
         self.batches = 0
         self.result: TrainResult | None = None
-        self._prepare_data()
-        self._layers = [layer for layer in self.model.layers if not isinstance(layer, keras.layers.InputLayer)]
-        self._weight_layout = [(layer.name, len(layer.weights)) for layer in self._layers if layer.weights]
-        self._weight_vars = [v for layer in self._layers for v in layer.weights]
-        self._by_name = {layer.name: layer for layer in self._layers}
+        self._layers = compiled.layers
+        self._weight_layout = compiled.weight_layout
+        self._weight_vars = compiled.weight_vars
+        self._by_name = compiled.by_name
         self.learning_rate = float(train.learning_rate)
-        self._programs: dict[tuple, object] = {}
         self.frozen: set[tuple[str, int]] = set()
         self.off: set[tuple[str, int]] = set()
-        self._masks: dict[str, tuple] = {}
-        self._probe_fn = None
-        self._eval_fn = None
+
+    def release(self) -> None:
+        """Hand the compiled programs back for a later Trainer of the same architecture; this trainer
+        (and its model) must not be used afterwards. Also happens when the trainer is garbage."""
+        self._release()
 
     # set-up ---------------------------------------------------------------------------------------
     def _check_fit(self) -> None:
@@ -194,10 +439,11 @@ class Trainer:
         self.y_train = tf.constant(self._targets(d.y_train))
         self.n_train = int(self.x_train.shape[0])
         self.has_test = d.has_test
+        args = {"x": self.x_train, "y": self.y_train}
         if self.has_test:
             self.x_test = tf.constant(self._inputs(d.x_test))
             self.y_test = tf.constant(self._targets(d.y_test))
-        self.grid = None
+            args.update(xt=self.x_test, yt=self.y_test)
         if self.probes.surface and d.x_train.ndim == 2:
             if d.x_train.shape[1] == 2:
                 xs, ys = grid_axes(d.bounds, self.probes.resolution)
@@ -210,132 +456,25 @@ class Trainer:
                 xs = np.linspace(lo - pad, hi + pad, self.probes.resolution, dtype=np.float32)
                 points = xs.reshape(-1, 1)
                 self.grid_axes = (xs,)
-            self.grid = tf.constant(self._inputs(points))
-        self.neuron_grid = None
+            args["grid"] = tf.constant(self._inputs(points))
         if self.probes.neuron_maps and d.x_train.ndim == 2 and d.x_train.shape[1] == 2:
             xs, ys = grid_axes(d.bounds, self.probes.neuron_resolution)
             gx, gy = np.meshgrid(xs, ys)
             self.neuron_axes = (xs, ys)
-            self.neuron_grid = tf.constant(self._inputs(np.column_stack([gx.ravel(), gy.ravel()])))
-        self.probe_inputs = None
+            args["ngrid"] = tf.constant(self._inputs(np.column_stack([gx.ravel(), gy.ravel()])))
         if self.probes.activations:
-            self.probe_inputs = tf.constant(self._inputs(d.x_train[: self.probes.activation_limit]))
-        self.grad_inputs = (self.x_train[:512], self.y_train[:512])
-
-    # graph functions ------------------------------------------------------------------------------
-    def _batch_metric(self, y, pred):
-        if self.train.loss == "binary_crossentropy":
-            return tf.reduce_mean(tf.cast(tf.equal(tf.cast(pred > 0.5, tf.float32), y), tf.float32))
-        if self.train.loss == "sparse_categorical_crossentropy":
-            return tf.reduce_mean(tf.cast(tf.equal(tf.argmax(pred, axis=-1, output_type=tf.int32), y), tf.float32))
-        return tf.reduce_mean(tf.square(pred - y))
-
-    def _total_loss(self, y, pred):
-        loss = self.loss_fn(y, pred)
-        extra = self.model.losses
-        if extra:
-            loss = loss + tf.add_n([tf.cast(v, loss.dtype) for v in extra])
-        return loss
-
-    def _forward_all(self, x):
-        """Every layer's output for ``x`` (inference mode), in layer order."""
-        outputs = []
-        h = x
-        for layer in self._layers:
-            h = layer(h, training=False)
-            outputs.append(h)
-        return outputs
-
-    def _evaluate_graph(self, x, y) -> dict:
-        pred = self.model(x, training=False)
-        out = {"loss": self._total_loss(y, pred), "metric": self._batch_metric(y, pred)}
-        if self.train.loss == "mse":
-            resid = tf.reduce_sum(tf.square(y - pred))
-            total = tf.reduce_sum(tf.square(y - tf.reduce_mean(y)))
-            out["r2"] = 1.0 - resid / tf.maximum(total, 1e-12)
-        return out
-
-    def _probe_graph(self, light: bool = False) -> dict:
-        """What an end-of-epoch report needs, computed in the same graph call as the last batches.
-        ``light``: only the metrics (test loss, regression fit), not the pictures and weights."""
-        out = {}
-        if self.has_test and int(self.x_test.shape[0]) <= _EVAL_LIMIT:
-            out["test"] = self._evaluate_graph(self.x_test, self.y_test)
-        if self.train.loss == "mse" and self.n_train <= _EVAL_LIMIT:
-            out["train"] = self._evaluate_graph(self.x_train, self.y_train)
-        if light:
-            return out
-        out["weights"] = [tf.identity(v.value) for v in self._weight_vars]
-        if self.grid is not None:
-            out["surface"] = self._forward_all(self.grid)[-1]
-        if self.neuron_grid is not None:
-            out["neuron_maps"] = self._forward_all(self.neuron_grid)
-        if self.probe_inputs is not None:
-            out["activations"] = self._forward_all(self.probe_inputs)
-        if self.probes.grad_norms:
-            out["grad_norms"] = self._grad_norms_graph(*self.grad_inputs)
-        return out
-
-    def _grad_norms_graph(self, x, y):
-        with tf.GradientTape() as tape:
-            pred = self.model(x, training=False)
-            loss = self._total_loss(y, pred)
-        grads = tape.gradient(loss, self.model.trainable_variables)
-        return [tf.norm(g) if g is not None else tf.constant(0.0) for g in grads]
+            args["act"] = tf.constant(self._inputs(d.x_train[: self.probes.activation_limit]))
+        self._data_args = args
 
     def _program(self, batch_size: int, rest: int, with_probe: bool | str):
-        """A compiled function ``(order, start, n_steps) -> outputs`` that trains ``n_steps`` batches of
-        ``batch_size`` taken from ``order`` at ``start``, then (``rest`` > 0) one batch of ``rest``, and
-        (``with_probe``) computes the end-of-epoch probes. Cached per shape."""
-        key = (batch_size, rest, with_probe)
-        if key in self._programs:
-            return self._programs[key]
-        model, opt, variables = self.model, self.optimizer, self.model.trainable_variables
-
-        def train_batch(order, begin, size):
-            # a gather, not tf.slice: XLA would make a slice's start a compile-time constant and
-            # recompile for every chunk of the first epoch
-            idx = tf.gather(order, begin + tf.range(size))
-            xb = tf.gather(self.x_train, idx)
-            yb = tf.gather(self.y_train, idx)
-            with tf.GradientTape() as tape:
-                pred = model(xb, training=True)
-                loss = self._total_loss(yb, pred)
-            grads = tape.gradient(loss, variables)
-            opt.apply(grads, variables)
-            for layer_name, (k_mask, k_fixed, b_mask, b_fixed) in self._masks.items():
-                layer = self._by_name[layer_name]
-                layer.kernel.assign(layer.kernel * k_mask + k_fixed * (1.0 - k_mask))
-                layer.bias.assign(layer.bias * b_mask + b_fixed * (1.0 - b_mask))
-            return loss * size, self._batch_metric(yb, pred) * size
-
-        def program(order, start, n_steps):
-            loss_sum = tf.constant(0.0)
-            metric_sum = tf.constant(0.0)
-            for i in tf.range(n_steps):
-                ls, ms = train_batch(order, start + i * batch_size, batch_size)
-                loss_sum += ls
-                metric_sum += ms
-            if rest:
-                ls, ms = train_batch(order, start + n_steps * batch_size, rest)
-                loss_sum += ls
-                metric_sum += ms
-            out = {"loss_sum": loss_sum, "metric_sum": metric_sum}
-            if with_probe:
-                out.update(self._probe_graph(light=with_probe == "light"))
-            return out
-
-        fn = tf.function(program, jit_compile=self.xla)
-        concrete = fn.get_concrete_function(tf.TensorSpec([self.n_train], tf.int32),
-                                            tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32))
-        self._programs[key] = concrete
-        return concrete
+        program = self._compiled.program(batch_size, rest, with_probe)
+        return lambda order, start, n_steps: program(self._data_args, order, start, n_steps)
 
     def _probe_now(self) -> dict:
-        """The probes outside an epoch's end (a batch step, a stop): a separate compiled call."""
-        if self._probe_fn is None:
-            self._probe_fn = tf.function(self._probe_graph, jit_compile=self.xla)
-        return self._probe_fn()
+        return self._compiled.probe(self._data_args)
+
+    def _forward_all(self, x):
+        return self._compiled.forward_all(x)
 
     # neurons: edit, freeze, switch off ------------------------------------------------------------
     def _dense(self, name: str):
@@ -386,16 +525,11 @@ class Trainer:
 
     def _update_masks(self) -> None:
         """Weights that training must leave alone: masks applied after every optimizer step."""
-        if not self.frozen and not self.off and not self._masks:
+        masks = self._compiled.masks
+        if not self.frozen and not self.off and not masks:
             return
-        if not self._masks:
-            for layer in self._layers:
-                if isinstance(layer, keras.layers.Dense):
-                    k, b = layer.get_weights()
-                    self._masks[layer.name] = (tf.Variable(np.ones_like(k)), tf.Variable(k),
-                                               tf.Variable(np.ones_like(b)), tf.Variable(b))
-            self._programs.clear()  # the compiled steps must now apply the masks
-        for name, (k_mask, k_fixed, b_mask, b_fixed) in self._masks.items():
+        self._compiled.ensure_masks()
+        for name, (k_mask, k_fixed, b_mask, b_fixed) in self._compiled.masks.items():
             k, b = self._by_name[name].get_weights()
             km, bm = np.ones_like(k), np.ones_like(b)
             for layer_name, unit in self.frozen:
@@ -454,12 +588,10 @@ class Trainer:
         return metrics
 
     def _evaluate_large(self, x, y) -> dict:
-        if self._eval_fn is None:
-            self._eval_fn = tf.function(self._evaluate_graph, jit_compile=self.xla)
         n = int(x.shape[0])
         totals: dict[str, float] = {}
         for begin in range(0, n, _EVAL_LIMIT):
-            part = self._eval_fn(x[begin:begin + _EVAL_LIMIT], y[begin:begin + _EVAL_LIMIT])
+            part = self._compiled.evaluate(x[begin:begin + _EVAL_LIMIT], y[begin:begin + _EVAL_LIMIT])
             weight = min(_EVAL_LIMIT, n - begin) / n
             for k, v in part.items():
                 totals[k] = totals.get(k, 0.0) + float(v) * weight

@@ -139,6 +139,9 @@ class TrainingWorker(QObject):
             outcome.message = describe_error(exc)
             self.failed.emit(outcome.message)
         finally:
+            # This QObject may outlive the run (deleteLater needs an event loop its finished thread no longer
+            # has): it must not keep the trainer, whose compiled programs the next trainer may reuse.
+            self._trainer = self._make_trainer = None
             self.finished.emit(outcome)
             QThread.currentThread().quit()  # the thread ends as soon as run() returns, even if the GUI is busy
 

@@ -273,3 +273,74 @@ def test_probe_interval_gives_metrics_only_reports_between_full_ones():
     assert [r.epoch for r in full] == [1, 40]  # the first (nothing drawn yet) and the last
     assert all(r.surface is None and "loss" in r.metrics for r in reports if r.weights is None)
     assert len(trainer.result.history) == 40
+
+
+# --- reusing compiled programs (TensorFlow never frees a traced function) ------------------------------
+
+def _weights(trainer):
+    return [v.numpy().copy() for v in trainer.model.variables]
+
+
+@pytest.mark.parametrize("layers, optimizer", [
+    ((dense(4, "tanh"), {"kind": "dropout", "rate": 0.3}, {"kind": "batchnorm"}, dense(1, "sigmoid")), "adam"),
+    ((dense(3, "relu"), dense(1, "sigmoid")), "sgd"),
+])
+def test_a_released_trainers_programs_are_reused_with_fresh_weights_and_optimizer(layers, optimizer):
+    from annstudio.core import engine
+    from annstudio.core.spec import LayerSpec
+
+    layers = tuple(LayerSpec(**l) if isinstance(l, dict) else l for l in layers)
+    network = NetworkSpec((2,), layers, ("x1", "x2"))
+    train = TrainSpec(optimizer=optimizer, learning_rate=0.05, batch_size=16, epochs=3, seed=7,
+                      loss="binary_crossentropy")
+    data = datasets.generate(DataSpec("xor", size=200, seed=3, test_fraction=0.25))
+    first = Trainer(network, train, data, Probes(surface=True, resolution=20))
+    initial = _weights(first)
+    history = first.train_to_end().history
+    assert not all(np.array_equal(a, b) for a, b in zip(_weights(first), initial))
+    built, reused = engine._POOL.built, engine._POOL.reused
+    first.release()
+    second = Trainer(network, train, data, Probes(surface=True, resolution=20))
+    assert (engine._POOL.built, engine._POOL.reused) == (built, reused + 1)  # the same programs, reset
+    assert second.model is first.model
+    for a, b in zip(_weights(second), initial):   # weights and dropout's random state as a fresh build
+        np.testing.assert_array_equal(a, b)
+    assert int(second.optimizer.iterations.numpy()) == 0
+    assert second.train_to_end().history == history  # optimizer slots were zeroed too
+
+
+def test_programs_are_not_shared_while_a_trainer_lives_and_are_reused_for_other_data_of_that_kind():
+    from annstudio.core import engine
+
+    p, train, data = _preset("looking-at-parameters", epochs=1)
+    a = Trainer(p.network, train, data)
+    built = engine._POOL.built
+    b = Trainer(p.network, train, data)  # a still lives: its own programs
+    assert engine._POOL.built == built + 1 and b.model is not a.model
+    a.train_to_end()
+    b.train_to_end()
+    model = a.model
+    del a  # garbage: its programs are free again
+    other = datasets.generate(replace(p.data, size=300, seed=9))
+    c = Trainer(p.network, train, other)
+    assert c.model is model and engine._POOL.built == built + 1
+    result = c.train_to_end()
+    assert len(result.history) == 1 and np.isfinite(result.final["loss"])
+
+
+def test_a_reused_trainer_starts_with_no_neuron_frozen_or_switched_off():
+    from annstudio.core.control import NeuronEdit
+
+    p, train, data = _preset("looking-at-parameters", epochs=2)
+    first = Trainer(p.network, train, data)
+    layer = first.network.layer_names()[0]
+    first.apply_edit(NeuronEdit(layer, 0, frozen=True))
+    frozen_before = first.model.get_layer(layer).get_weights()[0][:, 0].copy()
+    first.train_to_end()
+    np.testing.assert_array_equal(first.model.get_layer(layer).get_weights()[0][:, 0], frozen_before)
+    first.release()
+    second = Trainer(p.network, train, data)
+    assert second.model is first.model and not second.frozen
+    start = second.model.get_layer(layer).get_weights()[0][:, 0].copy()
+    second.train_to_end()
+    assert not np.array_equal(second.model.get_layer(layer).get_weights()[0][:, 0], start)

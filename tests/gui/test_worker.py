@@ -96,3 +96,23 @@ def test_unexpected_errors_are_described_in_words():
     assert "unexpected problem (KeyError" in describe_error(KeyError("x"))
     assert describe_error(MemoryError()).startswith("Training ran out of memory")
     assert np.isfinite(1.0)
+
+
+def test_a_new_trainer_after_forget_reuses_the_old_ones_compiled_programs(qtbot):
+    """Reset (forget + a new trainer) must not compile again: nothing may keep the old trainer alive
+    (a finished worker object among them), or its programs could not be handed on."""
+    from annstudio.core import engine
+
+    session = TrainingSession()
+    make = _factory(surface=True, resolution=30, grad_norms=True)
+    for step in range(3):
+        with qtbot.waitSignal(session.finished, timeout=60000):
+            assert session.start(make if step != 1 else None, epochs=2)  # new, continue, new
+        if step == 0:
+            first_model = session.trainer.model
+            built, reused = engine._POOL.built, engine._POOL.reused
+        if step == 1:
+            session.forget()
+    assert session.trainer.model is first_model
+    assert (engine._POOL.built, engine._POOL.reused) == (built, reused + 1)
+    assert session.trainer.epoch == 2
