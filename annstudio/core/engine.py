@@ -17,7 +17,7 @@ import math
 import threading
 import time
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterator
 
 import numpy as np
@@ -103,6 +103,9 @@ class TrainResult:
     stopped: bool = False
     diverged: bool = False
     message: str = ""
+    # train_to_end's result keeps its trainer alive, so that ``model`` stays this training's model even
+    # when the caller drops the trainer (its programs are otherwise handed on to the next trainer)
+    owner: object = field(default=None, repr=False, compare=False)
 
     @property
     def final(self) -> dict:
@@ -762,4 +765,4 @@ class Trainer:
         for _ in self.run(epochs, control):
             pass
         assert self.result is not None
-        return self.result
+        return replace(self.result, owner=self)

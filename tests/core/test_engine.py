@@ -344,3 +344,13 @@ def test_a_reused_trainer_starts_with_no_neuron_frozen_or_switched_off():
     start = second.model.get_layer(layer).get_weights()[0][:, 0].copy()
     second.train_to_end()
     assert not np.array_equal(second.model.get_layer(layer).get_weights()[0][:, 0], start)
+
+
+def test_a_result_keeps_its_model_when_the_trainer_is_dropped():
+    p, train, data = _preset("looking-at-parameters", epochs=2)
+    first = Trainer(p.network, train, data).train_to_end()
+    weights = [w.copy() for w in first.model.get_weights()]
+    second = Trainer(p.network, replace(train, seed=5), data).train_to_end()
+    assert second.model is not first.model
+    for a, b in zip(first.model.get_weights(), weights):
+        np.testing.assert_array_equal(a, b)
