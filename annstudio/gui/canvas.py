@@ -4,7 +4,8 @@
 :class:`DigitReader` feeds every change of the drawing through the MNIST recipe
 (:func:`annstudio.core.digits.prepare_digit`) and a numpy copy of the network
 (:class:`annstudio.core.forward.NumpyForward`), and shows what the network sees and what it answers
-while the student draws. Keras never runs here: the weights are a snapshot.
+while the student draws. Keras never runs here: the weights are a snapshot. (A model the builder cannot
+show is read through a :class:`~annstudio.core.reader.KerasReader` instead, given with ``set_reader``.)
 """
 from __future__ import annotations
 
@@ -344,7 +345,8 @@ class DigitReader(QWidget):
         self.stems = ProbabilityStems()
         self.hidden = ActivationStrip()
         self.hidden_caption = QLabel("First hidden layer")
-        self.forward: NumpyForward | None = None
+        self.forward: NumpyForward | None = None  # or a KerasReader (set_reader): prediction only
+        self._hidden_note = ""
         self.input28: np.ndarray = np.zeros((28, 28), np.float32)
         self.probabilities: np.ndarray | None = None
         self.updates = 0
@@ -410,13 +412,21 @@ class DigitReader(QWidget):
             raise SpecError(f"the canvas needs a network that takes 28×28 images, and this one takes {shape}")
         if spec.output_units != 10:
             raise SpecError(f"the canvas needs a network with 10 outputs (one per digit), not {spec.output_units}")
-        self.forward = NumpyForward(spec, weights)
-        self._caption_hidden()
-        self.refresh()
-        self._summarise()
+        self._use(NumpyForward(spec, weights), "")
+
+    def set_reader(self, reader, hidden_note: str) -> None:
+        """Read drawings with any object that has ``predict`` and ``predict_with_hidden`` like
+        :class:`NumpyForward` (a :class:`~annstudio.core.reader.KerasReader`); ``hidden_note`` says why no
+        hidden layer is shown."""
+        self._use(reader, hidden_note)
 
     def clear_model(self) -> None:
-        self.forward = None
+        self._use(None, "")
+
+    def _use(self, forward, hidden_note: str) -> None:
+        self.forward = forward
+        self._hidden_note = hidden_note
+        self.hidden.setVisible(not hidden_note)
         self._caption_hidden()
         self.refresh()
         self._summarise()
@@ -453,7 +463,9 @@ class DigitReader(QWidget):
         self.predicted.emit()
 
     def _caption_hidden(self) -> None:
-        if self.forward is None:
+        if self._hidden_note:
+            text = f"First hidden layer: {self._hidden_note}"
+        elif self.forward is None:
             text = "First hidden layer: shown once there is a trained network"
         elif self.forward.first_hidden is None:
             text = "First hidden layer: none (this network has no hidden layer)"

@@ -136,9 +136,9 @@ class FileActions(QObject):
             try:
                 network, weights = store.builder_view(model)
             except SpecError as exc:
-                self.window.show_error(f"{Path(path).name} opened, but the builder cannot show it ({exc}). "
-                                       "It can only be used for prediction as it is.")
-                return False
+                return self._open_for_prediction(path, model, f"the builder cannot show it ({exc})")
+            if not _builder_can_take(network) and _reads_digits(model):  # e.g. 28×28×1 or 784 inputs
+                return self._open_for_prediction(path, model, "")
             ok = self.window.show_model(network, weights, Path(path).name)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a sentence
             self._fail(f"Could not open {Path(path).name}", exc)
@@ -146,6 +146,36 @@ class FileActions(QObject):
         if ok:
             self._remember(path)
         return ok
+
+    def _open_for_prediction(self, path: str, model, refused: str) -> bool:
+        """A model the builder cannot show: into the MNIST tab for prediction only, if it reads 28×28 digits."""
+        from ..core.reader import KerasReader, digit_input_shape
+        from ..core.spec import SpecError
+
+        name = Path(path).name
+        try:
+            digit_input_shape(model, "it")
+        except SpecError as exc:
+            self.window.show_error(f"{name} was read, but ANN Studio cannot use it: {refused}, and {exc}, so it "
+                                   "cannot read drawn digits either.")
+            return False
+        reader = KerasReader(model, name)
+        mnist = self.window.mnist
+        self.window.tabs.setCurrentWidget(mnist)
+        ok = mnist.load_keras_reader(reader, name)
+        if ok:
+            self._remember(path)
+        return ok
+
+    def _refuse_prediction_only(self, what: str) -> bool:
+        """True (and a sentence) when the MNIST tab shows a model for prediction only, which ``what`` cannot hold."""
+        mnist = self.window.mnist
+        if self.window.tabs.currentWidget() is not mnist or not mnist.prediction_only():
+            return False
+        name = mnist.keras_name()
+        self.window.show_error(f"{name} is open for prediction only ({mnist.keras_reader().why_prediction_only()}), "
+                               f"so it cannot be {what}. File › Save model saves {name} as it is.")
+        return True
 
     def open_workspace(self, path: str | None = None) -> bool:
         path = path or self.ask_open("Open a workspace", WORKSPACE_FILTER)
@@ -165,9 +195,16 @@ class FileActions(QObject):
 
     # saving -----------------------------------------------------------------------------------------
     def save_model(self, path: str | None = None) -> bool:
-        p = self.window.playground
-        report = p.latest_report()
-        if report is None or report.weights is None:
+        mnist = self.window.mnist
+        if self.window.tabs.currentWidget() is mnist and mnist.prediction_only():
+            return self._save_keras_as_is(path)
+        p = self._shown_workspace()
+        if p is self.window.mnist:
+            weights, epoch = p.current_weights()
+        else:
+            report = p.latest_report()
+            weights, epoch = (report.weights, report.epoch) if report is not None else (None, 0)
+        if weights is None:
             self.window.show_error("There is no network to save yet: wait for it to appear, or train it.")
             return False
         path = path or self.ask_save("Save the model", MODEL_FILTER, "model.keras")
@@ -178,12 +215,37 @@ class FileActions(QObject):
         try:
             from ..core import store
 
-            store.save_weights_as_model(p.network_spec(), report.weights, path, p.train_spec())
+            store.save_weights_as_model(p.network_spec(), weights, path, p.train_spec())
         except Exception as exc:  # noqa: BLE001
             self._fail("The model was not saved", exc)
             return False
         self._remember(path)
-        self.window.statusBar().showMessage(f"Saved the model (epoch {report.epoch}) to {path}")
+        self.window.statusBar().showMessage(f"Saved the model (epoch {epoch}) to {path}")
+        return True
+
+    def _shown_workspace(self):
+        """The MNIST tab when it is shown, else the playground: what Save model and the CSV export take."""
+        mnist = self.window.mnist
+        return mnist if self.window.tabs.currentWidget() is mnist else self.window.playground
+
+    def _save_keras_as_is(self, path: str | None) -> bool:
+        """The model opened for prediction only, saved as it is (its layers, weights and settings)."""
+        mnist = self.window.mnist
+        name = mnist.keras_name()
+        path = path or self.ask_save("Save the model", MODEL_FILTER, name)
+        if not path:
+            return False
+        if not path.endswith(".keras"):
+            path += ".keras"
+        try:
+            from ..core import store
+
+            store.save_model(mnist.keras_reader().model, path)
+        except Exception as exc:  # noqa: BLE001
+            self._fail("The model was not saved", exc)
+            return False
+        self._remember(path)
+        self.window.statusBar().showMessage(f"Saved {name} as it is to {path}")
         return True
 
     def current_workspace(self, lesson: str = "", hidden: list[str] | None = None):
@@ -209,6 +271,8 @@ class FileActions(QObject):
                                        views=views, lesson=lesson, hidden_controls=list(hidden or []))
 
     def save_workspace(self, path: str | None = None, lesson: str = "", hidden: list[str] | None = None) -> bool:
+        if self._refuse_prediction_only("saved as a workspace, which holds networks the builder can show"):
+            return False
         path = path or self.ask_save("Save the workspace", WORKSPACE_FILTER, f"workspace{WORKSPACE_SUFFIX}")
         if not path:
             return False
@@ -227,6 +291,8 @@ class FileActions(QObject):
 
     # exporting --------------------------------------------------------------------------------------
     def export_code(self, path: str | None = None) -> bool:
+        if self._refuse_prediction_only("exported as code for the builder's layers"):
+            return False
         path = path or self.ask_save("Export as Keras code", "Python scripts (*.py)", "train_network.py")
         if not path:
             return False
@@ -247,7 +313,7 @@ class FileActions(QObject):
         return True
 
     def export_history(self, path: str | None = None) -> bool:
-        rows = self.window.playground.loss.rows()
+        rows = self._shown_workspace().loss.rows()
         if not rows:
             self.window.show_error("There is no loss history yet: train first.")
             return False
@@ -277,6 +343,23 @@ class FileActions(QObject):
             return False
         self.window.statusBar().showMessage(f"Wrote {path}")
         return True
+
+
+def _builder_can_take(network) -> bool:
+    """Whether an opened network fits a workspace: 2-D points, one number (regression), or 28×28 digits."""
+    shape = tuple(network.input_shape)
+    return shape in ((2,), (1,)) or (shape == (28, 28) and network.output_units == 10)
+
+
+def _reads_digits(model) -> bool:
+    from ..core.reader import digit_input_shape
+    from ..core.spec import SpecError
+
+    try:
+        digit_input_shape(model)
+    except SpecError:
+        return False
+    return True
 
 
 def _own_data_spec(playground):

@@ -5,6 +5,9 @@ run in a small job thread (:class:`MnistLoader`); training runs in the :class:`T
 the newest report is drawn at most once per screen refresh. Everything shown about a trained network
 (confusion matrix, misclassified digits, the canvas's answers) is computed on the GUI thread with
 :class:`~annstudio.core.forward.NumpyForward` from a copy of the weights: Keras never runs here.
+The one exception is a model the builder cannot show (a convnet), opened for prediction only: a
+:class:`~annstudio.core.reader.KerasReader` reads the drawings with Keras, and the test digits in a job
+thread (:class:`ReaderEvaluation`).
 """
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ from .worker import _THREADS, ReportBatch, RunOutcome, TrainingSession, _gc_paus
 if TYPE_CHECKING:
     from ..core.datasets import Dataset
     from ..core.engine import EpochReport
+    from ..core.reader import KerasReader
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +47,7 @@ DOWNLOAD_MB = 11
 PERSONAL_REPEAT = 20   # each of your drawings counts this many times in training, so that it matters
 TABS = ("Data", "Training", "Results", "Draw")
 ERROR_COLOUR = "#c62828"
+WEIGHTS_TIP = "What each neuron of the first hidden layer looks for in the image."
 HIGHLIGHT_STYLE = ("QPushButton { font-weight: bold; border: 2px solid #e65100; border-radius: 4px; "
                    "padding: 4px 12px; background: #fff3e0; }")
 
@@ -142,6 +147,51 @@ class MnistLoader(QObject):
             QThread.currentThread().quit()
 
 
+@dataclass
+class EvaluationOutcome:
+    job: "ReaderEvaluation"
+    reader: "KerasReader"
+    predicted: np.ndarray | None = None
+    message: str = ""
+
+
+class ReaderEvaluation(QObject):
+    """Reads the test digits with a :class:`~annstudio.core.reader.KerasReader` (a convnet takes seconds
+    for 10 000 digits, so not on the GUI thread). ``progress(done, total)`` after every batch; ``finished``
+    with an :class:`EvaluationOutcome`, always, last; :meth:`cancel` stops at the next batch."""
+
+    progress = Signal(object, int, int)  # the job, done, total
+    finished = Signal(object)
+
+    def __init__(self, reader: "KerasReader", images: np.ndarray, batch: int = 500) -> None:
+        super().__init__()
+        self.reader = reader
+        self._images = images
+        self._batch = batch
+        self._cancelled = False
+
+    def cancel(self) -> None:
+        self._cancelled = True
+
+    @Slot()
+    def run(self) -> None:
+        outcome = EvaluationOutcome(self, self.reader)
+        try:
+            parts, total = [], len(self._images)
+            for start in range(0, total, self._batch):
+                if self._cancelled:
+                    return
+                parts.append(self.reader.predict(self._images[start:start + self._batch]).argmax(axis=1))
+                self.progress.emit(self, min(total, start + self._batch), total)
+            outcome.predicted = np.concatenate(parts).astype(np.int64)
+        except Exception as exc:  # noqa: BLE001 - a sentence for the student, never a vanished thread
+            log.exception("reading the test digits failed")
+            outcome.message = f"The test digits could not be read with this model ({type(exc).__name__}: {exc})."
+        finally:
+            self.finished.emit(outcome)
+            QThread.currentThread().quit()
+
+
 class CellGallery(DigitGallery):
     """The test digits of one cell of the confusion matrix, captioned with what the network said."""
 
@@ -213,6 +263,10 @@ class MnistWorkspace(QWidget):
         self._loss_drawn = 0.0
         self._setting_up = False
         self._run_target = 0                      # the epoch the current run stops after
+        self._keras: KerasReader | None = None    # an opened model the builder cannot show: prediction only
+        self._keras_name = ""
+        self._evaluation: ReaderEvaluation | None = None
+        self._evaluation_thread: QThread | None = None
         self._draw_timer = QTimer(self)
         self._draw_timer.setSingleShot(True)
         self._draw_timer.timeout.connect(self._draw)
@@ -249,11 +303,38 @@ class MnistWorkspace(QWidget):
         row.addWidget(self.load_button)
         row.addWidget(self.open_button)
 
+        self.prediction_banner = QFrame()
+        self.prediction_banner.setObjectName("predictionBanner")
+        self.prediction_banner.setStyleSheet("#predictionBanner { background: #fff8e1; border-bottom: 1px solid "
+                                             "#ffb300; }")
+        banner = QHBoxLayout(self.prediction_banner)
+        banner.setContentsMargins(10, 6, 10, 6)
+        self.prediction_note = QLabel()
+        self.prediction_note.setWordWrap(True)
+        self.prediction_note.setTextFormat(Qt.TextFormat.RichText)
+        self.leave_button = QPushButton("Build a network instead")
+        self.leave_button.setToolTip("Close the opened model and go back to the lecture's 784-100-10 network, "
+                                     "which you can edit and train.")
+        banner.addWidget(self.prediction_note, 1)
+        banner.addWidget(self.leave_button)
+        self.prediction_banner.setVisible(False)
+
         left = QWidget()
         column = QVBoxLayout(left)
         column.setContentsMargins(6, 6, 6, 6)
-        column.addWidget(_section("1 · Network", self.builder))
-        column.addWidget(_section("2 · Training", self.training))
+        self.model_label = QLabel()
+        self.model_label.setWordWrap(True)
+        self.model_label.setTextFormat(Qt.TextFormat.RichText)
+        self.model_label.setVisible(False)
+        network = _section("1 · Network", self.builder)
+        network.layout().addWidget(self.model_label)
+        self.training_off = QLabel()
+        self.training_off.setWordWrap(True)
+        self.training_off.setVisible(False)
+        training = _section("2 · Training", self.training)
+        training.layout().addWidget(self.training_off)
+        column.addWidget(network)
+        column.addWidget(training)
         column.addStretch(1)
         scroll = _scrolled(left)
         scroll.setMinimumWidth(340)
@@ -271,6 +352,7 @@ class MnistWorkspace(QWidget):
                 "Draw a digit with the mouse and watch the network read it; teach it your handwriting.")
         for index, tip in enumerate(tips):
             self.views.setTabToolTip(index, tip)
+        self._view_tips = tips
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(scroll)
@@ -281,6 +363,7 @@ class MnistWorkspace(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(bar)
+        layout.addWidget(self.prediction_banner)
         layout.addWidget(self.splitter, 1)
 
     def _data_tab(self) -> QWidget:
@@ -345,7 +428,7 @@ class MnistWorkspace(QWidget):
         self.results_tabs.setTabToolTip(0, "Click a cell of the confusion matrix to see its test digits here.")
         self.results_tabs.setTabToolTip(1, "Every test digit the network reads wrongly, with what it said and "
                                            "what the digit really is.")
-        self.results_tabs.setTabToolTip(2, "What each neuron of the first hidden layer looks for in the image.")
+        self.results_tabs.setTabToolTip(2, WEIGHTS_TIP)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(_scrolled(left))
         splitter.addWidget(self.results_tabs)
@@ -386,6 +469,7 @@ class MnistWorkspace(QWidget):
         self.confusion.cell_clicked.connect(self.show_cell)
         self.reader.personal_set_changed.connect(self._on_personal_set_changed)
         self.use_drawings.toggled.connect(self._summarise_drawings)
+        self.leave_button.clicked.connect(lambda: self.load_preset(lessons.get(PRESET)))
         s = self.session
         s.reports.connect(self._on_reports)
         s.finished.connect(self._on_finished)
@@ -397,6 +481,7 @@ class MnistWorkspace(QWidget):
         if preset.data.kind != "mnist":
             self._fail("This preset uses 2-D data: it opens in the playground, not in the MNIST tab.")
             return False
+        self._leave_prediction_only()
         if self.session.is_running():
             self.session.shutdown()
         self._setting_up = True
@@ -440,6 +525,145 @@ class MnistWorkspace(QWidget):
             self.reader.set_model(network, weights)
         if personal is not None and len(personal[1]):
             self.reader.set_personal_set(personal[0], personal[1])
+
+    # a model the builder cannot show: prediction only --------------------------------------------------
+    def load_keras_reader(self, reader: "KerasReader", name: str) -> bool:
+        """Read drawings, and the test digits once MNIST is loaded, with a Keras model the builder cannot show
+        (a :class:`~annstudio.core.reader.KerasReader`). Training, the builder, the first layer's weights and
+        the hidden layer are off until a network is loaded (a preset, a workspace, a model the builder can
+        show), Reset, or “Build a network instead”."""
+        if self.session.is_running():
+            self.session.shutdown()
+        self._stop_evaluation()
+        self._keras = None
+        self._forget_training()
+        self._keras, self._keras_name = reader, name
+        self._show_prediction_only(True)
+        self._use_keras()
+        self.show_tab("Draw")
+        self.status.emit(f"Opened {name} for prediction only: {reader.why_prediction_only()}. Draw a digit for "
+                         "it to read.")
+        return True
+
+    def prediction_only(self) -> bool:
+        """True while an opened model the builder cannot show reads the digits (no training, no builder)."""
+        return self._keras is not None
+
+    def keras_reader(self) -> "KerasReader | None":
+        return self._keras
+
+    def keras_name(self) -> str:
+        return self._keras_name if self._keras is not None else ""
+
+    def _leave_prediction_only(self) -> None:
+        if self._keras is None:
+            return
+        self._stop_evaluation()
+        self._keras = None
+        self._show_prediction_only(False)
+        self.reader.clear_model()
+
+    def _show_prediction_only(self, on: bool) -> None:
+        self.prediction_banner.setVisible(on)
+        self.builder.setVisible(not on)
+        self.model_label.setVisible(on)
+        self.training.setEnabled(not on)
+        self.training.setVisible(not on)
+        self.training_off.setVisible(on)
+        training, weights = TABS.index("Training"), 2
+        self.views.setTabEnabled(training, not on)
+        self.results_tabs.setTabEnabled(weights, not on)
+        if on:
+            reader, name = self._keras, self._keras_name
+            why = reader.why_prediction_only()
+            off = f"Off: {name} is for prediction only ({why})."
+            self.prediction_note.setText(
+                f"<b>{name}: for prediction only.</b> {why[0].upper() + why[1:]}, so it can read digits but "
+                "cannot be edited or trained here, and its weights and hidden layers are not shown. Draw a digit "
+                "for it to read; with MNIST loaded, <i>Results</i> shows how it reads the 10 000 test digits.")
+            self.model_label.setText(f"<b>{name}</b>, opened for prediction only:<br>{reader.describe()}")
+            self.training_off.setText(f"Training is off: {name} is for prediction only. “Build a network "
+                                      "instead” (top right) brings back the builder and training.")
+            self.training.setToolTip(f"Training is off: {name} is for prediction only ({why}).")
+            self.views.setTabToolTip(training, f"Training is off. {off}")
+            self.results_tabs.setTabToolTip(weights, f"The first layer's weights are not shown. {off}")
+            if self.results_tabs.currentIndex() == weights:
+                self.results_tabs.setCurrentIndex(0)
+        else:
+            self.training.setToolTip("")
+            self.views.setTabToolTip(training, self._view_tips[training])
+            self.results_tabs.setTabToolTip(weights, WEIGHTS_TIP)
+        self._set_state(self._state)
+        self._summarise_drawings()
+
+    def _use_keras(self) -> None:
+        """Read with the opened model: the canvas now, the test digits as soon as MNIST is there."""
+        self.reader.set_reader(self._keras, f"not shown, because {self._keras_name} is for prediction only "
+                                            f"({self._keras.why_prediction_only()}).")
+        self._summarise_drawings()
+        if self._full is not None:
+            self._start_evaluation()
+        else:
+            self.results_title.setText(f"<b>Test digits: true digit against the network's answer.</b><br>Load "
+                                       f"MNIST (top right) to see how {self._keras_name} reads the 10 000 test "
+                                       "digits.")
+
+    def _start_evaluation(self) -> None:
+        self._stop_evaluation()
+        job = ReaderEvaluation(self._keras, self._full.x_test)
+        thread = QThread()
+        thread.setObjectName("annstudio-mnist-evaluation")
+        job.moveToThread(thread)
+        thread.started.connect(job.run)
+        job.progress.connect(self._on_evaluation_progress)
+        job.finished.connect(self._on_evaluation_finished)
+        self._evaluation, self._evaluation_thread = job, thread
+        _THREADS.add(thread)
+        _gc_pause()  # as for the loader: no cyclic garbage collection in a job thread
+        thread.start()
+        self._on_evaluation_progress(job, 0, len(self._full.x_test))
+
+    @Slot(object, int, int)
+    def _on_evaluation_progress(self, job: ReaderEvaluation, done: int, total: int) -> None:
+        if job is not self._evaluation:
+            return
+        self.results_title.setText(f"<b>Test digits: true digit against the network's answer.</b><br>Reading the "
+                                   f"{count(total)} test digits with {self._keras_name}… {count(done)} done.")
+
+    @Slot(object)
+    def _on_evaluation_finished(self, outcome: EvaluationOutcome) -> None:
+        if outcome.job is not self._evaluation:  # a reading that was stopped: its results no longer apply
+            return
+        self._release_evaluation()
+        if outcome.message:
+            self._fail(outcome.message)
+            return
+        if outcome.predicted is None or outcome.reader is not self._keras or self._full is None:
+            return
+        right = self._show_predictions(outcome.predicted, f"read by {self._keras_name}")
+        total = len(outcome.predicted)
+        self.status.emit(f"{self._keras_name} (prediction only) reads {count(right)} of {count(total)} test digits "
+                         f"right ({100 * right / total:.1f} %).")
+
+    def _release_evaluation(self) -> None:
+        thread, job = self._evaluation_thread, self._evaluation
+        self._evaluation = self._evaluation_thread = None
+        if thread is not None:
+            thread.quit()
+            thread.wait()
+            thread.deleteLater()
+            _gc_resume()
+        if job is not None:
+            job.deleteLater()
+
+    def _stop_evaluation(self) -> None:
+        """Stop reading the test digits (at the end of the batch being read) and wait for the thread."""
+        if self._evaluation is not None:
+            self._evaluation.cancel()
+        self._release_evaluation()
+
+    def evaluating(self) -> bool:
+        return self._evaluation is not None
 
     def show_tab(self, name: str) -> None:
         """Bring one of the inner tabs ("Data", "Training", "Results", "Draw") to the front."""
@@ -686,6 +910,8 @@ class MnistWorkspace(QWidget):
         if opened is not None:  # data arrived for an opened workspace: keep what it brought
             self._apply_opened(*opened)
         self._show_data()
+        if self._keras is not None:  # a model for prediction only: read the test digits with it
+            self._use_keras()
         train = self.dataset()
         self.status.emit(f"MNIST loaded: {count(len(train.x_train))} training and {count(len(train.x_test))} "
                          "test digits.")
@@ -783,6 +1009,10 @@ class MnistWorkspace(QWidget):
         return make
 
     def _start(self, epochs: int, step: str = "") -> bool:
+        if self._keras is not None:
+            self._fail(f"{self._keras_name} is for prediction only ({self._keras.why_prediction_only()}): it cannot "
+                       "be trained here. Press “Build a network instead” (or load a preset) to train a network.")
+            return False
         if self._full is None:
             self._fail("Load MNIST first: press “Load MNIST” or “Open file…” at the top.")
             return False
@@ -875,6 +1105,12 @@ class MnistWorkspace(QWidget):
         """Back to an untrained network: the same starting weights (same seed) or new ones (the training
         panel picks a new seed before it asks)."""
         self.session.shutdown()
+        if self._keras is not None:
+            name = self._keras_name
+            self._leave_prediction_only()
+            self._forget_training()
+            self.status.emit(f"Closed {name}: back to the network in the builder, untrained.")
+            return
         self._forget_training()
         self.training.set_status("")
         self.status.emit("Reset: the network is untrained again.")
@@ -882,6 +1118,7 @@ class MnistWorkspace(QWidget):
     def shutdown(self) -> bool:
         """Stop training and any loading or download, and wait for their threads (closing, switching)."""
         self._draw_timer.stop()
+        self._stop_evaluation()
         if self.download_question is not None:
             self.download_question.close()
             self.download_question = None
@@ -1004,7 +1241,7 @@ class MnistWorkspace(QWidget):
         busy = locked or self.is_loading()
         self.load_button.setEnabled(not busy and self._full is None)
         self.open_button.setEnabled(not busy)
-        self.use_drawings.setEnabled(not locked)
+        self.use_drawings.setEnabled(not locked and self._keras is None)
         self._show_progress()
         if changed:
             self.state_changed.emit(state)
@@ -1014,6 +1251,14 @@ class MnistWorkspace(QWidget):
 
     def latest_report(self) -> "EpochReport | None":
         return self._latest
+
+    def current_weights(self) -> "tuple[tuple | None, int]":
+        """The network's weights as the canvas reads with them, and their epoch: the newest report's, or those
+        of an opened model or workspace not trained here yet; ``(None, 0)`` before there are any."""
+        if self._latest is not None and self._latest.weights is not None:
+            return self._latest.weights, self._latest.epoch
+        opened = getattr(self, "_restore", None)
+        return (opened[0], opened[1]) if opened else (None, 0)
 
     # results ----------------------------------------------------------------------------------------
     def _clear_results(self) -> None:
@@ -1043,6 +1288,12 @@ class MnistWorkspace(QWidget):
             self._fail(f"The results could not be computed: {exc}")
             return
         self._results_for = report
+        self._show_predictions(predicted, f"after epoch {report.epoch}")
+
+    def _show_predictions(self, predicted: np.ndarray, when: str) -> int:
+        """Confusion matrix, the digits of its cells, the misread ones and per-class accuracy from the answers
+        to the test digits; returns how many were right."""
+        data = self._full
         true = data.y_test.astype(np.int64)
         self._predicted = predicted
         self.confusion.set_predictions(true, predicted)
@@ -1051,7 +1302,7 @@ class MnistWorkspace(QWidget):
         self.misclassified.set_data(data.x_test, true, predicted)
         right = int((predicted == true).sum())
         self.results_title.setText(
-            f"<b>Test digits: true digit against the network's answer</b> (after epoch {report.epoch}).<br>"
+            f"<b>Test digits: true digit against the network's answer</b> ({when}).<br>"
             f"The network reads {count(right)} of {count(len(true))} test digits right "
             f"({100 * right / len(true):.1f} %). Click a cell to see its digits.")
         accuracy = self.confusion.per_class_accuracy()
@@ -1059,6 +1310,7 @@ class MnistWorkspace(QWidget):
         hardest = ", ".join(f"{d} ({100 * accuracy[d]:.1f} %)" for d in order[:3])
         self.per_class_label.setText(f"Hardest digits for this network: {hardest}. "
                                      f"Easiest: {order[-1]} ({100 * accuracy[order[-1]]:.1f} %).")
+        return right
 
     def per_class_accuracy(self) -> np.ndarray:
         return self.confusion.per_class_accuracy()
@@ -1082,7 +1334,10 @@ class MnistWorkspace(QWidget):
     def _summarise_drawings(self, *_args) -> None:
         n = len(self.reader.personal_set()[1])
         data = self.dataset()
-        if n == 0:
+        if self._keras is not None:
+            text = (f"Label your drawings with “This is a …” to measure how well {self._keras_name} reads your "
+                    "handwriting. They cannot be added to training: this model is for prediction only.")
+        elif n == 0:
             text = ("Draw digits above and label them with “This is a …”; then check this box and press Play "
                     "to teach the network your handwriting.")
         elif not self.use_drawings.isChecked():

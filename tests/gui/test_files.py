@@ -275,3 +275,19 @@ def test_an_mnist_workspace_keeps_network_weights_history_and_drawings(window, q
     rows = m.loss.rows()
     assert [r["epoch"] for r in rows] == [1, 2]  # went on from the saved weights and epoch
     assert not np.allclose(m.latest_report().layer_weights("dense_1")[0], weights)
+
+
+def test_save_model_saves_the_network_of_the_tab_shown(window, qtbot, tmp_path):
+    model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Dense(16, activation="relu"),
+                              keras.layers.Dense(10, activation="softmax")])
+    model.save(tmp_path / "reader.keras")
+    assert window.files.open_model(str(tmp_path / "reader.keras"))
+    assert window.tabs.currentWidget() is window.mnist
+    assert window.files.save_model(str(tmp_path / "again.keras"))
+    again = keras.models.load_model(tmp_path / "again.keras")
+    assert tuple(again.inputs[0].shape[1:]) == (28, 28)  # the MNIST tab's network, not the playground's
+    x = np.random.default_rng(1).random((2, 28, 28)).astype("float32")
+    np.testing.assert_allclose(again.predict_on_batch(x), model.predict_on_batch(x), atol=1e-5)
+    window.tabs.setCurrentWidget(window.playground)
+    assert window.files.save_model(str(tmp_path / "points.keras"))
+    assert tuple(keras.models.load_model(tmp_path / "points.keras").inputs[0].shape[1:]) == (2,)
