@@ -29,6 +29,9 @@ FILE_ERRORS = ("StoreError", "WorkspaceError", "SpecError", "DataError", "Codege
 def _sentence(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     if type(exc).__name__ in FILE_ERRORS and text:
+        first = text.split()[0]
+        if "." in first or "/" in first or "\\" in first:  # a file name keeps its letters
+            return text
         return text[0].upper() + text[1:]
     if isinstance(exc, OSError):
         return f"{exc.strerror or text}" + (f": {exc.filename}" if exc.filename else "")

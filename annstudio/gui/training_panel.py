@@ -17,7 +17,7 @@ from annstudio.core.spec import LOSSES, TrainSpec
 
 OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop"}
 TYPICAL_RATES = ("0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3")
-MIN_RATE, MAX_RATE = 1e-5, 10.0
+MIN_RATE, MAX_RATE = 1e-5, 100.0  # 100 makes training diverge: a lesson worth seeing
 MAX_BATCH, MAX_EPOCHS, MAX_SEED = 100_000, 1_000_000, 2**31 - 1
 STATES = ("idle", "running", "paused", "finished")
 LOSS_WORDS = {"binary_crossentropy": "binary cross-entropy",
@@ -79,7 +79,7 @@ class TrainingPanel(QWidget):
         self.rate_combo.setCurrentText("0.01")
         self.rate_combo.setToolTip("How big a step the optimizer takes each batch. Too big and the loss "
                                    "jumps around or explodes; too small and learning is slow. Pick a value "
-                                   "or type one from 0.00001 to 10; it takes effect at once, even while "
+                                   "or type one from 0.00001 to 100; it takes effect at once, even while "
                                    "training.")
         self.rate_combo.lineEdit().editingFinished.connect(self._on_rate_typed)
         self.rate_combo.textActivated.connect(self._on_rate_typed)
@@ -158,29 +158,38 @@ class TrainingPanel(QWidget):
         return spec.validate()
 
     def set_train(self, spec: TrainSpec) -> bool:
-        """Show a preset's training settings; values beyond what the panel offers are refused."""
+        """Show a preset's or a workspace's training settings. A value beyond what the panel offers is not
+        taken (the panel keeps its own and says so in red); the others are. False when one was refused."""
         problems = spec.problems()
-        if not problems and not MIN_RATE <= spec.learning_rate <= MAX_RATE:
-            problems.append(f"the learning rate must be from {MIN_RATE:g} to {MAX_RATE:g}")
-        if not problems and spec.batch_size > MAX_BATCH:
-            problems.append(f"the batch size must be at most {MAX_BATCH}")
-        if not problems and spec.epochs > MAX_EPOCHS:
-            problems.append(f"the number of epochs must be at most {MAX_EPOCHS}")
         if problems:
             self._show_error("These training settings cannot be used: " + "; ".join(problems) + ".")
             return False
+        refused = []
+        if not MIN_RATE <= spec.learning_rate <= MAX_RATE:
+            refused.append(f"the learning rate {spec.learning_rate:g} (it must be from {MIN_RATE:g} to {MAX_RATE:g}; "
+                           f"still {self._rate:g})")
+        if spec.batch_size > MAX_BATCH:
+            refused.append(f"the batch size {spec.batch_size} (at most {MAX_BATCH}; still {self.batch_spin.value()})")
+        if spec.epochs > MAX_EPOCHS:
+            refused.append(f"{spec.epochs} epochs (at most {MAX_EPOCHS}; still {self.epochs_spin.value()})")
         widgets = (self.optimizer_combo, self.rate_combo, self.batch_spin, self.epochs_spin, self.seed_spin,
                    self.shuffle_check)
         blockers = [QSignalBlocker(w) for w in widgets]
         self.optimizer_combo.setCurrentIndex(self.optimizer_combo.findData(spec.optimizer))
-        self._rate = float(spec.learning_rate)
+        if MIN_RATE <= spec.learning_rate <= MAX_RATE:
+            self._rate = float(spec.learning_rate)
         self.rate_combo.setCurrentText(f"{self._rate:g}")
-        self.batch_spin.setValue(spec.batch_size)
-        self.epochs_spin.setValue(spec.epochs)
+        if spec.batch_size <= MAX_BATCH:
+            self.batch_spin.setValue(spec.batch_size)
+        if spec.epochs <= MAX_EPOCHS:
+            self.epochs_spin.setValue(spec.epochs)
         self.seed_spin.setValue(spec.seed)
         self.shuffle_check.setChecked(spec.shuffle)
         del blockers
         self.set_loss(spec.loss)
+        if refused:
+            self._show_error("Not taken: " + "; ".join(refused) + ". The other settings were.")
+            return False
         self._clear_error()
         return True
 
@@ -240,7 +249,7 @@ class TrainingPanel(QWidget):
         text = self.rate_combo.currentText() if text is None else text
         value = parse_rate(text)
         if value is None:
-            self._show_error(f"“{text.strip()}” is not a learning rate: type a number from 0.00001 to 10, "
+            self._show_error(f"“{text.strip()}” is not a learning rate: type a number from 0.00001 to 100, "
                              f"for example 0.01. Still using {self._rate:g}.")
             self.rate_combo.lineEdit().setStyleSheet("background: #ffebee;")
             return

@@ -525,7 +525,7 @@ def test_learning_rate_from_the_list_or_typed(qtbot, training):
     assert signal.args == [0.005] and training.train_spec("mse").learning_rate == 0.005
 
 
-@pytest.mark.parametrize("typed", ["abc", "0", "-1", "50", "nan"])
+@pytest.mark.parametrize("typed", ["abc", "0", "-1", "500", "nan"])
 def test_a_learning_rate_that_is_not_one_is_refused_visibly(qtbot, training, typed):
     line = training.rate_combo.lineEdit()
     line.setFocus()
@@ -566,10 +566,14 @@ def test_set_train_and_train_spec_round_trip(qtbot, training):
 
 
 def test_training_settings_beyond_the_panel_are_refused_visibly(qtbot, training):
-    assert not training.set_train(TrainSpec(learning_rate=50.0))
-    assert "learning rate" in training.last_error() and training.message.isVisible()
-    assert not training.set_train(TrainSpec(optimizer="lbfgs"))
-    assert training.train_spec("mse") == TrainSpec(learning_rate=0.01, epochs=100, loss="mse")
+    assert not training.set_train(TrainSpec(optimizer="sgd", learning_rate=500.0, batch_size=7, epochs=3))
+    assert "learning rate 500" in training.last_error() and training.message.isVisible()
+    taken = training.train_spec("mse")  # the rate is refused; the other settings are taken
+    assert taken == TrainSpec(optimizer="sgd", learning_rate=0.01, batch_size=7, epochs=3, loss="mse")
+    assert not training.set_train(TrainSpec(optimizer="lbfgs"))  # what the core refuses changes nothing
+    assert training.train_spec("mse") == taken
+    assert training.set_train(TrainSpec(learning_rate=100.0))  # 100 is taken: divergence is a lesson
+    assert training.last_error() == "" and training.train_spec("mse").learning_rate == 100.0
 
 
 def test_every_training_control_explains_itself(training):
