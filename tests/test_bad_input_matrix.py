@@ -11,7 +11,7 @@ case                                  expected answer                           
 model: missing                        "… does not exist"                                              test_bad_model_file[missing]
 model: empty                          "… is empty"                                                    test_bad_model_file[empty]
 model: random bytes                   "… is not a Keras model file"                                   test_bad_model_file[random-bytes]
-model: truncated                      "… is not a Keras model file"                                   test_bad_model_file[truncated]
+model: truncated                      "… is damaged: the file ends too early"                         test_bad_model_file[truncated]
 model: zip that is not Keras          "… has no config.json"                                          test_bad_model_file[zip-not-keras]
 model: config that is not JSON        "… its configuration is not valid JSON"                         test_bad_model_file[config-not-json]
 model: absurdly large layer           "… far too big to open" (refused unread)                        test_bad_model_file[huge-layer]
@@ -227,7 +227,7 @@ MODEL_CASES = {
     "empty": (lambda p, g: p.write_bytes(b""), "is empty"),
     "random-bytes": (lambda p, g: p.write_bytes(np.random.default_rng(0).bytes(5000)), "is not a Keras model file"),
     "truncated": (lambda p, g: p.write_bytes(g["reader"].read_bytes()[: g["reader"].stat().st_size // 2]),
-                  "is not a Keras model file"),
+                  "is damaged: the file ends too early"),
     "zip-not-keras": (lambda p, g: _zip_with(p, "notes.txt", "not a model"), "has no config.json"),
     "config-not-json": (lambda p, g: _rezip(g["reader"], p, lambda n, d: b"{not json" if n == "config.json" else d),
                         "its configuration is not valid JSON"),

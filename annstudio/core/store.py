@@ -42,6 +42,10 @@ def load_model(path: str | os.PathLike) -> keras.Model:
     if path.stat().st_size == 0:
         raise StoreError(f"{path.name} is empty")
     if not zipfile.is_zipfile(path):
+        with open(path, "rb") as head:
+            if head.read(4) == b"PK\x03\x04":  # starts as a zip archive but has no end: cut short
+                raise StoreError(f"{path.name} is damaged: the file ends too early (an interrupted copy or "
+                                 "download?)")
         raise StoreError(f"{path.name} is not a Keras model file (.keras files are zip archives)")
     try:
         with zipfile.ZipFile(path) as archive:

@@ -70,7 +70,7 @@ def test_zip_that_is_not_keras_and_truncated_keras(tmp_path):
     good = store.save_model(build.build_model(lessons.get("logistic-regression").network), tmp_path / "g.keras")
     cut = tmp_path / "cut.keras"
     cut.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
-    with pytest.raises(StoreError):
+    with pytest.raises(StoreError, match="damaged: the file ends too early"):
         store.load_model(cut)
 
 

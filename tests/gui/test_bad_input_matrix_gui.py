@@ -10,7 +10,7 @@ case                                   expected answer                          
 **File › Open model…**                 dialog naming the file; the network is kept
 model: empty                           "… is empty"                                                 test_open_bad_model[empty]
 model: random bytes                    "… is not a Keras model file"                                test_open_bad_model[random-bytes]
-model: truncated                       "… is not a Keras model file"                                test_open_bad_model[truncated]
+model: truncated                       "… is damaged: the file ends too early"                      test_open_bad_model[truncated]
 model: zip that is not Keras           "… has no config.json"                                       test_open_bad_model[zip-not-keras]
 model: Lambda layer                    "… contains code (a Lambda layer)"                           test_open_bad_model[lambda-layer]
 model: custom objects                  "… needs custom code"                                        test_open_bad_model[custom-object]
