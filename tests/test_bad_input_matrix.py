@@ -48,7 +48,7 @@ mnist: labels above 9                 "… labels above 9"                      
 **images to predict**                 core: DigitError naming the file; CLI ``predict``: one line
 image: not an image                   "… is not a picture that can be read"                           test_bad_image[not-an-image]
 image: zero bytes                     "… is empty (0 bytes)"                                          test_bad_image[zero-bytes]
-image: zero-sized (0x0 PNG)           "… is not a picture that can be read"                           test_bad_image[zero-sized]
+image: zero-sized (0x0 PNG)           "… is a picture of size 0x0, which has no pixels"               test_bad_image[zero-sized]
 image: huge (8000x6000 claimed)       "… is too large: at most 40 million pixels"                     test_bad_image[huge]
 image: truncated                      "… is damaged or not a complete picture"                        test_bad_image[truncated]
 image: blank page                     CLI: "… looks blank: no digit was found"                        test_bad_image[blank]
@@ -375,7 +375,7 @@ def test_bad_mnist_file(case, mnist_path, tmp_path, capsys):
 IMAGE_CASES = {
     "not-an-image": (lambda p: p.write_text("a 7, honestly"), "is not a picture that can be read"),
     "zero-bytes": (lambda p: p.write_bytes(b""), "is empty (0 bytes)"),
-    "zero-sized": (lambda p: _png_claiming_size(p, 0, 0), "is not a picture that can be read"),
+    "zero-sized": (lambda p: _png_claiming_size(p, 0, 0), "which has no pixels"),
     "huge": (lambda p: _png_claiming_size(p, 8000, 6000), "is too large: at most 40 million pixels are read"),
     "truncated": (lambda p: p.write_bytes(_digit_picture(p).read_bytes()[:120]), "is damaged or not a complete picture"),
 }

@@ -247,6 +247,18 @@ def _onto_paper(grey: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return grey * alpha + paper * (1.0 - alpha)
 
 
+def _png_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) from a PNG file's header, or None when it is no PNG."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(24)
+    except OSError:
+        return None
+    if len(head) < 24 or head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
 def _read_grey(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
     """Grey levels 0-255 as float32, and alpha in [0, 1] when the picture has transparency."""
     if not path.exists():
@@ -281,6 +293,9 @@ def _read_grey(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
     except Image.DecompressionBombError:
         raise DigitError(too_large) from None
     except UnidentifiedImageError:
+        size = _png_size(path)
+        if size is not None and 0 in size:  # Pillow refuses an empty PNG before its size can be asked
+            raise DigitError(f"{path.name} is a picture of size {size[0]}x{size[1]}, which has no pixels") from None
         raise DigitError(f"{path.name} is not a picture that can be read (use a PNG or JPEG file)") from None
     except PermissionError:
         raise DigitError(f"{path.name} cannot be read: permission denied") from None
