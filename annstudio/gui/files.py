@@ -198,10 +198,13 @@ class FileActions(QObject):
 
     # saving -----------------------------------------------------------------------------------------
     def save_model(self, path: str | None = None) -> bool:
-        mnist = self.window.mnist
-        if self.window.tabs.currentWidget() is mnist and mnist.prediction_only():
-            return self._save_keras_as_is(path)
+        from ..core import store
+
         p = self._shown_workspace()
+        if p is self.window.mnist and p.prediction_only():  # a model the builder cannot show: as it is
+            model, name = p.keras_reader().model, p.keras_name()
+            return self._write_model(path, name, lambda target: store.save_model(model, target),
+                                     f"Saved {name} as it is")
         if p is self.window.mnist:
             weights, epoch = p.current_weights()
         else:
@@ -210,46 +213,31 @@ class FileActions(QObject):
         if weights is None:
             self.window.show_error("There is no network to save yet: wait for it to appear, or train it.")
             return False
-        path = path or self.ask_save("Save the model", MODEL_FILTER, "model.keras")
+        network, train = p.network_spec(), p.train_spec()
+        return self._write_model(path, "model.keras",
+                                 lambda target: store.save_weights_as_model(network, weights, target, train),
+                                 f"Saved the model (epoch {epoch})")
+
+    def _write_model(self, path: str | None, suggested: str, write, done: str) -> bool:
+        """Ask where (unless ``path``), add .keras, ``write(path)``; a sentence either way."""
+        path = path or self.ask_save("Save the model", MODEL_FILTER, suggested)
         if not path:
             return False
         if not path.endswith(".keras"):
             path += ".keras"
         try:
-            from ..core import store
-
-            store.save_weights_as_model(p.network_spec(), weights, path, p.train_spec())
+            write(path)
         except Exception as exc:  # noqa: BLE001
             self._fail("The model was not saved", exc)
             return False
         self._remember(path)
-        self.window.statusBar().showMessage(f"Saved the model (epoch {epoch}) to {path}")
+        self.window.statusBar().showMessage(f"{done} to {path}")
         return True
 
     def _shown_workspace(self):
         """The MNIST tab when it is shown, else the playground: what Save model and the CSV export take."""
         mnist = self.window.mnist
         return mnist if self.window.tabs.currentWidget() is mnist else self.window.playground
-
-    def _save_keras_as_is(self, path: str | None) -> bool:
-        """The model opened for prediction only, saved as it is (its layers, weights and settings)."""
-        mnist = self.window.mnist
-        name = mnist.keras_name()
-        path = path or self.ask_save("Save the model", MODEL_FILTER, name)
-        if not path:
-            return False
-        if not path.endswith(".keras"):
-            path += ".keras"
-        try:
-            from ..core import store
-
-            store.save_model(mnist.keras_reader().model, path)
-        except Exception as exc:  # noqa: BLE001
-            self._fail("The model was not saved", exc)
-            return False
-        self._remember(path)
-        self.window.statusBar().showMessage(f"Saved {name} as it is to {path}")
-        return True
 
     def current_workspace(self, lesson: str = "", hidden: list[str] | None = None):
         from ..core.workspace import workspace_from_training

@@ -212,6 +212,21 @@ class CompactWeights(FirstLayerWeights):
 
 # ---------------------------------------------------------------------------------------------------
 
+
+def _job_thread(job: QObject, name: str, on_progress, on_finished) -> QThread:
+    """A registered, not yet started thread that runs ``job.run``. Cyclic garbage collection stays off while
+    it runs (see worker.TrainingSession: collected in a job thread it would finalize Qt objects there)."""
+    thread = QThread()
+    thread.setObjectName(name)
+    job.moveToThread(thread)
+    thread.started.connect(job.run)
+    job.progress.connect(on_progress)
+    job.finished.connect(on_finished)
+    _THREADS.add(thread)
+    _gc_pause()
+    return thread
+
+
 class MnistWorkspace(QWidget):
     """Train the lecture's 784-100-10 digit reader on MNIST, see what it gets wrong and what it learned,
     and read your own drawings with it."""
@@ -611,15 +626,9 @@ class MnistWorkspace(QWidget):
     def _start_evaluation(self) -> None:
         self._stop_evaluation()
         job = ReaderEvaluation(self._keras, self._full.x_test)
-        thread = QThread()
-        thread.setObjectName("annstudio-mnist-evaluation")
-        job.moveToThread(thread)
-        thread.started.connect(job.run)
-        job.progress.connect(self._on_evaluation_progress)
-        job.finished.connect(self._on_evaluation_finished)
+        thread = _job_thread(job, "annstudio-mnist-evaluation", self._on_evaluation_progress,
+                             self._on_evaluation_finished)
         self._evaluation, self._evaluation_thread = job, thread
-        _THREADS.add(thread)
-        _gc_pause()  # as for the loader: no cyclic garbage collection in a job thread
         thread.start()
         self._on_evaluation_progress(job, 0, len(self._full.x_test))
 
@@ -822,18 +831,11 @@ class MnistWorkspace(QWidget):
 
     def _start_loader(self, path: Path, download: bool) -> bool:
         loader = MnistLoader(path, download)
-        thread = QThread()
-        thread.setObjectName("annstudio-mnist-loader")
-        loader.moveToThread(thread)
-        thread.started.connect(loader.run)
-        loader.progress.connect(self._on_download_progress)
-        loader.finished.connect(self._on_loader_finished)
+        thread = _job_thread(loader, "annstudio-mnist-loader", self._on_download_progress, self._on_loader_finished)
         self._loader, self._loader_thread = loader, thread
         self._loading = "downloading" if download else "loading"
         self._data_message = ""
         self._highlight_open(False)
-        _THREADS.add(thread)
-        _gc_pause()  # no cyclic garbage collection in the loader thread (see worker.TrainingSession)
         thread.start()
         self._show_data_state()
         self._set_state(self._state)  # lock the data buttons
