@@ -2,6 +2,7 @@
 
 TensorFlow takes seconds to import, so nothing here imports it: the window shows first, and the core's
 training modules load in the worker thread (the first, untrained picture of the network starts that).
+The tabs that are not on screen at start-up (MNIST digits, Compare runs) are built when first needed.
 """
 from __future__ import annotations
 
@@ -10,24 +11,41 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QSettings, QSignalBlocker, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QMessageBox, QTabWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QMainWindow,
+    QMessageBox,
+    QWidget,
+)
 
 from ..core import lessons
-from ..core.spec import DataSpec, SpecError, data_from_dict, network_from_dict, train_from_dict
+from ..core.spec import (
+    DataSpec,
+    SpecError,
+    data_from_dict,
+    network_from_dict,
+    train_from_dict,
+)
 from . import style
-from .compare import CompareView, Run
 from .files import FileActions
 from .lessons_panel import LessonDialog, LessonsPanel
-from .mnist_workspace import MnistWorkspace
 from .playground import Playground
+from .tabs import QuietTabWidget
+
+if TYPE_CHECKING:
+    from .compare import CompareView, Run
+    from .mnist_workspace import MnistWorkspace
 
 APP_NAME = "ANN Studio"
 #: Controls a teacher can hide from students in a saved lesson.
 HIDEABLE = [("data", "Data panel"), ("network", "Network builder"), ("training", "Training settings")]
 ORG_NAME = "ANN Studio"
+MNIST_TAB, COMPARE_TAB = 1, 2
 
 
 def make_settings() -> QSettings:
@@ -43,18 +61,20 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle(APP_NAME)
         self.settings = settings or make_settings()
-        self.playground = Playground()
-        self.tabs = QTabWidget()
+        self.playground = Playground(preset=self._last_preset() if restore else None)
+        self.tabs = QuietTabWidget()
         self.tabs.addTab(self.playground, "Playground")
         self.tabs.setTabToolTip(0, "Build a network for 2-D points (or 1-D regression) and watch it learn.")
-        self.mnist = MnistWorkspace()
-        self.tabs.addTab(self.mnist, "MNIST digits")
-        self.tabs.setTabToolTip(1, "The lecture's handwritten digits: train the 784-100-10 network, look inside "
-                                   "it, and draw digits for it to read.")
-        self.compare = CompareView()
-        self.tabs.addTab(self.compare, "Compare runs")
-        self.tabs.setTabToolTip(2, "Every finished run of this session: overlay their loss curves and their "
-                                   "fitted curves or decision boundaries.")
+        self._mnist: MnistWorkspace | None = None      # built when first needed: see the properties below
+        self._compare: CompareView | None = None
+        self._pending_runs: list[Run] = []             # finished runs, until the compare tab exists
+        self.tabs.addTab(QWidget(), "MNIST digits")
+        self.tabs.setTabToolTip(MNIST_TAB, "The lecture's handwritten digits: train the 784-100-10 network, "
+                                           "look inside it, and draw digits for it to read.")
+        self.tabs.addTab(QWidget(), "Compare runs")
+        self.tabs.setTabToolTip(COMPARE_TAB, "Every finished run of this session: overlay their loss curves and "
+                                             "their fitted curves or decision boundaries.")
+        self.tabs.currentChanged.connect(self._build_tab)
         self.setCentralWidget(self.tabs)
         self.lessons = LessonsPanel()
         self.lessons_dock = QDockWidget("Lessons", self)
@@ -64,9 +84,6 @@ class MainWindow(QMainWindow):
         self.lessons.preset_requested.connect(self.load_preset)
         self.lessons.workspace_requested.connect(lambda path: self.files.open_workspace(path))
         self.playground.run_finished.connect(self._add_run)
-        self.mnist.run_finished.connect(self._add_run)
-        self.mnist.status.connect(self.statusBar().showMessage)
-        self.mnist.error.connect(self.show_error)
         self.setAcceptDrops(True)
         self._message_box: QMessageBox | None = None
         self._last_error = ""
@@ -79,6 +96,51 @@ class MainWindow(QMainWindow):
         self.resize(1500, 900)
         if restore:
             self._restore_settings()
+
+    # tabs built on first use -------------------------------------------------------------------------
+    @property
+    def mnist(self) -> "MnistWorkspace":
+        """The MNIST digits workspace (built the first time anything needs it: it is not on screen at first)."""
+        if self._mnist is None:
+            from .mnist_workspace import MnistWorkspace
+
+            self._mnist = MnistWorkspace()
+            self._mnist.run_finished.connect(self._add_run)
+            self._mnist.status.connect(self.statusBar().showMessage)
+            self._mnist.error.connect(self.show_error)
+            self._put_page(MNIST_TAB, self._mnist)
+        return self._mnist
+
+    @property
+    def compare(self) -> "CompareView":
+        """The Compare runs view (built the first time anything needs it), holding every finished run."""
+        if self._compare is None:
+            from .compare import CompareView
+
+            self._compare = CompareView()
+            for run in self._pending_runs:
+                self._compare.add_run(run)
+            self._pending_runs = []
+            self._put_page(COMPARE_TAB, self._compare)
+        return self._compare
+
+    def _put_page(self, index: int, page: QWidget) -> None:
+        """Put the built ``page`` in place of tab ``index``'s placeholder, keeping its title, tip and the
+        current tab."""
+        placeholder, current = self.tabs.widget(index), self.tabs.currentIndex()
+        text, tip = self.tabs.tabText(index), self.tabs.tabToolTip(index)
+        with QSignalBlocker(self.tabs):
+            self.tabs.removeTab(index)
+            self.tabs.insertTab(index, page, text)
+            self.tabs.setTabToolTip(index, tip)
+            self.tabs.setCurrentIndex(current)
+        placeholder.deleteLater()
+
+    def _build_tab(self, index: int) -> None:
+        if index == MNIST_TAB:
+            self.mnist  # noqa: B018 - builds it
+        elif index == COMPARE_TAB:
+            self.compare  # noqa: B018 - builds it
 
     # menus ------------------------------------------------------------------------------------------
     def _action(self, menu, text: str, slot, shortcut: str | None = None, tip: str = "") -> QAction:
@@ -236,6 +298,8 @@ class MainWindow(QMainWindow):
 
     def show_workspace(self, ws, path: str) -> bool:
         if ws.data.kind == "mnist":
+            from .mnist_workspace import MnistWorkspace
+
             personal = MnistWorkspace.personal_from_state(ws.gui_state.get("personal", {}))
             path_ok = ws.data.path and Path(ws.data.path).is_file()
             self.tabs.setCurrentWidget(self.mnist)
@@ -266,8 +330,11 @@ class MainWindow(QMainWindow):
         for key, panel in panels.items():
             panel.parentWidget().setVisible(key not in set(hidden or ()))
 
-    def _add_run(self, run: Run) -> None:
-        self.compare.add_run(run)
+    def _add_run(self, run: "Run") -> None:
+        if self._compare is None:
+            self._pending_runs.append(run)  # the compare tab takes them when it is first shown
+        else:
+            self._compare.add_run(run)
 
     # drag and drop ----------------------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
@@ -318,20 +385,24 @@ class MainWindow(QMainWindow):
         state = s.value("window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)
-        text = s.value("playground/last")
+
+    def _last_preset(self) -> "lessons.Preset | None":
+        """The playground's data, network and settings of the last session (None: the default workspace).
+
+        Read before the playground is built, so that it is set up once, not twice."""
+        text = self.settings.value("playground/last")
         if not text:
-            return
+            return None
         try:
             last = json.loads(str(text))
             data = data_from_dict(last["data"])
             network = network_from_dict(last["network"])
             train = train_from_dict(last["train"])
         except (SpecError, ValueError, KeyError, TypeError):
-            return  # settings from an older or damaged session: start from the default workspace
+            return None  # settings from an older or damaged session: start from the default workspace
         if data.kind == "mnist":
-            return
-        preset = lessons.Preset("last", "last session", data, network, train)
-        self.playground.load_preset(preset)
+            return None
+        return lessons.Preset("last", "last session", data, network, train)
 
     def save_settings(self) -> None:
         s = self.settings
@@ -347,9 +418,10 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self.playground.shutdown()
-        self.mnist.shutdown()
         self.playground.setEnabled(False)  # nothing may start a new run while the window goes
-        self.mnist.setEnabled(False)
+        if self._mnist is not None:
+            self._mnist.shutdown()
+            self._mnist.setEnabled(False)
         self.save_settings()
         super().closeEvent(event)
 

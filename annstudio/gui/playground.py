@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QLabel, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from ..core import lessons
 from ..core.control import NeuronEdit
@@ -19,10 +19,16 @@ from .builder import BuilderPanel
 from .dataset_panel import DatasetPanel
 from .plots.hidden_space import HiddenSpacePlot
 from .plots.loss import LossPlot
-from .plots.network_view import NetworkView, NeuronEditor, is_output_layer, neuron_sources
+from .plots.network_view import (
+    NetworkView,
+    NeuronEditor,
+    is_output_layer,
+    neuron_sources,
+)
 from .plots.neurons import NeuronMaps
 from .plots.surface import SurfacePlot
 from .plots.weights import WeightsPlot
+from .tabs import QuietTabWidget
 from .training_panel import TrainingPanel
 from .worker import ReportBatch, RunOutcome, TrainingSession
 
@@ -32,8 +38,15 @@ if TYPE_CHECKING:
 
 DEFAULT_PRESET = "looking-at-parameters"
 FRAME_MS = 16
-PROBE_INTERVAL = 1 / 40   # full pictures from the engine at most 40 times a second
-LOSS_REDRAW_S = 0.1       # the loss curves are redrawn at most 10 times a second while training
+PROBE_INTERVAL = 1 / 60   # full pictures from the engine at most 60 times a second (one per frame)
+LOSS_REDRAW_S = 0.25      # the loss curves and the weights tab are redrawn at most 4 times a second while
+                          # training: one more epoch hardly shows, and gradient bars that jump 30 times a
+                          # second cannot be read
+# While training, a frame is drawn in steps, each in its own event-loop turn with its own paint: the data
+# plot first, the view tab in sight TAB_OFFSET_MS later, the loss curves LOSS_OFFSET_MS later. The work is
+# the same, but clicks and keys get through between the steps.
+TAB_OFFSET_MS = 4
+LOSS_OFFSET_MS = 9
 
 
 def _section(title: str, widget: QWidget) -> QWidget:
@@ -54,7 +67,8 @@ class Playground(QWidget):
     state_changed = Signal(str)  # "idle", "running", "paused", "finished"
     run_finished = Signal(object)  # a compare.Run, after every run that trained at least one epoch
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, parent: QWidget | None = None, preset: "lessons.Preset | None" = None):
+        """``preset``: what to show first (the last session's settings); the lecture's default otherwise."""
         super().__init__(parent)
         self.session = TrainingSession(self)
         self.data_panel = DatasetPanel()
@@ -72,6 +86,7 @@ class Playground(QWidget):
         self._frozen: set[tuple[str, int]] = set()
         self._off: set[tuple[str, int]] = set()
         self._state = "idle"
+        self._neurons_stale = True
         self._last_error = ""
         self._stale = True           # the trainer no longer matches the settings
         self._rate = 0.0
@@ -80,9 +95,28 @@ class Playground(QWidget):
         self._start_weights: tuple | None = None  # weights of an opened model/workspace, until a reset
         self._start_epoch = 0
         self._loss_drawn = 0.0
+        self._weights_drawn = 0.0
+        self._last_draw = 0.0
         self._draw_timer = QTimer(self)
         self._draw_timer.setSingleShot(True)
         self._draw_timer.timeout.connect(self._draw)
+        self._loss_timer = QTimer(self)
+        self._loss_timer.setSingleShot(True)
+        self._loss_timer.timeout.connect(self._draw_loss)
+        self._tab_timer = QTimer(self)
+        self._tab_timer.setSingleShot(True)
+        self._tab_timer.timeout.connect(self._draw_current_tab)
+        self._loss_flush_timer = QTimer(self)
+        self._loss_flush_timer.setSingleShot(True)
+        self._loss_flush_timer.setInterval(int(2000 * LOSS_REDRAW_S))
+        self._loss_flush_timer.timeout.connect(self._flush_loss)
+        # what the tabs out of sight need (the Neurons tab's tiles for a new network, the weight plots), made
+        # while idle: not while the window starts, and not in the middle of a training frame
+        self._tiles_timer = QTimer(self)
+        self._tiles_timer.setSingleShot(True)
+        self._tiles_timer.setInterval(400)
+        self._tiles_timer.timeout.connect(self._show_neuron_tiles)
+        self._tiles_timer.timeout.connect(self.weights_plot.prepare)
         self._refresh_timer = QTimer(self)  # settings changed: show the new untrained network soon
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(150)
@@ -90,7 +124,8 @@ class Playground(QWidget):
         self._layout()
         self._connect()
         self._add_export_menus()
-        self.load_preset(lessons.get(DEFAULT_PRESET))
+        if preset is None or not self.load_preset(preset):
+            self.load_preset(lessons.get(DEFAULT_PRESET))
 
     # layout -----------------------------------------------------------------------------------------
     def _layout(self) -> None:
@@ -116,7 +151,7 @@ class Playground(QWidget):
         network_tab.addWidget(self.network_view)
         network_tab.addWidget(self.neuron_editor)
         network_tab.setSizes([480, 260])
-        self.views = QTabWidget()
+        self.views = QuietTabWidget()
         self.views.addTab(network_tab, "Network")
         self.views.addTab(self.neurons, "Neurons")
         self.views.addTab(self.hidden_space, "Hidden space")
@@ -167,6 +202,7 @@ class Playground(QWidget):
         self.surface.point_clicked.connect(self.data_panel.add_point)
         self.surface.erase_requested.connect(self.data_panel.erase_near)
         self.network_view.neuron_clicked.connect(self.show_neuron)
+        self.views.currentChanged.connect(self._on_view_tab_changed)
         self.neuron_editor.edit_requested.connect(self._on_edit_requested)
         s = self.session
         s.reports.connect(self._on_reports)
@@ -244,7 +280,11 @@ class Playground(QWidget):
         self._off.clear()
         self.network_view.set_network(self.network_spec())
         self.network_view.set_neuron_states(self._frozen, self._off)
-        self.neurons.set_network(self.network_spec())
+        self._neurons_stale = True   # the Neurons tab's tiles: now if in sight, else soon (not at start-up)
+        if self.views.currentIndex() == 1:
+            self._show_neuron_tiles()
+        else:
+            self._tiles_timer.start()
         self.surface.set_dataset(self.dataset())
         self.surface.set_edit_mode(self.data_panel.is_own_data())
         self.hidden_space.set_labels(self.dataset().y_train)
@@ -428,19 +468,36 @@ class Playground(QWidget):
         self._rate = batch.epochs_per_second
         if batch.report.message:
             self._fail(batch.report.message)
-        if not self._draw_timer.isActive():
-            self._draw_timer.start(FRAME_MS if self._state == "running" else 0)
+        self._schedule_frame()
+        if self._pending_rows and not self._loss_flush_timer.isActive():
+            self._loss_flush_timer.start()
+
+    # A frame while training is three steps, each in its own event-loop turn and paint (see TAB_OFFSET_MS):
+    # _draw (the data plot) → _draw_current_tab (the view tab in sight) → _draw_loss (the loss curves, when
+    # due). The next frame starts when the last one's steps are done, at most one every FRAME_MS. Out of
+    # training everything is drawn at once.
+    def _frame_in_progress(self) -> bool:
+        return self._draw_timer.isActive() or self._tab_timer.isActive() or self._loss_timer.isActive()
+
+    def _schedule_frame(self) -> None:
+        if self._state != "running":
+            self._draw_timer.start(0)
+        elif not self._frame_in_progress():
+            since = (time.perf_counter() - self._last_draw) * 1000
+            self._draw_timer.start(max(0, int(FRAME_MS - since)))
+
+    def _loss_due(self) -> bool:
+        return bool(self._pending_rows) and time.perf_counter() - self._loss_drawn >= LOSS_REDRAW_S
 
     def _draw(self) -> None:
-        now = time.perf_counter()
-        if self._pending_rows and (self._state != "running" or now - self._loss_drawn >= LOSS_REDRAW_S):
-            rows, self._pending_rows = self._pending_rows, []
-            self.loss.add_rows(rows)
-            self._loss_drawn = now
-        elif self._pending_rows and not self._draw_timer.isActive():
-            self._draw_timer.start(FRAME_MS)  # flush the held-back rows soon, even if no report comes
+        self._last_draw = time.perf_counter()
+        running = self._state == "running"
+        if self._pending_rows and not running:
+            self._draw_loss()
         report = self._latest
         if report is None or report is self._drawn:
+            if running and self._loss_due():
+                self._loss_timer.start(0)
             return
         self._drawn = report
         self.draw_count = getattr(self, "draw_count", 0) + 1
@@ -459,20 +516,74 @@ class Playground(QWidget):
                 self.neuron_editor.follow(kernel[:, shown[1]], float(bias[shown[1]]))
             except (KeyError, IndexError, ValueError):
                 pass
-        current = self.views.currentIndex()
-        if current == 0:
+        if report.histograms is not None and not report.partial:
+            # every drawn epoch is recorded; the picture is made when its tab is in sight
+            self.weights_plot.add_histograms(report.epoch, report.histograms, show=False)
+        self.status.emit(self._status_text(report))
+        if running:
+            self._tab_timer.start(TAB_OFFSET_MS)
+        else:
+            self._draw_current_tab()
+
+    def _draw_current_tab(self) -> None:
+        """Show the newest drawn report in the view tab in sight."""
+        if self._drawn is not None:
+            index = self.views.currentIndex()
+            now = time.perf_counter()
+            if index != 3 or self._state != "running" or now - self._weights_drawn >= LOSS_REDRAW_S:
+                if index == 3:
+                    self._weights_drawn = now
+                    self.weights_plot.refresh()
+                self._draw_tab(index, self._drawn, self.network_spec())
+        if self._state == "running":
+            if self._loss_due():
+                self._loss_timer.start(LOSS_OFFSET_MS)
+            elif self._latest is not self._drawn:
+                self._schedule_frame()
+
+    def _draw_loss(self) -> None:
+        """Add the rows that came since the last time to the loss plot (one redraw for all of them)."""
+        self._loss_drawn = time.perf_counter()
+        rows, self._pending_rows = self._pending_rows, []
+        if rows:
+            self.loss.add_rows(rows)
+        if self._state == "running" and self._latest is not self._drawn:
+            self._schedule_frame()
+
+    def _flush_loss(self) -> None:
+        """Rows that no frame has drawn for a while (no new report came): drawn now."""
+        if self._loss_due() and not self._frame_in_progress():
+            self._draw_loss()
+
+    def _draw_tab(self, index: int, report: "EpochReport", spec: NetworkSpec) -> None:
+        """Update the view in tab ``index`` (only the tab in sight is drawn while training)."""
+        if index == 0:
             self.network_view.update_weights(report.weights)
             if report.neuron_maps is not None:
                 self.network_view.update_maps(report.neuron_maps, report.neuron_axes)
-        elif current == 1 and report.neuron_maps is not None:
+        elif index == 1 and report.neuron_maps is not None:
+            self._show_neuron_tiles()
             self.neurons.update_maps(report.neuron_maps, report.neuron_axes)
-        elif current == 2:
+        elif index == 2:
             self._draw_hidden_space(report, spec)
-        if report.histograms is not None and not report.partial:
-            self.weights_plot.add_histograms(report.epoch, report.histograms)
-        if current == 3 and report.grad_norms is not None:
+        elif index == 3 and report.grad_norms is not None:
             self.weights_plot.update_grad_norms(report.grad_norms)
-        self.status.emit(self._status_text(report))
+
+    def _show_neuron_tiles(self) -> None:
+        if self._neurons_stale:
+            self._neurons_stale = False
+            self.neurons.set_network(self.network_spec())
+
+    def _on_view_tab_changed(self, index: int) -> None:
+        """A tab comes into sight: show it the newest drawn report, not the one it last saw (while training,
+        as the next step, so that the tab's first paint and its update are not one long event-loop turn)."""
+        if index == 1:
+            self._show_neuron_tiles()
+        self._weights_drawn = 0.0  # its picture is due at once
+        if self._state == "running":
+            self._tab_timer.start(TAB_OFFSET_MS)
+        else:
+            self._draw_current_tab()
 
     def _draw_hidden_space(self, report: "EpochReport", spec: NetworkSpec) -> None:
         dense = [i for i, layer in enumerate(spec.layers) if layer.kind == "dense"]
@@ -547,6 +658,18 @@ class Playground(QWidget):
 
     def _set_state(self, state: str) -> None:
         self._state = state
+        live = state == "running"  # axes grow in steps while it trains, and fit every epoch after
+        self.loss.set_live(live)
+        self.weights_plot.set_live(live)
+        if not live:  # what the frames in steps have not drawn yet (or drew less often): now, all of it
+            for timer in (self._draw_timer, self._tab_timer, self._loss_timer):
+                timer.stop()
+            if self._pending_rows:
+                self._draw_loss()
+            if self._latest is not None and self._latest is not self._drawn:
+                self._draw()
+            else:
+                self._draw_current_tab()
         self.training.set_state(state)
         locked = state in ("running", "paused")
         self.data_panel.set_locked(locked)

@@ -139,3 +139,54 @@ def test_stepping_one_batch_shows_the_update_of_the_chosen_neuron(window, qtbot)
     assert after == pytest.approx(bias, abs=1e-4)
     p.stop()
     qtbot.waitUntil(lambda: not p.session.is_running(), timeout=60000)
+
+
+def test_the_loss_axes_hold_while_training_and_show_every_epoch_after(window, qtbot):
+    p = window.playground
+    p.training.epochs_spin.setValue(100000)
+    p.play()
+    qtbot.waitUntil(lambda: p.state() == "running" and len(p.loss.rows()) >= 20, timeout=60000)
+    assert p.loss.is_live() and p.weights_plot._live
+    qtbot.waitUntil(lambda: len(p.loss.rows()) >= 40, timeout=60000)
+    (x0, x1), _ = p.loss.plot_items()[0].getViewBox().viewRange()
+    assert x0 == 1 and x1 in (11, 21, 51, 101, 201, 501, 1001, 2001, 5001)  # a round step, not the last epoch
+    p.stop()
+    _wait_state(qtbot, p, "finished")
+    qtbot.wait(50)
+    assert not p.loss.is_live()
+    epochs = [r["epoch"] for r in p.loss.rows()]
+    last = epochs[-1]
+    assert epochs == list(range(1, last + 1)) and last >= p.latest_report().epoch  # every epoch, none held back
+    x, _ = p.loss.curves()["loss"].getOriginalDataset()
+    assert np.array_equal(x, np.arange(1, last + 1))
+    (x0, x1), _ = p.loss.plot_items()[0].getViewBox().viewRange()
+    assert x0 <= 1 and last <= x1 <= 1 + 1.25 * (last - 1)  # fits the run: the last epoch is in view
+
+
+def test_a_view_tab_shows_the_newest_picture_when_it_comes_into_sight(window, qtbot):
+    p = window.playground
+    p.views.setCurrentIndex(0)  # the network diagram: the Neurons tab is out of sight
+    p.builder.add_layer("dense")
+    units = [layer.units for layer in p.network_spec().layers if layer.kind == "dense"]
+    qtbot.waitUntil(lambda: not p.session.is_running() and p.latest_report() is not None
+                    and p.latest_report().neuron_maps is not None, timeout=60000)
+    qtbot.wait(50)
+    p.views.setCurrentIndex(1)  # at once: tiles for the new network, with the newest maps on them
+    assert p.neurons.tile_count() == sum(units)
+    assert all(image.image is not None for image in p.neurons.tile_images())
+
+
+def test_after_training_the_weights_tab_shows_the_last_epoch(window, qtbot):
+    p = window.playground
+    p.views.setCurrentIndex(3)  # "Weights & gradients", drawn at most 4 times a second while training
+    p.training.epochs_spin.setValue(40)
+    p.play()
+    _wait_state(qtbot, p, "finished")
+    report = p.latest_report()
+    tops = p.weights_plot.gradient_tops()
+    for name, norm in report.grad_norms:
+        assert tops[name] == pytest.approx(np.log10(norm), abs=1e-6)
+    history = p.weights_plot.history("dense_1")
+    assert max(epoch for epoch, _, _ in history.raw.values()) == report.epoch
+    image = p.weights_plot._image.mapRectToParent(p.weights_plot._image.boundingRect())
+    assert image.right() >= report.epoch

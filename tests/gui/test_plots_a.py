@@ -168,6 +168,88 @@ def test_log_scale_switch(qtbot):
     assert not plot._log.isChecked() and not plot.plot_items()[0].getAxis("left").logMode
 
 
+def x_range(plot) -> list[float]:
+    return plot.plot_items()[0].getViewBox().viewRange()[0]
+
+
+def test_while_live_the_axes_grow_in_steps_and_after_it_they_fit_every_epoch(qtbot):
+    plot = shown(qtbot, LossPlot())
+    plot.set_live(True)
+    plot.add_rows(history(30))
+    assert x_range(plot) == pytest.approx([1, 51])
+    changes = []
+    for vb in (item.getViewBox() for item in plot.plot_items()):
+        vb.sigRangeChanged.connect(lambda *args: changes.append(args))
+    for start in range(31, 51, 5):  # new epochs inside the range: no axis is touched
+        plot.add_rows(history(5, start=start))
+    assert changes == [] and x_range(plot) == pytest.approx([1, 51])
+    plot.add_rows(history(10, start=51))  # past its end: the epoch axis doubles, once
+    assert x_range(plot) == pytest.approx([1, 101])
+    plot.set_live(False)  # training ended: every epoch in view, and the axis no longer far beyond them
+    low, high = x_range(plot)
+    assert low <= 1 and 60 <= high < 66
+    x, _ = plot.curves()["loss"].getOriginalDataset()
+    assert np.array_equal(x, np.arange(1, 61))
+    (_, _), (y0, y1) = plot.plot_items()[0].getViewBox().viewRange()
+    assert y0 <= 1 / 60 and y1 >= 1.0  # the whole loss curve fits
+
+
+def test_a_live_loss_axis_starts_from_the_data_not_from_the_empty_plot(qtbot):
+    plot = shown(qtbot, LossPlot())
+    plot.set_live(True)
+    plot.add_rows([{"epoch": e, "loss": 5.0 + e} for e in range(1, 4)])
+    (_, _), (y0, y1) = plot.plot_items()[0].getViewBox().viewRange()
+    assert 4.0 <= y0 <= 6.0 and 8.0 <= y1 <= 9.0
+
+
+def test_after_the_user_zooms_the_axes_stay_theirs_until_the_auto_button(qtbot):
+    plot = shown(qtbot, LossPlot())
+    plot.add_rows(history(20))
+    loss_item = plot.plot_items()[0]
+    vb = loss_item.getViewBox()
+    vb.setXRange(5, 10, padding=0)
+    vb.sigRangeChangedManually.emit([True, True])  # as a mouse drag or wheel does
+    assert not plot.follows_data()
+    plot.add_rows(history(20, start=21))
+    assert x_range(plot) == pytest.approx([5, 10])
+    loss_item.autoBtn.clicked.emit(loss_item.autoBtn)  # the "A" button in the corner
+    assert plot.follows_data() and not any(vb.autoRangeEnabled())
+    low, high = x_range(plot)
+    assert low <= 1 and high >= 40
+
+
+def test_long_curves_are_drawn_with_about_two_points_per_pixel_column(qtbot):
+    plot = shown(qtbot, LossPlot(), size=(500, 400))
+    plot.add_rows(history(20000))
+    qtbot.wait(50)
+    drawn = plot.curves()["loss"].curve.getData()[0]
+    width = plot.plot_items()[0].getViewBox().width()
+    assert len(drawn) <= 3 * width
+    assert len(plot.curves()["loss"].getOriginalDataset()[0]) == 20000
+
+
+def test_a_new_read_out_text_does_not_lay_out_the_window_again(qtbot):
+    from PySide6.QtCore import QEvent, QObject
+
+    class Count(QObject):
+        n = 0
+
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.LayoutRequest:
+                Count.n += 1
+            return False
+
+    plot = shown(qtbot, LossPlot())
+    plot.add_rows(history(5))
+    qtbot.wait(50)
+    counter = Count()
+    plot.installEventFilter(counter)
+    for start in range(6, 40, 3):
+        plot.add_rows(history(3, start=start))
+        qtbot.wait(5)
+    assert "Epoch 41" in plot.readout_text() and Count.n == 0
+
+
 # ---------------------------------------------------------------------------------------------------
 # SurfacePlot
 

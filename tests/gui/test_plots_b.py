@@ -7,14 +7,41 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QHelpEvent
-from PySide6.QtWidgets import QAbstractButton, QApplication, QDoubleSpinBox, QLabel, QToolTip
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QDoubleSpinBox,
+    QLabel,
+    QToolTip,
+)
 
-from annstudio.core.spec import DataSpec, NetworkSpec, TrainSpec, activation, dense, dropout, flatten
+from annstudio.core.spec import (
+    DataSpec,
+    NetworkSpec,
+    TrainSpec,
+    activation,
+    dense,
+    dropout,
+    flatten,
+)
 from annstudio.gui import style
 from annstudio.gui.plots import network_view as nv
-from annstudio.gui.plots.network_view import NetworkView, NeuronEditor, is_output_layer, neuron_sources
+from annstudio.gui.plots.network_view import (
+    NetworkView,
+    NeuronEditor,
+    is_output_layer,
+    neuron_sources,
+)
 from annstudio.gui.plots.neurons import MAX_TILES, NeuronMaps, layer_names, layer_titles
-from annstudio.gui.plots.weights import BINS, MAX_COLUMNS, WeightsPlot, _LayerHistory, resample
+from annstudio.gui.plots.weights import (
+    BINS,
+    DRAWN_COLUMNS,
+    MAX_COLUMNS,
+    WeightsPlot,
+    _LayerHistory,
+    resample,
+    resample_many,
+)
 
 NET_221 = NetworkSpec(layers=(dense(2, "sigmoid"), dense(1, "sigmoid")))
 NET_2881 = NetworkSpec(layers=(dense(8, "tanh"), dropout(0.2), dense(8, "relu"), dense(1, "sigmoid")))
@@ -330,6 +357,77 @@ def test_a_long_history_is_thinned_but_spans_the_whole_run():
     assert rect.left() < 5 and rect.right() > 4490
     history.add(1, counts, edges)           # a new run starts again
     assert history.stride == 1 and len(history.raw) == 1
+
+
+@pytest.mark.parametrize("even", [True, False])
+def test_many_histograms_are_spread_at_once_exactly_as_one_by_one(even):
+    rng = np.random.default_rng(2)
+    counts, edges = [], []
+    for _ in range(40):
+        values = rng.normal(rng.normal(), rng.uniform(0.05, 3), 60)
+        bins = 12 if even else np.sort(np.concatenate([[values.min(), values.max()],
+                                                       rng.uniform(values.min(), values.max(), 11)]))
+        c, e = np.histogram(values, bins=bins)
+        counts.append(c)
+        edges.append(e)
+    for fixed in (np.linspace(-9, 9, 121), np.linspace(-0.3, 0.2, 31)):  # wider and narrower than the data
+        expected = np.stack([resample(c, e, fixed) for c, e in zip(counts, edges)])
+        np.testing.assert_allclose(resample_many(np.stack(counts), np.stack(edges), fixed), expected, atol=1e-9)
+
+
+def test_thinning_keeps_the_kept_columns_pictures_and_a_rebuild_agrees():
+    rng = np.random.default_rng(3)
+    history = _LayerHistory()
+    for epoch in range(1, MAX_COLUMNS + 400):
+        history.add(epoch, *np.histogram(rng.normal(0, 0.5, 40), bins=10))
+    assert history.stride == 2
+    thinned = history.columns.copy()
+    history._rebuild()
+    n = len(history.raw)
+    np.testing.assert_allclose(thinned[:n], history.columns[:n], atol=1e-6)
+
+
+def test_hidden_histograms_are_recorded_and_drawn_when_shown(qtbot):
+    plot = WeightsPlot()
+    qtbot.addWidget(plot)
+    rng = np.random.default_rng(0)
+    for epoch in (1, 2, 3):
+        plot.add_histograms(epoch, [("dense_1", *np.histogram(rng.normal(size=30), bins=8))], show=False)
+    assert "_image" not in plot.__dict__  # not even the plots are made while out of sight
+    assert len(plot.history("dense_1").raw) == 3
+    assert plot._image.image.shape == (BINS, 3)  # made on first use, with the recorded epochs in them
+    plot.add_histograms(4, [("dense_1", *np.histogram(rng.normal(size=30), bins=8))], show=False)
+    assert plot._image.image.shape == (BINS, 3)
+    plot.refresh()
+    assert plot._image.image.shape == (BINS, 4)
+
+
+def test_a_long_history_is_drawn_with_at_most_a_few_hundred_columns_over_every_epoch(qtbot):
+    plot = WeightsPlot()
+    qtbot.addWidget(plot)
+    counts, edges = np.histogram(np.linspace(-1, 1, 50), bins=8)
+    for epoch in range(1, 1201):
+        plot.add_histograms(epoch, [("dense_1", counts, edges)], show=False)
+    plot.refresh()
+    image = plot._image.image
+    assert image.shape[0] == BINS and image.shape[1] <= DRAWN_COLUMNS
+    rect = plot._image.mapRectToParent(plot._image.boundingRect())
+    assert rect.left() <= 1 and rect.right() >= 1200
+    assert image.max() == pytest.approx(1.0)
+
+
+def test_while_live_the_epoch_axis_grows_in_steps_and_fits_the_run_after(qtbot):
+    plot = WeightsPlot()
+    qtbot.addWidget(plot)
+    plot.set_live(True)
+    counts, edges = np.histogram(np.linspace(-1, 1, 50), bins=8)
+    for epoch in range(1, 16):
+        plot.add_histograms(epoch, [("dense_1", counts, edges)])
+    x_range = plot.hist_plot.getViewBox().viewRange()[0]
+    assert x_range[0] == pytest.approx(0.5) and x_range[1] == pytest.approx(20.5)
+    plot.set_live(False)
+    x_range = plot.hist_plot.getViewBox().viewRange()[0]
+    assert x_range[0] == pytest.approx(0.5) and x_range[1] == pytest.approx(15.5)
 
 
 def test_gradient_bars_reach_log10_of_the_norms(qtbot):

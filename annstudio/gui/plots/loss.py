@@ -2,6 +2,12 @@
 
 Rows arrive in batches (thousands of epochs a second when a small net trains fast), so the values live in
 growing numpy buffers and every :meth:`LossPlot.add_rows` ends in one ``setData`` per curve.
+
+Painting is what costs, not the data: while training (:meth:`LossPlot.set_live`) the axes keep their
+ranges and grow in steps (the epoch axis to the next 1-2-5 number, a value axis only when the data leave
+it), so the tick labels are not laid out and drawn anew every frame; curves are drawn with about two
+points per pixel column (the minimum and maximum of the epochs under it). Out of training the axes fit
+the data exactly, every epoch shown.
 """
 from __future__ import annotations
 
@@ -12,15 +18,16 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
-    QSizePolicy,
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from .. import style
+from .ranges import cached_axes, live_epoch_range, live_value_range
 
 #: Every number a history row may carry that this plot draws or reads out.
 KEYS = ("loss", "test_loss", "accuracy", "test_accuracy", "rmse", "test_rmse", "r2", "test_r2")
@@ -32,6 +39,11 @@ METRICS = {
     "r2": ("r2", "test_r2", "R²", "bottom"),
 }
 TASKS = ("binary", "multiclass", "regression")
+#: Fixed value ranges: R² starts far below 0 on a bad fit; the part a student watches is its climb towards 1.
+FIXED_Y = {"r2": (-1.0, 1.05)}
+#: Values that cannot go below 0 (or above 1): their axis stops there rather than showing impossible values.
+NON_NEGATIVE = ("loss", "accuracy", "rmse")
+AT_MOST_ONE = ("accuracy",)
 _HINT = "Move the mouse over the curves to read the values at an epoch."
 
 
@@ -77,6 +89,27 @@ def _fmt(value: float) -> str:
     return "–" if not math.isfinite(value) else f"{value:.4g}"
 
 
+class _FixedSizeBox(QWidget):
+    """Holds a label whose text changes every frame at a fixed size that follows this box's size.
+
+    A label's new text asks its layout to re-lay out, which re-lays out (and repaints) the whole window;
+    Qt skips that only for a widget of fixed width and height.
+    """
+
+    def __init__(self, label: QLabel, lines: int) -> None:
+        super().__init__()
+        self._label = label
+        label.setParent(self)
+        label.move(0, 0)
+        self.setMinimumWidth(120)
+        self.setFixedHeight(lines * label.fontMetrics().lineSpacing() + 4)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self._label.setFixedSize(event.size())
+        super().resizeEvent(event)
+
+
 class LossPlot(QWidget):
     """Top: the loss (train and test). Bottom: accuracy, or for regression RMSE or R². Shared epoch axis."""
 
@@ -88,15 +121,14 @@ class LossPlot(QWidget):
         self._data = _Buffers()
         self._hover_index: int | None = None
         self._in_legend: dict[int, str] = {}
+        self._live = False      # training: the axes grow in steps instead of fitting every frame
+        self._follow = True     # False once the user pans or zooms: the view is theirs then
+        self._ranges: list[tuple | None] = [None, None, None]  # epochs, loss values, metric values (as set)
 
         self._readout = QLabel(_HINT)
         self._readout.setToolTip("The values at the epoch under the mouse; the newest epoch otherwise.")
         self._readout.setTextFormat(Qt.TextFormat.RichText)
         self._readout.setWordWrap(True)
-        self._readout.setMinimumWidth(120)
-        # Its text changes every frame: a fixed size keeps that from re-laying out (and repainting) the window.
-        self._readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self._readout.setFixedHeight(2 * self._readout.fontMetrics().lineSpacing() + 4)
         self._log = QCheckBox("Log scale")
         self._log.setToolTip("Draw the loss on a logarithmic scale, so that small improvements late in "
                              "training stay visible.")
@@ -112,13 +144,13 @@ class LossPlot(QWidget):
         self._choice.setVisible(False)
 
         top = QHBoxLayout()
-        top.addWidget(self._readout, 1)
+        top.addWidget(_FixedSizeBox(self._readout, lines=2), 1)
         top.addWidget(self._choice)
         top.addWidget(self._log)
 
         self._view = pg.GraphicsLayoutWidget()
-        self._loss_plot = self._view.addPlot(row=0, col=0)
-        self._metric_plot = self._view.addPlot(row=1, col=0)
+        self._loss_plot = self._view.addPlot(row=0, col=0, axisItems=cached_axes())
+        self._metric_plot = self._view.addPlot(row=1, col=0, axisItems=cached_axes())
         self._metric_plot.setXLink(self._loss_plot)
         self._loss_plot.setLabel("left", "loss")
         self._metric_plot.setLabel("bottom", "epoch")
@@ -131,6 +163,10 @@ class LossPlot(QWidget):
             plot.showGrid(x=True, y=True, alpha=0.15)
             plot.setDownsampling(auto=True, mode="peak")
             plot.setClipToView(True)
+            plot.disableAutoRange()  # the ranges are set by _update_ranges (see the module's docstring)
+            plot.getViewBox().sigRangeChangedManually.connect(self._user_moved_view)
+            plot.autoBtn.clicked.connect(self._follow_data)  # the "A" button: fit the data again
+            plot.updateButtons = self._buttons_updater(plot)
             for side in ("left", "bottom"):
                 plot.getAxis(side).enableAutoSIPrefix(False)  # "loss (x0.001)" puzzles students
             cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((120, 120, 120), width=1))
@@ -148,9 +184,12 @@ class LossPlot(QWidget):
 
     @staticmethod
     def _make_curves(plot: pg.PlotItem) -> tuple[pg.PlotDataItem, pg.PlotDataItem]:
-        train = plot.plot(pen=pg.mkPen(style.TRAIN_COLOR, width=2))
-        test = plot.plot(pen=pg.mkPen(style.TEST_COLOR, width=2))
-        return train, test
+        curves = plot.plot(pen=pg.mkPen(style.TRAIN_COLOR, width=2)), plot.plot(pen=pg.mkPen(style.TEST_COLOR, width=2))
+        for curve in curves:
+            # peak downsampling to ~1 epoch per pixel column: its minimum and maximum, two points a column
+            # (pyqtgraph's default keeps five per column, and stroking them was most of a frame's cost)
+            curve.opts["autoDownsampleFactor"] = 1.0
+        return curves
 
     # public API -----------------------------------------------------------------------------------
     def set_task(self, task: str) -> None:
@@ -183,10 +222,27 @@ class LossPlot(QWidget):
         self._rows = []
         self._data = _Buffers()
         self._hover_index = None
+        self._follow = True
+        self._ranges = [None, None, None]
         for cursor in self._cursors:
             cursor.setVisible(False)
         self._redraw()
         self._readout.setText(_HINT)
+
+    def set_live(self, on: bool) -> None:
+        """While training (True) the axes grow in steps; after it (False) they fit every epoch exactly."""
+        on = bool(on)
+        if on != self._live:
+            self._live = on
+            self._ranges = [None, None, None]  # start afresh from the data: steps while live, exact after
+            self._update_ranges()
+
+    def is_live(self) -> bool:
+        return self._live
+
+    def follows_data(self) -> bool:
+        """Whether the axes follow the data (False after the user zoomed or panned, until "A" or a clear)."""
+        return self._follow
 
     def rows(self) -> list[dict]:
         """Every row shown, as given (copies), e.g. for a CSV export."""
@@ -205,6 +261,8 @@ class LossPlot(QWidget):
             self._log.setChecked(on)  # re-enters through the toggled signal
             return
         self._loss_plot.setLogMode(x=False, y=on)
+        self._ranges[1] = None
+        self._update_ranges()
 
     def readout_text(self) -> str:
         """The read-out line as plain text."""
@@ -235,12 +293,7 @@ class LossPlot(QWidget):
         self._metric = metric
         _, _, label, where = METRICS[metric]
         self._metric_plot.setLabel("left", label)
-        if metric == "r2":
-            # R² starts far below 0 on a bad fit; the part a student watches is its climb towards 1.
-            self._metric_plot.enableAutoRange(y=False)
-            self._metric_plot.setYRange(-1.0, 1.05, padding=0)
-        else:
-            self._metric_plot.enableAutoRange(y=True)
+        self._ranges[2] = None
         corner = (1, 0) if where == "top" else (1, 1)
         offset = (-10, 10) if where == "top" else (-10, -10)
         self._metric_legend.anchor(itemPos=corner, parentPos=corner, offset=offset)
@@ -265,6 +318,90 @@ class LossPlot(QWidget):
             else:
                 curve.setData(epochs[finite], values[finite], skipFiniteCheck=True)
             self._update_legend(curve, name, bool(finite.any()))
+        self._update_ranges()
+
+    # axis ranges ----------------------------------------------------------------------------------
+    def _value_extent(self, keys: tuple[str, str], log: bool) -> tuple[float, float] | None:
+        values = np.concatenate([self._data.column(key) for key in keys])
+        if log:
+            values = values[values > 0]
+            values = np.log10(values) if len(values) else values
+        values = values[np.isfinite(values)]
+        if not len(values):
+            return None
+        return float(values.min()), float(values.max())
+
+    def _update_ranges(self) -> None:
+        """Set the axes' ranges from the data: in steps while live, exactly otherwise (unless the user
+        moved the view)."""
+        if not self._follow:
+            return
+        d = self._data
+        if d.n == 0:  # an empty plot: plain ranges, which the first data then replace (not grow from)
+            self._loss_plot.getViewBox().setRange(xRange=(0.0, 10.0), yRange=(0.0, 1.0), padding=0)
+            self._metric_plot.getViewBox().setRange(yRange=FIXED_Y.get(self._metric, (0.0, 1.0)), padding=0)
+            self._ranges = [None, None, None]
+            return
+        first, last = float(d.epoch[0]), float(d.epoch[-1])
+        if self._live:
+            self._apply_range(0, self._loss_plot, live_epoch_range(first, last, self._ranges[0]), padding=0)
+        else:
+            self._apply_range(0, self._loss_plot, (first, max(last, first + 1)), padding=None)
+        train_key, test_key, _, _ = METRICS[self._metric]
+        log = self._log.isChecked()
+        for i, plot, kind, keys in ((1, self._loss_plot, "loss", ("loss", "test_loss")),
+                                    (2, self._metric_plot, self._metric, (train_key, test_key))):
+            if kind in FIXED_Y:
+                self._apply_range(i, plot, FIXED_Y[kind], padding=0)
+                continue
+            extent = self._value_extent(keys, log and i == 1)
+            if extent is None:
+                continue
+            if self._live:
+                floor = 0.0 if kind in NON_NEGATIVE and not (log and i == 1) else None
+                ceiling = 1.02 if kind in AT_MOST_ONE else None
+                self._apply_range(i, plot, live_value_range(*extent, self._ranges[i], floor, ceiling), padding=0)
+            else:
+                lo, hi = extent
+                if hi - lo <= 1e-12:
+                    lo, hi = lo - max(abs(lo) * 0.05, 1e-3), hi + max(abs(hi) * 0.05, 1e-3)
+                self._apply_range(i, plot, (lo, hi), padding=None)
+
+    def _apply_range(self, index: int, plot: pg.PlotItem, span: tuple[float, float], padding) -> None:
+        """Set one axis's range, only when it differs from what was set last (every change re-lays out
+        and redraws that axis's ticks)."""
+        wanted = (float(span[0]), float(span[1]))
+        if self._ranges[index] == wanted:
+            return
+        self._ranges[index] = wanted
+        vb = plot.getViewBox()
+        if index == 0:
+            vb.setRange(xRange=wanted, padding=padding, disableAutoRange=True)
+        else:
+            vb.setRange(yRange=wanted, padding=padding, disableAutoRange=True)
+
+    def _buttons_updater(self, plot: pg.PlotItem):
+        """pyqtgraph offers its "A" (auto range) button whenever its own auto range is off, as it always is
+        here; offer it only once the user has moved the view away from the data."""
+        original = plot.updateButtons
+
+        def update() -> None:
+            original()
+            if self._follow:
+                plot.autoBtn.hide()
+
+        return update
+
+    def _user_moved_view(self, *_args) -> None:
+        self._follow = False
+
+    def _follow_data(self) -> None:
+        """The auto-range button: take over from pyqtgraph's auto range, which re-fits on every frame."""
+        for plot in self.plot_items():
+            plot.disableAutoRange()
+        self._follow = True
+        self._ranges = [None, None, None]
+        self._update_ranges()
 
     def _update_legend(self, curve: pg.PlotDataItem, name: str, present: bool) -> None:
         legend = self._loss_legend if curve in self._loss_curves else self._metric_legend
