@@ -271,14 +271,22 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(f"Opened {name}: {network.describe()}. Draw a digit for it to read, "
                                              "or load MNIST and train it further.")
             return ok
+        output = network.output_units
+        if shape == (28, 28):
+            self.show_error(f"{name} reads 28×28 images but gives {output} outputs; a digit reader needs 10, one "
+                            "per digit. Nothing was changed.")
+            return False
         if shape not in ((2,), (1,)):
             self.show_error(f"{name} takes inputs of shape {shape}; the playground feeds 2-D points (or one "
-                            "number for regression). Use MNIST-shaped models with 'annstudio predict'.")
+                            "number for regression) and the MNIST tab 28×28 images. Nothing was changed.")
+            return False
+        if shape == (1,) and output != 1:
+            self.show_error(f"{name} takes one number but gives {output} outputs; the playground's one-number data "
+                            "are regression, which needs exactly 1 output. Nothing was changed.")
             return False
         p = self.playground
         current = p.data_panel.data_spec()
         data = current
-        output = network.output_units
         if shape == (1,):
             if current is None or not current.is_regression:
                 data = lessons.get("overfit-plain").data

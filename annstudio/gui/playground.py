@@ -369,6 +369,9 @@ class Playground(QWidget):
                                          batch_size=train.batch_size)
         if started:
             self._stale = False
+            # a start shows the current settings' network: a refresh still pending would otherwise throw away
+            # what this run trains (a short run ends within the refresh's delay)
+            self._refresh_timer.stop()
             if epochs:
                 self._set_state("paused" if step else "running")
         return started

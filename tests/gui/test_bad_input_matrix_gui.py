@@ -15,8 +15,8 @@ model: zip that is not Keras           "… has no config.json"                 
 model: Lambda layer                    "… contains code (a Lambda layer)"                           test_open_bad_model[lambda-layer]
 model: custom objects                  "… needs custom code"                                        test_open_bad_model[custom-object]
 model: input does not fit the data     "… takes inputs of shape (5,)"                               test_open_model_that_does_not_fit[input-5]
-model: 28x28 input, 5 outputs          refused: "… takes inputs of shape (28, 28)"                  test_open_model_that_does_not_fit[mnist-5-outputs]
-model: 1 input, 3 class outputs        refused, network kept (today: opened, then fails; xfail)     test_open_a_one_input_model_with_three_class_outputs
+model: 28x28 input, 5 outputs          "… reads 28×28 images but gives 5 outputs"                   test_open_model_that_does_not_fit[mnist-5-outputs]
+model: 1 input, 3 class outputs        "… takes one number but gives 3 outputs"; network kept       test_open_a_one_input_model_with_three_class_outputs
 not a model nor a workspace (drop)     "… is neither a Keras model (.keras) nor a workspace"        test_drop_a_file_of_another_kind
 **File › Open workspace…**             dialog naming the file; network, settings and data kept
 workspace: empty                       "… is empty"                                                 test_open_bad_workspace[empty]
@@ -210,7 +210,7 @@ def _model(path: Path, input_shape, *layers) -> None:
                  "takes inputs of shape (5,)", id="input-5"),
     pytest.param("mnist-5-outputs", lambda p: _model(p, (28, 28), keras.layers.Flatten(),
                                                      keras.layers.Dense(5, activation="softmax")),
-                 "takes inputs of shape (28, 28)", id="mnist-5-outputs"),
+                 "reads 28×28 images but gives 5 outputs", id="mnist-5-outputs"),
 ])
 def test_open_model_that_does_not_fit(case, make, words, shared, tmp_path, monkeypatch):
     window = shared
@@ -223,17 +223,13 @@ def test_open_model_that_does_not_fit(case, make, words, shared, tmp_path, monke
     assert what_the_user_has(window) == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "app bug: a 1-input model with 3 softmax outputs is opened into the playground (the user's network is "
-    "replaced) and only the first training then fails, with 'A regression data set needs the mean squared "
-    "error (mse) loss'; see annstudio/gui/app.py MainWindow.show_model"))
 def test_open_a_one_input_model_with_three_class_outputs(window, qtbot, tmp_path, monkeypatch):
     path = tmp_path / "three.keras"
     _model(path, (1,), keras.layers.Dense(4, activation="tanh"), keras.layers.Dense(3, activation="softmax"))
     before = what_the_user_has(window)
     menu(window, "Open model…", monkeypatch, path)
     try:
-        assert "three.keras" in window.last_error()
+        assert "three.keras takes one number but gives 3 outputs" in window.last_error()
         assert what_the_user_has(window) == before
     finally:
         window.playground.shutdown()

@@ -190,3 +190,20 @@ def test_after_training_the_weights_tab_shows_the_last_epoch(window, qtbot):
     assert max(epoch for epoch, _, _ in history.raw.values()) == report.epoch
     image = p.weights_plot._image.mapRectToParent(p.weights_plot._image.boundingRect())
     assert image.right() >= report.epoch
+
+
+def test_a_short_run_right_after_loading_a_preset_is_kept(window, qtbot):
+    """Loading a preset schedules a picture of the new, untrained network; Play before it comes must not
+    have its result thrown away by it (with compiled programs reused, 3 epochs end within that delay)."""
+    p = window.playground
+    window.load_preset("looking-at-parameters")
+    _wait_state(qtbot, p, "idle")
+    qtbot.waitUntil(lambda: not p.session.is_running() and p.latest_report() is not None, timeout=60000)
+    for _ in range(2):
+        window.load_preset("looking-at-parameters")
+        p.training.epochs_spin.setValue(3)
+        p.play()  # at once: the refresh of the loaded network is still pending
+        qtbot.waitUntil(lambda: p.state() == "finished" and not p.session.is_running(), timeout=60000)
+        qtbot.wait(400)  # longer than the refresh's delay
+        assert p.state() == "finished" and p.session.trainer.epoch == 3
+        assert [r["epoch"] for r in p.loss.rows()] == [1, 2, 3]
