@@ -1238,6 +1238,7 @@ class MnistWorkspace(QWidget):
         changed = state != self._state
         self._state = state
         self.training.set_state(state)
+        self.loss.set_live(state == "running")  # axes grow in steps while it trains, fit every epoch after
         locked = state in ("running", "paused")
         self.builder.set_locked(locked)
         busy = locked or self.is_loading()

@@ -50,8 +50,9 @@ def _loaded(qtbot, ws, path):
 def _train(qtbot, ws, epochs=1):
     ws.training.epochs_spin.setValue(epochs)
     qtbot.mouseClick(ws.training.play_button, Qt.MouseButton.LeftButton)
-    assert ws.state() == "running"
+    assert ws.state() == "running" and ws.loss.is_live()  # the loss axes grow in steps while it trains
     qtbot.waitUntil(lambda: ws.state() == "finished" and not ws.session.is_running(), timeout=120000)
+    assert not ws.loss.is_live()  # and fit every epoch after
 
 
 def drag(qtbot, canvas, points, step=6.0):
