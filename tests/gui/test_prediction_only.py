@@ -4,11 +4,12 @@ from __future__ import annotations
 import keras
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import Qt
 
 from annstudio.gui.app import MainWindow
 from annstudio.gui.mnist_views import confusion_matrix
 from annstudio.gui.mnist_workspace import TABS
+from test_mnist_workspace import drag  # the same strokes as the MNIST tab's tests
 
 SEVEN = [(70, 50), (215, 50), (120, 245)]
 
@@ -29,20 +30,6 @@ def convnet(shape=(28, 28, 1), outputs=10, seed=1) -> keras.Model:
     keras.utils.set_random_seed(seed)
     return keras.Sequential([keras.Input(shape), keras.layers.Conv2D(4, 3, activation="relu"),
                              keras.layers.Flatten(), keras.layers.Dense(outputs, activation="softmax")])
-
-
-def drag(qtbot, canvas, points, step=6.0):
-    """Press, move through the polyline ``points`` about ``step`` pixels at a time, release."""
-    points = [np.asarray(p, float) for p in points]
-    dense = [points[0]]
-    for a, b in zip(points[:-1], points[1:]):
-        n = max(1, int(np.hypot(*(b - a)) // step))
-        dense.extend(a + (b - a) * k / n for k in range(1, n + 1))
-    at = [QPoint(round(x), round(y)) for x, y in dense]
-    qtbot.mousePress(canvas.surface, Qt.MouseButton.LeftButton, pos=at[0])
-    for point in at[1:]:
-        qtbot.mouseMove(canvas.surface, point)
-    qtbot.mouseRelease(canvas.surface, Qt.MouseButton.LeftButton, pos=at[-1])
 
 
 def _assert_normal(window):
