@@ -106,6 +106,10 @@ class TrainControl:
     def paused(self) -> bool:
         return self._paused
 
+    @property
+    def edits_waiting(self) -> bool:
+        return bool(self._edits)
+
     # used by the engine ---------------------------------------------------------------------------
     def acquire(self, wanted: int) -> int:
         """Block while paused; return how many batches may run now (0: stop; -1: edits are waiting)."""

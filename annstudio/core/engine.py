@@ -32,6 +32,8 @@ import tensorflow as tf  # noqa: E402
 
 
 _EVAL_LIMIT = 10_000  # evaluate at most this many samples in one graph call
+_MAX_EPOCHS_PER_CALL = 256     # a watched training of a small data set runs up to this many epochs per call
+_ORDER_ELEMENTS = 1 << 18      # ... and hands it at most this many sample indices (the epochs' orders)
 
 
 class TrainingError(Exception):
@@ -242,6 +244,33 @@ class _Compiled:
         grads = tape.gradient(loss, self.model.trainable_variables)
         return [tf.norm(g) if g is not None else tf.constant(0.0) for g in grads]
 
+    def train_batch(self, data, order, begin, size):
+        """One optimizer step on the ``size`` samples of ``order`` from ``begin`` (graph code); the batch's
+        loss and metric, each times ``size``."""
+        variables = self.model.trainable_variables
+        # a gather, not tf.slice: XLA would make a slice's start a compile-time constant and
+        # recompile for every chunk of the first epoch
+        idx = tf.gather(order, begin + tf.range(size))
+        xb = tf.gather(data["x"], idx)
+        yb = tf.gather(data["y"], idx)
+        with tf.GradientTape() as tape:
+            pred = self.model(xb, training=True)
+            loss = self.total_loss(yb, pred)
+        grads = tape.gradient(loss, variables)
+        self.optimizer.apply(grads, variables)
+        for layer_name, (k_mask, k_fixed, b_mask, b_fixed) in self.masks.items():
+            layer = self.by_name[layer_name]
+            layer.kernel.assign(layer.kernel * k_mask + k_fixed * (1.0 - k_mask))
+            layer.bias.assign(layer.bias * b_mask + b_fixed * (1.0 - b_mask))
+        return loss * size, self.batch_metric(yb, pred) * size
+
+    def light_names(self) -> list[tuple[str, str]]:
+        """The numbers of a light probe (see :meth:`probe_graph`), in the order :meth:`epochs_program`
+        puts them in its rows after an epoch's loss and metric sums."""
+        keys = ("loss", "metric") + (("r2",) if self.loss == "mse" else ())
+        names = [("test", k) for k in keys] if self.test_in_graph else []
+        return names + ([("train", k) for k in keys] if self.train_in_graph else [])
+
     def program(self, batch_size: int, rest: int, with_probe: bool | str):
         """A compiled function ``(data, order, start, n_steps) -> outputs`` that trains ``n_steps`` batches
         of ``batch_size`` taken from ``order`` at ``start``, then (``rest`` > 0) one batch of ``rest``, and
@@ -249,24 +278,7 @@ class _Compiled:
         key = (batch_size, rest, with_probe)
         if key in self.programs:
             return self.programs[key]
-        model, opt, variables = self.model, self.optimizer, self.model.trainable_variables
-
-        def train_batch(data, order, begin, size):
-            # a gather, not tf.slice: XLA would make a slice's start a compile-time constant and
-            # recompile for every chunk of the first epoch
-            idx = tf.gather(order, begin + tf.range(size))
-            xb = tf.gather(data["x"], idx)
-            yb = tf.gather(data["y"], idx)
-            with tf.GradientTape() as tape:
-                pred = model(xb, training=True)
-                loss = self.total_loss(yb, pred)
-            grads = tape.gradient(loss, variables)
-            opt.apply(grads, variables)
-            for layer_name, (k_mask, k_fixed, b_mask, b_fixed) in self.masks.items():
-                layer = self.by_name[layer_name]
-                layer.kernel.assign(layer.kernel * k_mask + k_fixed * (1.0 - k_mask))
-                layer.bias.assign(layer.bias * b_mask + b_fixed * (1.0 - b_mask))
-            return loss * size, self.batch_metric(yb, pred) * size
+        train_batch = self.train_batch
 
         def program(data, order, start, n_steps):
             loss_sum = tf.constant(0.0)
@@ -286,6 +298,59 @@ class _Compiled:
 
         fn = tf.function(program, jit_compile=self.xla, reduce_retracing=True,
                          input_signature=[self.data_spec, tf.TensorSpec([None], tf.int32),
+                                          tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32)])
+        self.programs[key] = fn
+        return fn
+
+    def epochs_program(self, batch_size: int, rest: int):
+        """A compiled function ``(data, orders, n_full, n_epochs) -> outputs`` that trains ``n_epochs`` whole
+        epochs (``n_full`` batches of ``batch_size`` then, with ``rest`` > 0, one of ``rest``), epoch ``e``
+        in the order ``orders[e]``, and ends early after an epoch whose loss is not finite.
+
+        Outputs: ``rows`` (one per epoch: loss sum, metric sum, then the light probe's numbers, see
+        :meth:`light_names`), ``done`` (epochs trained) and the end state's full probes.
+
+        Small networks train an epoch in well under a millisecond, while calling a TensorFlow function
+        costs about as much again in Python. A watched training of 1000 epochs a second spent most of its
+        time in that Python, holding the interpreter lock the window needs to draw. So the trainer runs as
+        many epochs per call as fit between two pictures.
+        """
+        key = ("epochs", batch_size, rest)
+        if key in self.programs:
+            return self.programs[key]
+        train_batch = self.train_batch
+        names = self.light_names()
+        width = 2 + len(names)
+
+        def program(data, orders, n_full, n_epochs):
+            rows = tf.TensorArray(tf.float32, size=tf.shape(orders)[0], element_shape=[width])
+            done = tf.constant(0)
+            # the loop runs over the orders' rows, a number XLA knows when it compiles: with n_epochs as its
+            # bound, every new number of epochs per call compiled the program again
+            for e in tf.range(tf.shape(orders)[0]):
+                if e >= n_epochs:
+                    break
+                order = tf.gather(orders, e)
+                loss_sum = tf.constant(0.0)
+                metric_sum = tf.constant(0.0)
+                for i in tf.range(n_full):
+                    ls, ms = train_batch(data, order, i * batch_size, batch_size)
+                    loss_sum += ls
+                    metric_sum += ms
+                if rest:
+                    ls, ms = train_batch(data, order, n_full * batch_size, rest)
+                    loss_sum += ls
+                    metric_sum += ms
+                light = self.probe_graph(data, light=True)
+                row = [loss_sum, metric_sum] + [tf.cast(light[part][name], tf.float32) for part, name in names]
+                rows = rows.write(e, tf.stack(row))
+                done = e + 1
+                if not tf.math.is_finite(loss_sum):
+                    break
+            return {"rows": rows.stack(), "done": done, **self.probe_graph(data)}
+
+        fn = tf.function(program, jit_compile=self.xla, reduce_retracing=True,
+                         input_signature=[self.data_spec, tf.TensorSpec([None, None], tf.int32),
                                           tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32)])
         self.programs[key] = fn
         return fn
@@ -396,6 +461,8 @@ class Trainer:
         self._weight_vars = compiled.weight_vars
         self._by_name = compiled.by_name
         self.learning_rate = float(train.learning_rate)
+        self._epoch_seconds: float | None = None  # how long an epoch takes in a call (once compiled)
+        self.epochs_per_call = 0                  # epochs the newest call trained (tests, benchmarks)
         self.frozen: set[tuple[str, int]] = set()
         self.off: set[tuple[str, int]] = set()
 
@@ -472,6 +539,49 @@ class Trainer:
     def _program(self, batch_size: int, rest: int, with_probe: bool | str):
         program = self._compiled.program(batch_size, rest, with_probe)
         return lambda order, start, n_steps: program(self._data_args, order, start, n_steps)
+
+    def _epochs_per_call(self, control: TrainControl, total_steps: int, target: int, last_probe: float) -> int:
+        """How many whole epochs the next call of :meth:`_train_epochs` trains (0: one epoch the ordinary
+        way, a call per chunk of batches).
+
+        Only while watched (``probe_interval``) and not paused, for data whose epoch fits in one call: as
+        many epochs as fit until the next picture is due (one while an epoch's time is not known yet)."""
+        if (not self.probe_interval or total_steps > self.chunk_steps
+                or control.paused or control.stopped or control.edits_waiting
+                or (self.has_test and not self._compiled.test_in_graph)):
+            return 0
+        if self._epoch_seconds is None:
+            return 1
+        rows = min(_MAX_EPOCHS_PER_CALL, max(1, _ORDER_ELEMENTS // self.n_train))
+        remaining = self.probe_interval - (time.perf_counter() - last_probe)
+        wanted = math.ceil(remaining / self._epoch_seconds) if remaining > 0 else 1
+        return max(1, min(wanted, rows, target - self.epoch))
+
+    def _train_epochs(self, k: int, batch_size: int) -> tuple[np.ndarray, int, dict]:
+        """Train ``k`` whole epochs in one call: (a row of numbers per epoch, epochs done, the end state's
+        probes)."""
+        rows = min(_MAX_EPOCHS_PER_CALL, max(1, _ORDER_ELEMENTS // self.n_train))
+        orders = np.zeros((rows, self.n_train), np.int32)
+        for e in range(k):  # one permutation per epoch trained, as one epoch at a time takes them
+            orders[e] = self._rng.permutation(self.n_train) if self.train.shuffle else np.arange(self.n_train)
+        full_steps, rest = divmod(self.n_train, batch_size)
+        fresh = ("epochs", batch_size, rest) not in self._compiled.programs
+        program = self._compiled.epochs_program(batch_size, rest)
+        began = time.perf_counter()
+        out = program(self._data_args, tf.constant(orders), tf.constant(full_steps, tf.int32),
+                      tf.constant(k, tf.int32))
+        numbers, done = out["rows"].numpy(), int(out["done"])
+        if not fresh and done:  # a call that compiled its program says nothing about an epoch's time
+            self._epoch_seconds = (time.perf_counter() - began) / done
+        self.epochs_per_call = done
+        return numbers, done, out
+
+    def _light_probe(self, row: np.ndarray) -> dict:
+        """A row's light-probe numbers as :meth:`_metrics` takes them."""
+        probe: dict[str, dict] = {}
+        for (part, name), value in zip(self._compiled.light_names(), row[2:]):
+            probe.setdefault(part, {})[name] = float(value)
+        return probe
 
     def _probe_now(self) -> dict:
         return self._compiled.probe(self._data_args)
@@ -680,13 +790,39 @@ class Trainer:
             if bs is not None:
                 self.batch_size = bs
             batch_size = min(self.batch_size, self.n_train)
-            order = self._rng.permutation(self.n_train) if self.train.shuffle else np.arange(self.n_train)
-            order_t = tf.constant(order.astype(np.int32))
             full_steps, rest = divmod(self.n_train, batch_size)
             total_steps = full_steps + (1 if rest else 0)
+            seen = 0
+            k = self._epochs_per_call(control, total_steps, target, last_probe)
+            if k:  # several epochs in one call; the last one's report has the pictures
+                numbers, done, out = self._train_epochs(k, batch_size)
+                for e in range(done):
+                    loss_sum, metric_sum = float(numbers[e, 0]), float(numbers[e, 1])
+                    if not math.isfinite(loss_sum):
+                        diverged = True
+                        break
+                    self.epoch += 1
+                    self.batches += total_steps
+                    control.epoch_finished()
+                    probe = self._light_probe(numbers[e])
+                    if e == done - 1:
+                        probe.update(out)
+                    metrics = self._metrics(loss_sum, metric_sum, self.n_train, probe)
+                    if not all(math.isfinite(v) for v in metrics.values()):
+                        diverged = True
+                        break
+                    report = self._report(metrics, started, partial=False, probe=probe)
+                    unprobed = None if report.weights is not None else metrics
+                    if report.weights is not None:
+                        last_good = report.weights
+                        last_probe = time.perf_counter()
+                    history.append({"epoch": self.epoch, **metrics})
+                    yield report
+                continue
+            order = self._rng.permutation(self.n_train) if self.train.shuffle else np.arange(self.n_train)
+            order_t = tf.constant(order.astype(np.int32))
             done = 0
             loss_sum = metric_sum = 0.0
-            seen = 0
             while done < total_steps:
                 if unprobed is not None and control.paused:  # paused after a metrics-only epoch: a picture
                     probe = self._probe_now()
@@ -719,9 +855,15 @@ class Trainer:
                 full = (not self.probe_interval or self.epoch + 1 >= target or control.paused
                         or time.perf_counter() - last_probe >= self.probe_interval)
                 probe_kind = ("full" if full else "light") if fused else False
-                out = self._program(batch_size, rest if with_rest else 0, probe_kind)(
+                program_rest = rest if with_rest else 0
+                fresh = (batch_size, program_rest, probe_kind) not in self._compiled.programs
+                began = time.perf_counter()
+                out = self._program(batch_size, program_rest, probe_kind)(
                     order_t, tf.constant(done * batch_size, tf.int32), tf.constant(n_full, tf.int32))
                 ls, ms = float(out["loss_sum"]), float(out["metric_sum"])
+                if fused and not fresh:
+                    self._epoch_seconds = time.perf_counter() - began
+                    self.epochs_per_call = 1
                 if not math.isfinite(ls):
                     diverged = True
                     break

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the engine imports TensorFlow: only inside the worker threa
 log = logging.getLogger(__name__)
 
 _THREADS: "weakref.WeakSet[QThread]" = weakref.WeakSet()
+_ROWS_AT_LEAST_EVERY = 0.1  # seconds: finished epochs reach the GUI at least this often, pictures or not
 
 
 _gc_pauses = 0
@@ -126,7 +127,11 @@ class TrainingWorker(QObject):
                 if now - window_start >= 0.5:
                     rate = window_epochs / (now - window_start)
                     window_start, window_epochs = now, 0
-                if report.partial or self._control.paused or now - last_emit >= self._min_interval:
+                # a picture is sent as soon as it is due; epochs without one (the engine trains many per
+                # call and only the last has pictures) wait for it, unless it is long in coming
+                waited = now - last_emit
+                if (report.partial or self._control.paused or waited >= _ROWS_AT_LEAST_EVERY
+                        or (waited >= self._min_interval and report.weights is not None)):
                     self.reports.emit(ReportBatch(drawable or report, tuple(rows), rate))
                     rows, latest, last_emit = [], None, now
             if latest is not None or rows:

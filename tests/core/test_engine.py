@@ -1,3 +1,4 @@
+import math
 import queue
 import threading
 from dataclasses import replace
@@ -270,9 +271,78 @@ def test_probe_interval_gives_metrics_only_reports_between_full_ones():
     trainer = Trainer(p.network, train, data, Probes(surface=True, resolution=20), probe_interval=3600.0)
     reports = list(trainer.run())
     full = [r for r in reports if r.weights is not None]
-    assert [r.epoch for r in full] == [1, 40]  # the first (nothing drawn yet) and the last
+    # the first (nothing drawn yet), the second (the engine times an epoch then) and the last
+    assert [r.epoch for r in full] == [1, 2, 40]
     assert all(r.surface is None and "loss" in r.metrics for r in reports if r.weights is None)
-    assert len(trainer.result.history) == 40
+    assert [r.epoch for r in reports] == list(range(1, 41)) and len(trainer.result.history) == 40
+    assert trainer.epochs_per_call == 38  # the rest in one call
+
+
+@pytest.mark.parametrize("pid, shuffle", [("xor-hidden", True), ("overfit-dropout", False)])
+def test_watched_training_runs_many_epochs_per_call_with_the_same_numbers(pid, shuffle):
+    """While watched, whole epochs of small data run many to a call (the Python around each call held the
+    interpreter lock the window needs); the numbers are those of one epoch at a time."""
+    p, train, data = _preset(pid, epochs=120, shuffle=shuffle)
+    probes = Probes(surface=True, resolution=20, activations=True, grad_norms=True, histograms=True)
+    one = Trainer(p.network, train, data, probes).train_to_end()
+    one_weights = [v.numpy().copy() for v in one.model.variables]
+    many = Trainer(p.network, train, data, probes, probe_interval=0.02)
+    per_call, reports = [], []
+    for report in many.run():
+        per_call.append(many.epochs_per_call)
+        reports.append(report)
+    assert max(per_call) > 5
+    assert [r.epoch for r in reports] == list(range(1, 121))
+    assert [r.batches for r in reports] == [e * reports[0].batches for e in range(1, 121)]
+    assert reports[-1].weights is not None and reports[-1].surface is not None
+    history = many.result.history
+    assert [h.keys() for h in history] == [h.keys() for h in one.history]
+    for key in one.history[0]:
+        np.testing.assert_allclose([h[key] for h in history], [h[key] for h in one.history], rtol=1e-4, atol=1e-5)
+    for ours, theirs in zip(many.model.variables, one_weights):
+        np.testing.assert_allclose(ours.numpy(), theirs, rtol=1e-4, atol=1e-5)
+    # the pictures come at most about every probe_interval: far fewer than the epochs
+    assert sum(r.weights is not None for r in reports) < 60
+
+
+def test_watched_training_pauses_steps_and_stops_between_calls():
+    p, train, data = _preset("looking-at-parameters", epochs=100_000)
+    control = TrainControl()
+    trainer = Trainer(p.network, train, data, probe_interval=0.05)
+    thread, reports = _run_in_thread(trainer, control)
+    first = reports.get(timeout=60)
+    assert first.epoch == 1
+    while trainer.epochs_per_call < 2:  # many epochs a call now
+        reports.get(timeout=30)
+    control.pause()
+    while True:  # the call under way ends; the pause holds from there on
+        try:
+            paused_at = reports.get(timeout=0.5).epoch
+        except queue.Empty:
+            break
+    assert trainer.epoch == paused_at
+    control.step_epoch()
+    r = reports.get(timeout=30)
+    assert r.epoch == paused_at + 1 and r.weights is not None  # paused: one epoch, with its picture
+    with pytest.raises(queue.Empty):
+        reports.get(timeout=0.3)
+    control.stop()
+    while reports.get(timeout=30) is not None:
+        pass
+    thread.join(10)
+    assert trainer.result.stopped and trainer.epoch == paused_at + 1
+
+
+def test_watched_training_that_diverges_keeps_the_last_good_weights():
+    p, train, data = _preset("overfit-plain", optimizer="sgd", learning_rate=100.0, epochs=500)
+    trainer = Trainer(p.network, train, data, Probes(surface=True, resolution=20), probe_interval=10.0)
+    reports = list(trainer.run())
+    result = trainer.result
+    assert result.diverged and "diverged" in result.message
+    assert all(math.isfinite(v) for h in result.history for v in h.values())
+    assert [h["epoch"] for h in result.history] == [r.epoch for r in reports]
+    weights = [w for layer in trainer.model.layers for w in layer.get_weights()]
+    assert all(np.isfinite(w).all() for w in weights)
 
 
 # --- reusing compiled programs (TensorFlow never frees a traced function) ------------------------------
