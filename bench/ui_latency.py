@@ -63,10 +63,10 @@ def measure_2d(window: MainWindow, seconds: float) -> dict:
     p.load_preset(lessons.get("xor-hidden").with_epochs(1_000_000))
     wait_until(lambda: not p.session.is_running(), 120)
     p.play()
-    wait_until(lambda: len(p.loss.rows()) > 50, 120)  # compiled and running
+    wait_until(lambda: p.loss.row_count() > 50, 120)  # compiled and running
     wait(500)
     meter = StallMeter()
-    draws0, epochs0, t0 = getattr(p, "draw_count", 0), len(p.loss.rows()), time.perf_counter()
+    draws0, epochs0, t0 = getattr(p, "draw_count", 0), p.loss.row_count(), time.perf_counter()
     meter.start()
     tabs = p.views.count()
     for i in range(int(seconds * 2)):
@@ -75,7 +75,7 @@ def measure_2d(window: MainWindow, seconds: float) -> dict:
     stall = meter.stop()
     elapsed = time.perf_counter() - t0
     fps = (getattr(p, "draw_count", 0) - draws0) / elapsed
-    rate = (len(p.loss.rows()) - epochs0) / elapsed
+    rate = (p.loss.row_count() - epochs0) / elapsed
     p.stop()
     wait_until(lambda: not p.session.is_running(), 60)
     return {"max_stall_ms_2d": round(stall, 1), "fps": round(fps, 1), "epochs_per_s_2d": round(rate, 1)}

@@ -91,7 +91,6 @@ class Playground(QWidget):
         self._stale = True           # the trainer no longer matches the settings
         self._rate = 0.0
         self._queued = None          # Play pressed while the untrained picture was still being made
-        self._pending_rows: list[dict] = []
         self._start_weights: tuple | None = None  # weights of an opened model/workspace, until a reset
         self._start_epoch = 0
         self._loss_drawn = 0.0
@@ -289,7 +288,6 @@ class Playground(QWidget):
         self.surface.set_edit_mode(self.data_panel.is_own_data())
         self.hidden_space.set_labels(self.dataset().y_train)
         self.loss.set_task(self.dataset().task)
-        self._pending_rows = []
         self.loss.clear()
         self.weights_plot.clear()
         self._refresh_timer.start()
@@ -334,7 +332,6 @@ class Playground(QWidget):
         finally:
             self._restoring = False
         if history:
-            self._pending_rows = []
             self.loss.add_rows([dict(row) for row in history])
         return True
 
@@ -466,13 +463,13 @@ class Playground(QWidget):
 
     # reports ----------------------------------------------------------------------------------------
     def _on_reports(self, batch: ReportBatch) -> None:
-        self._pending_rows.extend(batch.rows)  # drawn with the next frame, not once per batch
+        self.loss.append_rows(batch.rows)  # taken in now, drawn a few times a second
         self._latest = batch.report
         self._rate = batch.epochs_per_second
         if batch.report.message:
             self._fail(batch.report.message)
         self._schedule_frame()
-        if self._pending_rows and not self._loss_flush_timer.isActive():
+        if self.loss.has_unshown_rows() and not self._loss_flush_timer.isActive():
             self._loss_flush_timer.start()
 
     # A frame while training is three steps, each in its own event-loop turn and paint (see TAB_OFFSET_MS):
@@ -490,12 +487,12 @@ class Playground(QWidget):
             self._draw_timer.start(max(0, int(FRAME_MS - since)))
 
     def _loss_due(self) -> bool:
-        return bool(self._pending_rows) and time.perf_counter() - self._loss_drawn >= LOSS_REDRAW_S
+        return self.loss.has_unshown_rows() and time.perf_counter() - self._loss_drawn >= LOSS_REDRAW_S
 
     def _draw(self) -> None:
         self._last_draw = time.perf_counter()
         running = self._state == "running"
-        if self._pending_rows and not running:
+        if self.loss.has_unshown_rows() and not running:
             self._draw_loss()
         report = self._latest
         if report is None or report is self._drawn:
@@ -545,11 +542,9 @@ class Playground(QWidget):
                 self._schedule_frame()
 
     def _draw_loss(self) -> None:
-        """Add the rows that came since the last time to the loss plot (one redraw for all of them)."""
+        """Draw the rows that came since the last time in the loss plot (one redraw for all of them)."""
         self._loss_drawn = time.perf_counter()
-        rows, self._pending_rows = self._pending_rows, []
-        if rows:
-            self.loss.add_rows(rows)
+        self.loss.flush()
         if self._state == "running" and self._latest is not self._drawn:
             self._schedule_frame()
 
@@ -667,7 +662,7 @@ class Playground(QWidget):
         if not live:  # what the frames in steps have not drawn yet (or drew less often): now, all of it
             for timer in (self._draw_timer, self._tab_timer, self._loss_timer):
                 timer.stop()
-            if self._pending_rows:
+            if self.loss.has_unshown_rows():
                 self._draw_loss()
             if self._latest is not None and self._latest is not self._drawn:
                 self._draw()

@@ -228,6 +228,48 @@ def test_long_curves_are_drawn_with_about_two_points_per_pixel_column(qtbot):
     assert len(plot.curves()["loss"].getOriginalDataset()[0]) == 20000
 
 
+def test_while_live_a_long_curve_is_drawn_from_its_peaks_without_losing_one(qtbot):
+    """Ten thousand epochs a second: while live, a frame draws a few thousand points however long the run,
+    and every spike (highest and lowest value) stays in the picture."""
+    from annstudio.gui.plots.loss import PEAK_BUCKETS
+
+    plot = shown(qtbot, LossPlot())
+    plot.set_live(True)
+    rng = np.random.default_rng(0)
+    values = 1.0 + 0.1 * rng.random(300_000)
+    values[123_457] = 9.0     # one spike up
+    values[250_001] = 0.001   # and one down
+    for start in range(0, len(values), 7_000):  # batches of rows, as reports bring them
+        plot.add_rows([{"epoch": e + 1, "loss": float(v)} for e, v in
+                       enumerate(values[start:start + 7_000], start=start)])
+    x, y = plot.curves()["loss"].getOriginalDataset()
+    assert len(x) <= 2 * PEAK_BUCKETS + 2 * 300_000 // PEAK_BUCKETS
+    assert y.max() == 9.0 and y.min() == pytest.approx(0.001)
+    assert x[0] == 1 and x[-1] == 300_000 and np.all(np.diff(x) >= 0)
+    assert plot.row_count() == 300_000
+    (_, _), (y0, y1) = plot.plot_items()[0].getViewBox().viewRange()
+    assert y0 <= 0.001 and y1 >= 9.0
+    plot.set_live(False)  # training ended: every epoch again
+    x, y = plot.curves()["loss"].getOriginalDataset()
+    assert len(x) == 300_000 and np.array_equal(y, values)
+
+
+def test_rows_taken_in_are_drawn_when_flushed_and_come_back_as_given(qtbot):
+    plot = shown(qtbot, LossPlot())
+    plot.set_task("regression")
+    rows = [{"epoch": 1, "loss": 0.5, "mse": 0.5, "rmse": 0.7071, "r2": 0.2},
+            {"epoch": 2, "loss": 0.25, "mse": 0.25, "rmse": 0.5, "r2": 0.6, "test_loss": 0.3}]
+    plot.append_rows(rows)
+    assert plot.has_unshown_rows() and plot.row_count() == 2
+    x, _ = plot.curves()["loss"].getOriginalDataset()
+    assert x is None or len(x) == 0  # not drawn yet
+    plot.flush()
+    assert not plot.has_unshown_rows()
+    assert list(plot.curves()["loss"].getOriginalDataset()[0]) == [1, 2]
+    assert plot.rows() == rows  # extra keys kept, missing ones not invented
+    assert "Epoch 2 (newest)" in plot.readout_text()
+
+
 def test_a_new_read_out_text_does_not_lay_out_the_window_again(qtbot):
     from PySide6.QtCore import QEvent, QObject
 

@@ -1,13 +1,14 @@
 """Loss and metric curves over the epochs, train and test, with a read-out of the epoch under the mouse.
 
-Rows arrive in batches (thousands of epochs a second when a small net trains fast), so the values live in
-growing numpy buffers and every :meth:`LossPlot.add_rows` ends in one ``setData`` per curve.
+Rows arrive in batches (ten thousand epochs a second when a small net trains fast), so the values live in
+growing numpy columns, each with its running extent, and every :meth:`LossPlot.add_rows` ends in one
+``setData`` per curve.
 
-Painting is what costs, not the data: while training (:meth:`LossPlot.set_live`) the axes keep their
-ranges and grow in steps (the epoch axis to the next 1-2-5 number, a value axis only when the data leave
-it), so the tick labels are not laid out and drawn anew every frame; curves are drawn with about two
-points per pixel column (the minimum and maximum of the epochs under it). Out of training the axes fit
-the data exactly, every epoch shown.
+While training (:meth:`LossPlot.set_live`) nothing costs more as the run grows: the axes keep their ranges
+and grow in steps (the epoch axis to the next 1-2-5 number, a value axis only when the data leave it), so
+the tick labels are not laid out and drawn anew every frame, and a curve is drawn from the lowest and
+highest value of each of at most 1024 runs of epochs (:class:`_Peaks`), updated from the new epochs only.
+Out of training the axes fit the data exactly and every epoch is drawn (thinned to the zoom by pyqtgraph).
 """
 from __future__ import annotations
 
@@ -45,34 +46,127 @@ FIXED_Y = {"r2": (-1.0, 1.05)}
 NON_NEGATIVE = ("loss", "accuracy", "rmse")
 AT_MOST_ONE = ("accuracy",)
 _HINT = "Move the mouse over the curves to read the values at an epoch."
+#: While training, a curve is drawn from at most this many (lowest, highest) pairs plus its newest epochs.
+PEAK_BUCKETS = 1024
 
 
 class _Buffers:
-    """Columns of floats that grow by doubling; NaN where a row lacks a value."""
+    """The history as columns of floats that grow by doubling, one per key any row had (NaN where a row
+    lacks it), with each column's running extent, so that neither a redraw nor an axis range looks at
+    every epoch again. Thousands of rows a second arrive while a small network trains."""
 
     def __init__(self) -> None:
         self.n = 0
         self._epoch = np.empty(0)
-        self._cols = {key: np.empty(0) for key in KEYS}
+        self._cols: dict[str, np.ndarray] = {key: np.empty(0) for key in KEYS}
+        self.extent: dict[str, tuple[float, float, float]] = {}  # key -> (min, max, smallest value > 0)
 
     def append(self, rows: list[dict]) -> None:
-        need = self.n + len(rows)
+        count = len(rows)
+        need = self.n + count
+        present = set().union(*rows)
+        for key in sorted(present - set(self._cols) - {"epoch"}):
+            self._cols[key] = np.full(len(self._epoch), np.nan)
         if need > len(self._epoch):
             size = max(1024, 2 ** math.ceil(math.log2(need)))
             self._epoch = _grown(self._epoch, size, self.n)
             self._cols = {k: _grown(v, size, self.n) for k, v in self._cols.items()}
-        end = self.n + len(rows)
-        self._epoch[self.n:end] = [r.get("epoch", self.n + i + 1) for i, r in enumerate(rows)]
+        end = self.n + count
+        if "epoch" in present:
+            self._epoch[self.n:end] = _column(rows, "epoch")
+        else:
+            self._epoch[self.n:end] = np.arange(self.n + 1, end + 1)
         for key, col in self._cols.items():
-            col[self.n:end] = [_number(r.get(key)) for r in rows]
+            if key in present:  # (the rest stay NaN)
+                values = _column(rows, key)
+                col[self.n:end] = values
+                self._grow_extent(key, values)
         self.n = end
+
+    def _grow_extent(self, key: str, values: np.ndarray) -> None:
+        finite = values[np.isfinite(values)]
+        if not len(finite):
+            return
+        positive = finite[finite > 0]
+        low, high = float(finite.min()), float(finite.max())
+        smallest = float(positive.min()) if len(positive) else math.inf
+        if key in self.extent:
+            a, b, c = self.extent[key]
+            low, high, smallest = min(a, low), max(b, high), min(c, smallest)
+        self.extent[key] = (low, high, smallest)
 
     @property
     def epoch(self) -> np.ndarray:
         return self._epoch[:self.n]
 
+    def keys(self) -> list[str]:
+        return list(self._cols)
+
     def column(self, key: str) -> np.ndarray:
-        return self._cols[key][:self.n]
+        col = self._cols.get(key)
+        return col[:self.n] if col is not None else np.full(self.n, np.nan)
+
+    def rows(self) -> list[dict]:
+        """The rows again: each key a row had, with its value (epochs as whole numbers where they are)."""
+        epochs = self.epoch.tolist()
+        columns = [(key, col[:self.n].tolist()) for key, col in self._cols.items()]
+        out = []
+        for i, epoch in enumerate(epochs):
+            row = {"epoch": int(epoch) if float(epoch).is_integer() else epoch}
+            for key, values in columns:
+                value = values[i]
+                if value == value:  # not NaN: the row had it
+                    row[key] = value
+            out.append(row)
+        return out
+
+
+def _column(rows: list[dict], key: str) -> np.ndarray:
+    """One key's values of ``rows`` as floats (NaN where a row lacks it or holds no number)."""
+    try:  # the common case, a few thousand plain float rows: no Python call per value
+        return np.fromiter((row[key] for row in rows), float, count=len(rows))
+    except (KeyError, TypeError, ValueError):
+        return np.array([_number(row.get(key)) for row in rows], float)
+
+
+class _Peaks:
+    """A long curve as the lowest and highest value of each run of epochs ("bucket"), for drawing while
+    it trains: at most :data:`PEAK_BUCKETS` buckets, whose length doubles when they are full, so a frame
+    draws a few thousand points however many epochs there are, and only new epochs are looked at."""
+
+    def __init__(self) -> None:
+        self.size = 1
+        self.done = 0                 # values folded into buckets
+        self.x = np.empty(0)          # each bucket's first epoch
+        self.low = np.empty(0)
+        self.high = np.empty(0)
+
+    def curve(self, epochs: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Points to draw for the whole column: bucket minima and maxima, then the newest epochs as they are."""
+        n = len(values)
+        whole = (n - self.done) // self.size
+        if whole:
+            end = self.done + whole * self.size
+            block = values[self.done:end].reshape(whole, self.size)
+            self.x = np.concatenate([self.x, epochs[self.done:end:self.size]])
+            with np.errstate(invalid="ignore"):
+                self.low = np.concatenate([self.low, np.fmin.reduce(block, axis=1)])
+                self.high = np.concatenate([self.high, np.fmax.reduce(block, axis=1)])
+            self.done = end
+            while len(self.x) > PEAK_BUCKETS:
+                self._merge()
+        x = np.concatenate([np.repeat(self.x, 2), epochs[self.done:]])
+        y = np.concatenate([np.column_stack([self.low, self.high]).ravel(), values[self.done:]])
+        return x, y
+
+    def _merge(self) -> None:
+        """Buckets twice as long: pairs joined (an odd last bucket is folded again later)."""
+        pairs = len(self.x) // 2
+        self.done -= (len(self.x) - 2 * pairs) * self.size
+        self.x = self.x[:2 * pairs:2]
+        self.low = np.fmin(self.low[:2 * pairs:2], self.low[1:2 * pairs:2])
+        self.high = np.fmax(self.high[:2 * pairs:2], self.high[1:2 * pairs:2])
+        self.size *= 2
 
 
 def _grown(array: np.ndarray, size: int, used: int) -> np.ndarray:
@@ -117,8 +211,9 @@ class LossPlot(QWidget):
         super().__init__(parent)
         self._task = "binary"
         self._metric = "accuracy"
-        self._rows: list[dict] = []
         self._data = _Buffers()
+        self._unshown = False  # rows taken in but not drawn yet
+        self._peaks: dict[str, _Peaks] = {}
         self._hover_index: int | None = None
         self._in_legend: dict[int, str] = {}
         self._live = False      # training: the axes grow in steps instead of fitting every frame
@@ -210,17 +305,32 @@ class LossPlot(QWidget):
 
     def add_rows(self, rows: list[dict]) -> None:
         """Append history rows (``{"epoch": 3, "loss": …, "test_loss": …, …}``) and redraw once."""
-        if not rows:
+        self.append_rows(rows)
+        self.flush()
+
+    def append_rows(self, rows: list[dict]) -> None:
+        """Take rows in without drawing them yet (:meth:`flush` draws): while training, rows come in small
+        batches many times a second and are drawn a few times a second."""
+        if rows:
+            self._data.append(rows)
+            self._unshown = True
+
+    def has_unshown_rows(self) -> bool:
+        return self._unshown
+
+    def flush(self) -> None:
+        """Draw the rows taken in since the last drawing (one redraw for all of them)."""
+        if not self._unshown:
             return
-        self._rows.extend(dict(r) for r in rows)
-        self._data.append(rows)
+        self._unshown = False
         self._redraw()
         if self._hover_index is None:
             self._show_readout(self._data.n - 1, latest=True)
 
     def clear(self) -> None:
-        self._rows = []
+        self._unshown = False
         self._data = _Buffers()
+        self._peaks = {}
         self._hover_index = None
         self._follow = True
         self._ranges = [None, None, None]
@@ -235,7 +345,7 @@ class LossPlot(QWidget):
         if on != self._live:
             self._live = on
             self._ranges = [None, None, None]  # start afresh from the data: steps while live, exact after
-            self._update_ranges()
+            self._redraw()
 
     def is_live(self) -> bool:
         return self._live
@@ -245,8 +355,12 @@ class LossPlot(QWidget):
         return self._follow
 
     def rows(self) -> list[dict]:
-        """Every row shown, as given (copies), e.g. for a CSV export."""
-        return [dict(r) for r in self._rows]
+        """Every row shown (new dictionaries with the numbers given), e.g. for a CSV export."""
+        return self._data.rows()
+
+    def row_count(self) -> int:
+        """How many epochs the plot holds (cheaper than ``len(rows())``)."""
+        return self._data.n
 
     def plot_items(self) -> list[pg.PlotItem]:
         """The loss plot and the metric plot, e.g. for a PNG/SVG export."""
@@ -312,24 +426,29 @@ class LossPlot(QWidget):
         epochs = self._data.epoch
         for curve, key, name in plan:
             values = self._data.column(key)
-            finite = np.isfinite(values)
+            if self._live:  # each pixel column's lowest and highest value, without looking at old epochs
+                x, y = self._peaks.setdefault(key, _Peaks()).curve(epochs, values)
+            else:  # every epoch: pyqtgraph thins what it draws to the zoom, so zooming in shows them all
+                x, y = epochs, values
+            finite = np.isfinite(y)
             if finite.all():
-                curve.setData(epochs, values, skipFiniteCheck=True)
+                curve.setData(x, y, skipFiniteCheck=True)
             else:
-                curve.setData(epochs[finite], values[finite], skipFiniteCheck=True)
-            self._update_legend(curve, name, bool(finite.any()))
+                curve.setData(x[finite], y[finite], skipFiniteCheck=True)
+            self._update_legend(curve, name, key in self._data.extent)
         self._update_ranges()
 
     # axis ranges ----------------------------------------------------------------------------------
     def _value_extent(self, keys: tuple[str, str], log: bool) -> tuple[float, float] | None:
-        values = np.concatenate([self._data.column(key) for key in keys])
+        extents = [self._data.extent[key] for key in keys if key in self._data.extent]
         if log:
-            values = values[values > 0]
-            values = np.log10(values) if len(values) else values
-        values = values[np.isfinite(values)]
-        if not len(values):
+            extents = [(c, b) for _, b, c in extents if b > 0]
+            if not extents:
+                return None
+            return math.log10(min(lo for lo, _ in extents)), math.log10(max(hi for _, hi in extents))
+        if not extents:
             return None
-        return float(values.min()), float(values.max())
+        return min(lo for lo, _, _ in extents), max(hi for _, hi, _ in extents)
 
     def _update_ranges(self) -> None:
         """Set the axes' ranges from the data: in steps while live, exactly otherwise (unless the user
