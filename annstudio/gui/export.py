@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 import pyqtgraph as pg
-import pyqtgraph.exporters  # noqa: F401  (registers ImageExporter / SVGExporter)
 from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
 
 IMAGE_SUFFIXES = (".png", ".svg")
@@ -48,6 +47,8 @@ def export_plot(plot, path: str | os.PathLike, width: int | None = None) -> Path
     if suffix not in IMAGE_SUFFIXES:
         raise ExportError(f"a plot can be exported as .png or .svg, not {path.suffix or 'a file without a suffix'!r}"
                           f" ({path.name})")
+    import pyqtgraph.exporters  # noqa: F401  (when first needed: ~25 ms of the window's start otherwise)
+
     from ..core.atomic import StoreError, atomic_path
 
     target = _target(plot)
