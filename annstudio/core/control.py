@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +47,7 @@ class TrainControl:
         self.pending_learning_rate: float | None = None
         self.pending_batch_size: int | None = None
         self._edits: list[NeuronEdit] = []
+        self._speed: float | None = None
 
     # requests -------------------------------------------------------------------------------------
     def pause(self) -> None:
@@ -91,6 +93,15 @@ class TrainControl:
         with self._cond:
             self.pending_batch_size = value
 
+    def set_speed(self, epochs_per_second: float | None) -> None:
+        """Train at most this many epochs a second (None: as fast as it goes), e.g. to watch it slowly."""
+        if epochs_per_second is not None and not (isinstance(epochs_per_second, (int, float))
+                                                  and math.isfinite(epochs_per_second) and epochs_per_second > 0):
+            raise SpecError(f"speed must be a number of epochs a second > 0, not {epochs_per_second!r}")
+        with self._cond:
+            self._speed = None if epochs_per_second is None else float(epochs_per_second)
+            self._cond.notify_all()
+
     def request_edit(self, edit: NeuronEdit) -> None:
         """Change a neuron; applied before the next batch (at once when paused), followed by a report."""
         with self._cond:
@@ -109,6 +120,10 @@ class TrainControl:
     @property
     def edits_waiting(self) -> bool:
         return bool(self._edits)
+
+    @property
+    def speed(self) -> float | None:
+        return self._speed
 
     # used by the engine ---------------------------------------------------------------------------
     def acquire(self, wanted: int) -> int:
@@ -131,6 +146,17 @@ class TrainControl:
                     self._epoch_granted = True
                     return wanted
                 self._cond.wait(0.25)
+
+    def wait_until(self, deadline: float) -> None:
+        """Block until ``time.perf_counter()`` reaches ``deadline``, or sooner when a request comes (stop,
+        pause, an edit, a new speed)."""
+        with self._cond:
+            speed = self._speed
+            while not (self._stopped or self._paused or self._edits or self._speed != speed):
+                remaining = deadline - time.perf_counter()
+                if remaining <= 0:
+                    return
+                self._cond.wait(min(remaining, 0.25))
 
     def epoch_finished(self) -> None:
         with self._cond:

@@ -25,6 +25,7 @@ import numpy as np
 from . import build as _build
 from .control import NeuronEdit, TrainControl
 from .datasets import Dataset, expand_features
+from .history import History
 from .spec import NetworkSpec, TrainSpec
 
 import keras  # noqa: E402  (build sets the TF log level first)
@@ -101,7 +102,7 @@ class EpochReport:
 @dataclass
 class TrainResult:
     model: keras.Model
-    history: list[dict] = field(default_factory=list)
+    history: History = field(default_factory=History)
     stopped: bool = False
     diverged: bool = False
     message: str = ""
@@ -555,7 +556,21 @@ class Trainer:
         rows = min(_MAX_EPOCHS_PER_CALL, max(1, _ORDER_ELEMENTS // self.n_train))
         remaining = self.probe_interval - (time.perf_counter() - last_probe)
         wanted = math.ceil(remaining / self._epoch_seconds) if remaining > 0 else 1
+        if control.speed:  # slowed down: the epochs of one picture's time at that speed
+            wanted = min(wanted, max(1, int(control.speed * self.probe_interval)))
         return max(1, min(wanted, rows, target - self.epoch))
+
+    def _pace(self, control: TrainControl, next_at: float, epochs: int) -> float:
+        """With a speed set (and not paused), wait until ``next_at``; when the ``epochs`` about to train may
+        start after them, and so on."""
+        speed = control.speed
+        now = time.perf_counter()
+        if not speed or control.paused:
+            return now
+        if next_at > now:
+            control.wait_until(next_at)
+            now = time.perf_counter()
+        return max(now, next_at) + epochs / speed if control.speed == speed else now
 
     def _train_epochs(self, k: int, batch_size: int) -> tuple[np.ndarray, int, dict]:
         """Train ``k`` whole epochs in one call: (a row of numbers per epoch, epochs done, the end state's
@@ -771,13 +786,14 @@ class Trainer:
         """
         control = control or TrainControl()
         target = self.epoch + (epochs if epochs is not None else self.train.epochs)
-        history = self.result.history if self.result else []
+        history = self.result.history if self.result else History()
         started = time.perf_counter()
         last_good = self.weights_snapshot()
         last_probe = -math.inf
         unprobed = None  # metrics of the newest epoch if its report had no pictures
         stopped = diverged = False
         seen = 0
+        next_at = 0.0  # with a speed set: when the next epoch may start
         pending = control.take_edits()
         if pending or epochs == 0:
             for edit in pending:
@@ -794,6 +810,12 @@ class Trainer:
             total_steps = full_steps + (1 if rest else 0)
             seen = 0
             k = self._epochs_per_call(control, total_steps, target, last_probe)
+            next_at = self._pace(control, next_at, max(k, 1))
+            if control.stopped:
+                stopped = True
+                break
+            if k and (control.paused or control.edits_waiting):  # came while it waited: the usual way
+                k = 0
             if k:  # several epochs in one call; the last one's report has the pictures
                 numbers, done, out = self._train_epochs(k, batch_size)
                 for e in range(done):

@@ -174,6 +174,11 @@ class MainWindow(QMainWindow):
                      "Stop training; the model keeps what it learned.")
         self._action(train, "&Reset", lambda: self._on_workspace("reset"), "Ctrl+R",
                      "Back to the untrained network with the same starting weights.")
+        train.addSeparator()
+        self._action(train, "&Slower", lambda: self._on_workspace("slower"), "[",
+                     "Train fewer epochs a second, to watch the network change (playground).")
+        self._action(train, "&Faster", lambda: self._on_workspace("faster"), "]",
+                     "Train more epochs a second, up to full speed (playground).")
 
         presets = bar.addMenu("&Presets")
         for preset in lessons.PRESETS:
@@ -385,6 +390,11 @@ class MainWindow(QMainWindow):
         if isinstance(splitter, QByteArray):
             self.playground.splitter.restoreState(splitter)
         try:
+            speed = s.value("playground/speed")
+            self.playground.training.set_speed(None if speed in (None, "", "full") else float(speed))
+        except (TypeError, ValueError):
+            pass  # a damaged setting: full speed
+        try:
             for item in json.loads(str(s.value("lessons/custom", "[]") or "[]")):
                 if Path(item["path"]).is_file():
                     self.lessons.add_custom_lesson(item["title"], "", item["path"])
@@ -417,6 +427,8 @@ class MainWindow(QMainWindow):
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/state", self.saveState())
         s.setValue("window/splitter", self.playground.splitter.saveState())
+        speed = self.playground.training.speed()
+        s.setValue("playground/speed", "full" if speed is None else speed)
         spec = self.playground.data_panel.data_spec()
         if spec is not None:
             last = {"data": spec.to_dict(), "network": self.playground.network_spec().to_dict(),

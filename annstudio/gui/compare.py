@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.history import History, as_history
 from . import style
 
 MAX_RUNS = 12
@@ -43,7 +44,8 @@ _LEGEND_LOOK = {"brush": (255, 255, 255, 215), "pen": (200, 200, 200)}
 class Run:
     """What one run leaves to compare.
 
-    ``history``: one dict per epoch (``{"epoch": 1, "loss": …, "test_loss": …}``). ``data_key``: runs with
+    ``history``: one row per epoch (``{"epoch": 1, "loss": …, "test_loss": …}``), kept as a
+    :class:`~annstudio.core.history.History` (columns: a long run's million rows). ``data_key``: runs with
     equal keys were trained on the same data. ``curve``: (x, y) of a 1-D regression fit. ``surface``:
     the network's output on a grid, (len(ys), len(xs)) = p(class 1) or (…, classes), with ``axes`` =
     (xs, ys); a 1-D ``surface`` with ``axes`` = (xs,) is taken as the ``curve``. ``points``: the data to
@@ -51,7 +53,7 @@ class Run:
     """
 
     name: str
-    history: list[dict] = field(default_factory=list)
+    history: History = field(default_factory=History)
     data_key: str = ""
     curve: tuple[np.ndarray, np.ndarray] | None = None
     surface: np.ndarray | None = None
@@ -60,6 +62,7 @@ class Run:
     grad_norms: tuple | None = None  # ((layer name, gradient norm), ...) at the end of the run
 
     def __post_init__(self) -> None:
+        self.history = as_history(self.history)
         if self.surface is not None and np.ndim(self.surface) == 1 and self.curve is None:
             if self.axes is None or len(self.axes) != 1:
                 raise ValueError("a fitted curve given as a 1-D surface needs axes=(xs,)")
@@ -87,11 +90,9 @@ class Run:
         return "curve" if self.curve is not None else "surface" if self.surface is not None else ""
 
     def final(self, key: str = "loss") -> float:
-        for row in reversed(self.history):
-            value = row.get(key)
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                return float(value)
-        return math.nan
+        values = self.history.column(key)
+        values = values[np.isfinite(values)]
+        return float(values[-1]) if len(values) else math.nan
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -327,9 +328,9 @@ class CompareView(QWidget):
         pen = pg.mkPen(color, width=2)
         train = self._loss_plot.plot(pen=pen)
         test = self._loss_plot.plot(pen=pg.mkPen(color, width=2, style=Qt.PenStyle.DashLine))
-        epochs = np.array([row.get("epoch", i + 1) for i, row in enumerate(run.history)], dtype=np.float64)
+        epochs = run.history.epochs()
         for curve, key in ((train, "loss"), (test, "test_loss")):
-            values = np.array([_number(row.get(key)) for row in run.history], dtype=np.float64)
+            values = run.history.column(key)
             ok = np.isfinite(values)
             curve.setData(epochs[ok], values[ok])
         fit = pg.PlotCurveItem(pen=pg.mkPen(color, width=2.5))
@@ -603,6 +604,3 @@ class CompareView(QWidget):
             parts.append(f"data: {run.data_key}")
         return ", ".join(parts)
 
-
-def _number(value) -> float:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan

@@ -242,7 +242,7 @@ class MnistWorkspace(QWidget):
         self.train_limit = int(train_limit) if train_limit else None
         self.session = TrainingSession(self)
         self.builder = BuilderPanel()
-        self.training = TrainingPanel()
+        self.training = TrainingPanel(speed=False)  # an MNIST epoch takes seconds anyway
         self.loss = LossPlot()
         self.gallery = DigitGallery(columns=14)
         self.confusion = ConfusionMatrixView()
@@ -1220,7 +1220,7 @@ class MnistWorkspace(QWidget):
         from .compare import Run, run_name
 
         name = run_name(self.network_spec().layers[1:-1], outcome.trainer.epoch, prefix="MNIST · ")
-        self.run_finished.emit(Run(name=name, history=list(outcome.history),
+        self.run_finished.emit(Run(name=name, history=outcome.history,
                                    data_key=f"mnist {self._data_path} {self.training_size()}"))
 
     def _on_failed(self, message: str) -> None:

@@ -198,6 +198,7 @@ class Playground(QWidget):
         t.reset_requested.connect(self.reset)
         t.learning_rate_changed.connect(self.session.set_learning_rate)
         t.batch_size_changed.connect(self.session.set_batch_size)
+        t.speed_changed.connect(self.session.set_speed)
         self.surface.point_clicked.connect(self.data_panel.add_point)
         self.surface.erase_requested.connect(self.data_panel.erase_near)
         self.network_view.neuron_clicked.connect(self.show_neuron)
@@ -360,10 +361,11 @@ class Playground(QWidget):
         train = self.train_spec()
         if fresh:
             self.session.forget()
-            started = self.session.start(self._make_trainer_factory(), epochs=epochs, step=step, edits=edits)
+            started = self.session.start(self._make_trainer_factory(), epochs=epochs, step=step, edits=edits,
+                                         speed=self.training.speed())
         else:
             started = self.session.start(epochs=epochs, step=step, edits=edits, learning_rate=train.learning_rate,
-                                         batch_size=train.batch_size)
+                                         batch_size=train.batch_size, speed=self.training.speed())
         if started:
             self._stale = False
             # a start shows the current settings' network: a refresh still pending would otherwise throw away
@@ -419,6 +421,12 @@ class Playground(QWidget):
 
     def stop(self) -> None:
         self.session.stop()
+
+    def faster(self) -> None:
+        self.training.change_speed(+1)
+
+    def slower(self) -> None:
+        self.training.change_speed(-1)
 
     def reset(self, keep_weights: bool = True) -> None:
         """Back to an untrained network: the same starting weights (same seed) or new ones."""
@@ -632,7 +640,7 @@ class Playground(QWidget):
         spec = self.data_panel.data_spec()
         key = (spec.to_dict() if spec is not None else f"own data {id(self.data_panel)}", self.data_panel.features())
         name = run_name(self.network_spec().layers[:-1], outcome.trainer.epoch)
-        history = list(outcome.history)  # all of it: the loss plot may still hold some rows back
+        history = outcome.history  # all of it: the loss plot may still hold some rows back
         points = (data.x_train[:, 0], data.y_train) if data.task == "regression" else (data.x_train, data.y_train)
         surface = report.surface if report is not None else None
         axes = report.surface_axes if report is not None else None

@@ -20,6 +20,9 @@ TYPICAL_RATES = ("0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3")
 MIN_RATE, MAX_RATE = 1e-5, 100.0  # 100 makes training diverge: a lesson worth seeing
 MAX_BATCH, MAX_EPOCHS, MAX_SEED = 100_000, 1_000_000, 2**31 - 1
 STATES = ("idle", "running", "paused", "finished")
+#: What the speed box offers: (words, epochs a second or None for as fast as it goes).
+SPEEDS = (("Full speed", None), ("1000 epochs a second", 1000.0), ("100 epochs a second", 100.0),
+          ("10 epochs a second", 10.0), ("1 epoch a second", 1.0))
 LOSS_WORDS = {"binary_crossentropy": "binary cross-entropy",
               "sparse_categorical_crossentropy": "categorical cross-entropy", "mse": "mean squared error"}
 ERROR_STYLE = "color: #c62828;"
@@ -46,9 +49,12 @@ class TrainingPanel(QWidget):
     reset_requested = Signal(bool)
     learning_rate_changed = Signal(float)
     batch_size_changed = Signal(int)
+    speed_changed = Signal(object)  # epochs a second, or None: as fast as it goes
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, speed: bool = True) -> None:
+        """``speed``: offer the speed box (small networks train thousands of epochs a second)."""
         super().__init__(parent)
+        self._offer_speed = speed
         self._rate = 0.01
         self._state = "idle"
         self._error = ""
@@ -106,6 +112,18 @@ class TrainingPanel(QWidget):
         form.addRow("Learning rate", self.rate_combo)
         form.addRow("Batch size", self.batch_spin)
         form.addRow("Epochs", self.epochs_spin)
+        self.speed_combo = QComboBox()
+        for words, value in SPEEDS:
+            self.speed_combo.addItem(words, value)
+        self.speed_combo.setToolTip("How fast training runs. A small network learns thousands of epochs a "
+                                    "second; slow it down to watch the decision boundary move epoch by epoch. "
+                                    "The results are the same at every speed. Takes effect at once "
+                                    "([ slower, ] faster).")
+        self.speed_combo.currentIndexChanged.connect(lambda _: self.speed_changed.emit(self.speed()))
+        if self._offer_speed:
+            form.addRow("Speed", self.speed_combo)
+        else:
+            self.speed_combo.setVisible(False)
         form.addRow("Seed", self.seed_spin)
         form.addRow(self.shuffle_check)
         form.addRow("Loss", self.loss_label)
@@ -200,6 +218,24 @@ class TrainingPanel(QWidget):
 
     def learning_rate(self) -> float:
         return self._rate
+
+    def speed(self) -> float | None:
+        """Epochs a second at most, or None (as fast as it goes); always None without the speed box."""
+        return self.speed_combo.currentData() if self._offer_speed else None
+
+    def set_speed(self, epochs_per_second: float | None) -> None:
+        """Pick the offered speed nearest ``epochs_per_second`` (None: full speed)."""
+        if not (isinstance(epochs_per_second, (int, float)) and math.isfinite(epochs_per_second)
+                and epochs_per_second > 0):
+            index = 0
+        else:
+            index = min(range(1, len(SPEEDS)), key=lambda i: abs(math.log(SPEEDS[i][1] / epochs_per_second)))
+        self.speed_combo.setCurrentIndex(index)
+
+    def change_speed(self, steps: int) -> None:
+        """``steps`` > 0 faster, < 0 slower, through the offered speeds."""
+        index = min(max(self.speed_combo.currentIndex() - steps, 0), self.speed_combo.count() - 1)
+        self.speed_combo.setCurrentIndex(index)
 
     def set_state(self, state: str) -> None:
         """Enable what makes sense: "idle" (nothing trained), "running", "paused" or "finished"."""

@@ -11,8 +11,8 @@ import gc
 import logging
 import time
 import weakref
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
@@ -69,7 +69,7 @@ class RunOutcome:
     stopped: bool = False
     diverged: bool = False
     message: str = ""
-    history: list[dict] = field(default_factory=list)
+    history: "Sequence[dict]" = ()  # the run's rows so far (a History snapshot: it does not grow on)
 
 
 def describe_error(exc: BaseException) -> str:
@@ -138,7 +138,7 @@ class TrainingWorker(QObject):
                 self.reports.emit(ReportBatch(drawable or latest, tuple(rows), rate))
             result = trainer.result
             outcome.stopped, outcome.diverged = result.stopped, result.diverged
-            outcome.message, outcome.history = result.message, list(result.history)
+            outcome.message, outcome.history = result.message, result.history.snapshot()
         except Exception as exc:  # noqa: BLE001 - never let an exception vanish in the thread
             log.exception("training failed")
             outcome.message = describe_error(exc)
@@ -181,11 +181,11 @@ class TrainingSession(QObject):
 
     def start(self, make_trainer: Callable[[], "Trainer"] | None = None, epochs: int | None = None,
               paused: bool = False, step: str = "", edits: tuple = (), learning_rate: float | None = None,
-              batch_size: int | None = None) -> bool:
+              batch_size: int | None = None, speed: float | None = None) -> bool:
         """Train ``epochs`` more epochs of the current trainer (or a new one from ``make_trainer``).
 
         Returns False (and does nothing) while a run is going on: one training at a time.
-        ``step`` "epoch"/"batch" starts paused and runs just that much.
+        ``step`` "epoch"/"batch" starts paused and runs just that much; ``speed`` caps the epochs a second.
         """
         if self._thread is not None:
             return False
@@ -204,6 +204,7 @@ class TrainingSession(QObject):
             control.set_learning_rate(learning_rate)
         if batch_size is not None:
             control.set_batch_size(batch_size)
+        control.set_speed(speed)
         trainer = None if make_trainer is not None else self.trainer
         if trainer is None and make_trainer is None:
             raise ValueError("nothing to train: give make_trainer the first time")
@@ -276,6 +277,11 @@ class TrainingSession(QObject):
     def set_batch_size(self, value: int) -> None:
         if self._control is not None:
             self._control.set_batch_size(value)
+
+    def set_speed(self, epochs_per_second: float | None) -> None:
+        """At most this many epochs a second from now on (None: as fast as it goes)."""
+        if self._control is not None:
+            self._control.set_speed(epochs_per_second)
 
     def request_edit(self, edit: "NeuronEdit") -> bool:
         """Send a neuron edit to the running training; False when nothing runs (start a run with it)."""

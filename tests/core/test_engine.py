@@ -424,3 +424,33 @@ def test_a_result_keeps_its_model_when_the_trainer_is_dropped():
     assert second.model is not first.model
     for a, b in zip(first.model.get_weights(), weights):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_speed_caps_the_epochs_a_second_and_a_stop_does_not_wait_for_it():
+    import time
+
+    p, train, data = _preset("looking-at-parameters", epochs=100_000)
+    control = TrainControl()
+    control.set_speed(20.0)
+    trainer = Trainer(p.network, train, data, probe_interval=1 / 60)
+    thread, reports = _run_in_thread(trainer, control)
+    reports.get(timeout=60)  # compiled: the first epoch
+    first = trainer.epoch
+    time.sleep(1.0)
+    done = trainer.epoch - first
+    assert 10 <= done <= 30, done  # ~20 epochs in that second, not thousands
+    control.set_speed(None)  # full speed, at once
+    time.sleep(0.5)
+    assert trainer.epoch - first > 60
+    control.set_speed(0.2)  # one epoch every five seconds
+    time.sleep(0.3)
+    stopping = time.perf_counter()
+    control.stop()
+    while reports.get(timeout=30) is not None:
+        pass
+    thread.join(10)
+    assert time.perf_counter() - stopping < 1.0 and trainer.result.stopped
+    with pytest.raises(SpecError):
+        control.set_speed(0)
+    with pytest.raises(SpecError):
+        control.set_speed(float("nan"))

@@ -552,6 +552,29 @@ def test_batch_size_is_sent_at_once_and_limited(qtbot, training):
     assert training.train_spec("mse").epochs >= 1
 
 
+def test_speed_is_offered_in_steps_and_sent_at_once(qtbot, training):
+    sent = []
+    training.speed_changed.connect(sent.append)
+    assert training.speed() is None  # full speed, as a student expects at first
+    training.change_speed(-1)
+    training.change_speed(-1)
+    assert training.speed() == 100.0 and sent == [1000.0, 100.0]
+    for _ in range(10):
+        training.change_speed(-1)
+    assert training.speed() == 1.0  # the slowest there is
+    training.set_speed(40)
+    assert training.speed() == 10.0 or training.speed() == 100.0
+    training.set_speed(900)
+    assert training.speed() == 1000.0
+    for bad in (None, 0, -5, float("nan"), "fast"):
+        training.set_speed(bad)
+        assert training.speed() is None
+    mnist_panel = TrainingPanel(speed=False)  # an MNIST epoch takes seconds: no speed box there
+    qtbot.addWidget(mnist_panel)
+    mnist_panel.change_speed(-2)
+    assert mnist_panel.speed() is None and not mnist_panel.speed_combo.isVisibleTo(mnist_panel)
+
+
 def test_set_train_and_train_spec_round_trip(qtbot, training):
     for preset_id in ("logistic-regression", "overfit-plain", "vanishing-gradient", "mnist-mlp"):
         spec = lessons.get(preset_id).train

@@ -207,3 +207,39 @@ def test_a_short_run_right_after_loading_a_preset_is_kept(window, qtbot):
         qtbot.wait(400)  # longer than the refresh's delay
         assert p.state() == "finished" and p.session.trainer.epoch == 3
         assert [r["epoch"] for r in p.loss.rows()] == [1, 2, 3]
+
+
+def test_slow_motion_from_the_speed_box_and_the_bracket_keys(window, qtbot):
+    """A small network trains thousands of epochs a second; a student slows it down to watch it."""
+    import time
+
+    p = window.playground
+    assert p.training.speed() is None and p.training.speed_combo.toolTip()
+    p.training.epochs_spin.setValue(100000)
+    p.training.speed_combo.setCurrentIndex(p.training.speed_combo.findData(10.0))  # 10 epochs a second
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: p.state() == "running" and p.loss.row_count() >= 1, timeout=60000)
+    qtbot.wait(300)
+    first, began = p.latest_report().epoch, time.perf_counter()
+    qtbot.wait(1000)
+    slow = (p.latest_report().epoch - first) / (time.perf_counter() - began)
+    assert 4 <= slow <= 20, slow
+    qtbot.keyClick(window, Qt.Key.Key_BracketRight)   # faster: 100 a second
+    assert p.training.speed() == 100.0
+    qtbot.keyClick(window, Qt.Key.Key_BracketRight)   # 1000
+    qtbot.keyClick(window, Qt.Key.Key_BracketRight)   # full speed, at once while it trains
+    assert p.training.speed() is None
+    qtbot.keyClick(window, Qt.Key.Key_BracketRight)   # stays at full speed
+    assert p.training.speed() is None
+    first = p.latest_report().epoch
+    qtbot.wait(1000)
+    assert p.latest_report().epoch - first > 100
+    qtbot.keyClick(window, Qt.Key.Key_BracketLeft)
+    assert p.training.speed() == 1000.0
+    p.stop()
+    _wait_state(qtbot, p, "finished")
+    window.save_settings()
+    again = MainWindow(settings=window.settings)  # the speed is remembered
+    qtbot.addWidget(again)
+    assert again.playground.training.speed() == 1000.0
+    again.close()
