@@ -159,8 +159,9 @@ class TrainControl:
                 self._cond.wait(min(remaining, 0.25))
 
     def epoch_finished(self) -> None:
-        with self._cond:
-            self._epoch_granted = False
+        if self._epoch_granted:  # (only a granted step sets it; most epochs need no lock here)
+            with self._cond:
+                self._epoch_granted = False
 
     def take_edits(self) -> list[NeuronEdit]:
         with self._cond:

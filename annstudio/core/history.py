@@ -45,6 +45,27 @@ class History(Sequence):
         for row in rows:
             self.append(row)
 
+    def extend_columns(self, columns: dict[str, np.ndarray]) -> None:
+        """Add rows given as columns of equal length (NaN where a row lacks that key)."""
+        if self._frozen:
+            raise TypeError("this history is a snapshot and cannot grow")
+        sizes = {len(values) for values in columns.values()}
+        if len(sizes) > 1:
+            raise ValueError(f"columns of different lengths: {sorted(sizes)}")
+        count = sizes.pop() if sizes else 0
+        if not count:
+            return
+        n = self._n
+        if n + count > self._cap:
+            self._cap = max(64, 2 ** math.ceil(math.log2(n + count)))
+            self._cols = {key: _grown(col, self._cap) for key, col in self._cols.items()}
+        for key, values in columns.items():
+            col = self._cols.get(key)
+            if col is None:
+                col = self._cols[key] = np.full(self._cap, np.nan)
+            col[n:n + count] = values
+        self._n = n + count
+
     def snapshot(self) -> "History":
         """The rows so far, kept as they are while this history grows on (no copy of the numbers)."""
         view = History()

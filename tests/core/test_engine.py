@@ -278,11 +278,17 @@ def test_probe_interval_gives_metrics_only_reports_between_full_ones():
     assert trainer.epochs_per_call == 38  # the rest in one call
 
 
-@pytest.mark.parametrize("pid, shuffle", [("xor-hidden", True), ("overfit-dropout", False)])
-def test_watched_training_runs_many_epochs_per_call_with_the_same_numbers(pid, shuffle):
+@pytest.mark.parametrize("pid, shuffle, data_spec", [
+    ("xor-hidden", True, None),
+    ("overfit-dropout", False, None),
+    ("overfit-dropout", True, DataSpec("sine", size=120, noise=0.2, test_fraction=0.25)),  # regression with test
+])
+def test_watched_training_runs_many_epochs_per_call_with_the_same_numbers(pid, shuffle, data_spec):
     """While watched, whole epochs of small data run many to a call (the Python around each call held the
     interpreter lock the window needs); the numbers are those of one epoch at a time."""
     p, train, data = _preset(pid, epochs=120, shuffle=shuffle)
+    if data_spec is not None:
+        data = datasets.load(data_spec)
     probes = Probes(surface=True, resolution=20, activations=True, grad_norms=True, histograms=True)
     one = Trainer(p.network, train, data, probes).train_to_end()
     one_weights = [v.numpy().copy() for v in one.model.variables]

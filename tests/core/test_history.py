@@ -28,6 +28,18 @@ def test_values_that_are_not_numbers_are_left_out():
     assert h[0] == {"epoch": 1, "loss": 0.5}
 
 
+def test_rows_added_as_columns_read_like_rows():
+    h = History([{"epoch": 1, "loss": 0.5}])
+    h.extend_columns({"epoch": np.array([2.0, 3.0]), "loss": np.array([0.25, 0.125]), "r2": np.array([0.1, 0.2])})
+    assert list(h) == [{"epoch": 1, "loss": 0.5}, {"epoch": 2, "loss": 0.25, "r2": 0.1}, {"epoch": 3, "loss": 0.125, "r2": 0.2}]
+    h.extend_columns({"epoch": np.arange(4, 200, dtype=float), "loss": np.zeros(196)})  # past its buffers
+    assert len(h) == 199 and h[-1] == {"epoch": 199, "loss": 0.0}
+    h.extend_columns({})
+    assert len(h) == 199
+    with pytest.raises(ValueError):
+        h.extend_columns({"epoch": np.arange(2.0), "loss": np.arange(3.0)})
+
+
 def test_epochs_default_to_their_place():
     h = History([{"loss": 1.0}, {"loss": 0.5}, {"epoch": 7, "loss": 0.2}])
     np.testing.assert_array_equal(h.epochs(), [1, 2, 7])
