@@ -195,6 +195,7 @@ def threads_left() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", help="unused (every bench takes it; the soak needs no MNIST)")
     parser.add_argument("--models", type=int, default=30)
     parser.add_argument("--cycles", type=int, default=30)
     parser.add_argument("--new-architectures", type=int, default=4,

@@ -9,6 +9,9 @@ Two measurements, each against a plain-Keras baseline run here and now:
 * The lecture's 2-2-1 "looking at parameters" net on its 1000 points with the 200x200 decision surface
   computed after every epoch: ``fit`` with a callback doing ``predict_on_batch`` on the grid, against the
   engine with its in-graph surface probe.
+* The same net watched as the window watches it: every epoch's metrics, and the decision surface (with
+  the other pictures) at most 60 times a second. ``fit`` with a callback that predicts the grid at most
+  60 times a second, against the engine with ``probe_interval=1/60`` (many epochs per call).
 
 The last line is one JSON object with the figures.
 """
@@ -103,15 +106,64 @@ def live2d(epochs: int) -> dict:
             "live2d_ratio": round(app_rate / fit_rate, 1)}
 
 
+def watched2d(seconds: float) -> dict:
+    """Epochs a second with pictures at most 60 times a second, as the window trains."""
+    import keras
+
+    preset = lessons.get("looking-at-parameters")
+    data = datasets.load(preset.data)
+    train = preset.train
+    xs, ys = grid_axes(data.bounds, 200)
+    gx, gy = np.meshgrid(xs, ys)
+    grid = np.column_stack([gx.ravel(), gy.ravel()]).astype(np.float32)
+
+    class Paced(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.last, self.ends = 0.0, []
+
+        def on_epoch_end(self, epoch, logs=None):
+            now = time.perf_counter()
+            if now - self.last >= 1 / 60:
+                self.model.predict_on_batch(grid)
+                self.last = now
+            self.ends.append(time.perf_counter())
+
+    model = build.build_model(preset.network, seed=train.seed)
+    build.compile_like_lecture(model, train)
+    paced = Paced()
+    model.fit(data.x_train, data.y_train, epochs=40, batch_size=train.batch_size, verbose=0, callbacks=[paced])
+    fit_rate = (len(paced.ends) - 5) / (paced.ends[-1] - paced.ends[4])
+
+    probes = Probes(surface=True, resolution=200, activations=True, grad_norms=True, histograms=True,
+                    neuron_maps=True, neuron_resolution=40)  # all the playground's pictures
+    trainer = Trainer(preset.network, train, data, probes, probe_interval=1 / 60)
+    for _ in trainer.run(300):  # compile, and learn an epoch's time
+        pass
+    count = pictures = 0
+    start = time.perf_counter()
+    for report in trainer.run(10_000_000):
+        count += 1
+        pictures += report.surface is not None
+        if time.perf_counter() - start >= seconds:
+            break
+    elapsed = time.perf_counter() - start
+    app_rate = count / elapsed
+    return {"fit_watched_epochs_per_s": round(fit_rate, 1), "watched_epochs_per_s": round(app_rate, 1),
+            "watched_pictures_per_s": round(pictures / elapsed, 1), "watched_ratio": round(app_rate / fit_rate, 1)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=None, help="a local mnist.npz (default: the Keras cache)")
     parser.add_argument("--mnist-epochs", type=int, default=5)
     parser.add_argument("--live-epochs", type=int, default=1000)
+    parser.add_argument("--watched-seconds", type=float, default=5.0)
     parser.add_argument("--skip-mnist", action="store_true")
     args = parser.parse_args()
     figures = {}
     figures.update(live2d(args.live_epochs))
+    figures.update(watched2d(args.watched_seconds))
     print(json.dumps(figures), flush=True)
     if not args.skip_mnist:
         figures.update(mnist(args.data, args.mnist_epochs))

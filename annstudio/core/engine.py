@@ -554,16 +554,19 @@ class Trainer:
             return 0
         if self._epoch_seconds is None:
             return 1
-        rows = min(_MAX_EPOCHS_PER_CALL, max(1, _ORDER_ELEMENTS // self.n_train))
         remaining = self.probe_interval - (time.perf_counter() - last_probe)
         wanted = math.ceil(remaining / self._epoch_seconds) if remaining > 0 else 1
         if control.speed:  # slowed down: the epochs of one picture's time at that speed
             wanted = min(wanted, max(1, int(control.speed * self.probe_interval)))
-        return max(1, min(wanted, rows, target - self.epoch))
+        return max(1, min(wanted, self._order_rows(), target - self.epoch))
+
+    def _order_rows(self) -> int:
+        """How many epochs' orders a call of :meth:`_train_epochs` takes (its most epochs)."""
+        return min(_MAX_EPOCHS_PER_CALL, max(1, _ORDER_ELEMENTS // self.n_train))
 
     def _pace(self, control: TrainControl, next_at: float, epochs: int) -> float:
-        """With a speed set (and not paused), wait until ``next_at``; when the ``epochs`` about to train may
-        start after them, and so on."""
+        """With a speed set (and not paused): wait until ``next_at``, when the next epochs may start, and
+        return when the ones after the ``epochs`` about to train may start."""
         speed = control.speed
         now = time.perf_counter()
         if not speed or control.paused:
@@ -576,8 +579,7 @@ class Trainer:
     def _train_epochs(self, k: int, batch_size: int) -> tuple[np.ndarray, int, dict]:
         """Train ``k`` whole epochs in one call: (a row of numbers per epoch, epochs done, the end state's
         probes)."""
-        rows = min(_MAX_EPOCHS_PER_CALL, max(1, _ORDER_ELEMENTS // self.n_train))
-        orders = np.zeros((rows, self.n_train), np.int32)
+        orders = np.zeros((self._order_rows(), self.n_train), np.int32)
         for e in range(k):  # one permutation per epoch trained, as one epoch at a time takes them
             orders[e] = self._rng.permutation(self.n_train) if self.train.shuffle else np.arange(self.n_train)
         full_steps, rest = divmod(self.n_train, batch_size)
