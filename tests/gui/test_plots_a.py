@@ -249,9 +249,13 @@ def test_while_live_a_long_curve_is_drawn_from_its_peaks_without_losing_one(qtbo
     assert plot.row_count() == 300_000
     (_, _), (y0, y1) = plot.plot_items()[0].getViewBox().viewRange()
     assert y0 <= 0.001 and y1 >= 9.0
-    plot.set_live(False)  # training ended: every epoch again
+    assert {curve.opts["pen"].width() for curve in plot.curves().values()} == {1}  # thin lines are fast
+    colour = plot.curves()["test_loss"].opts["pen"].color()
+    plot.set_live(False)  # training ended: every epoch again, in lines easier to read
     x, y = plot.curves()["loss"].getOriginalDataset()
     assert len(x) == 300_000 and np.array_equal(y, values)
+    assert {curve.opts["pen"].width() for curve in plot.curves().values()} == {2}
+    assert plot.curves()["test_loss"].opts["pen"].color() == colour
 
 
 def test_rows_taken_in_are_drawn_when_flushed_and_come_back_as_given(qtbot):

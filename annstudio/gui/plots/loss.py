@@ -48,6 +48,9 @@ AT_MOST_ONE = ("accuracy",)
 _HINT = "Move the mouse over the curves to read the values at an epoch."
 #: While training, a curve is drawn from at most this many (lowest, highest) pairs plus its newest epochs.
 PEAK_BUCKETS = 1024
+#: Curve widths in pixels: thin while training (Qt strokes a 2-pixel line ~8x slower than a 1-pixel one,
+#: which was most of a loss-plot frame), thicker to read and export afterwards.
+LIVE_WIDTH, STILL_WIDTH = 1, 2
 
 
 class _Buffers:
@@ -279,7 +282,8 @@ class LossPlot(QWidget):
 
     @staticmethod
     def _make_curves(plot: pg.PlotItem) -> tuple[pg.PlotDataItem, pg.PlotDataItem]:
-        curves = plot.plot(pen=pg.mkPen(style.TRAIN_COLOR, width=2)), plot.plot(pen=pg.mkPen(style.TEST_COLOR, width=2))
+        curves = (plot.plot(pen=pg.mkPen(style.TRAIN_COLOR, width=STILL_WIDTH)),
+                  plot.plot(pen=pg.mkPen(style.TEST_COLOR, width=STILL_WIDTH)))
         for curve in curves:
             # peak downsampling to ~1 epoch per pixel column: its minimum and maximum, two points a column
             # (pyqtgraph's default keeps five per column, and stroking them was most of a frame's cost)
@@ -345,6 +349,9 @@ class LossPlot(QWidget):
         if on != self._live:
             self._live = on
             self._ranges = [None, None, None]  # start afresh from the data: steps while live, exact after
+            width = LIVE_WIDTH if on else STILL_WIDTH
+            for curve in self._loss_curves + self._metric_curves:
+                curve.setPen(pg.mkPen(curve.opts["pen"].color(), width=width))
             self._redraw()
 
     def is_live(self) -> bool:
