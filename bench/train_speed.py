@@ -77,13 +77,18 @@ def mnist(path: str, epochs: int) -> dict:
             "fit_test_accuracy": round(float(fit_acc), 4), "app_test_accuracy": round(float(app_acc), 4)}
 
 
-def live2d(epochs: int) -> dict:
+def _lecture_2d():
+    """The lecture's "looking at parameters" preset, its data, and the 200x200 grid of its decision surface."""
     preset = lessons.get("looking-at-parameters")
     data = datasets.load(preset.data)
-    train = preset.train
     xs, ys = grid_axes(data.bounds, 200)
     gx, gy = np.meshgrid(xs, ys)
-    grid = np.column_stack([gx.ravel(), gy.ravel()]).astype(np.float32)
+    return preset, data, np.column_stack([gx.ravel(), gy.ravel()]).astype(np.float32)
+
+
+def live2d(epochs: int) -> dict:
+    preset, data, grid = _lecture_2d()
+    train = preset.train
 
     fit_epochs = max(20, epochs // 10)
     model = build.build_model(preset.network, seed=train.seed)
@@ -110,12 +115,8 @@ def watched2d(seconds: float) -> dict:
     """Epochs a second with pictures at most 60 times a second, as the window trains."""
     import keras
 
-    preset = lessons.get("looking-at-parameters")
-    data = datasets.load(preset.data)
+    preset, data, grid = _lecture_2d()
     train = preset.train
-    xs, ys = grid_axes(data.bounds, 200)
-    gx, gy = np.meshgrid(xs, ys)
-    grid = np.column_stack([gx.ravel(), gy.ravel()]).astype(np.float32)
 
     class Paced(keras.callbacks.Callback):
         def __init__(self):
