@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...core.history import History
 from .. import style
 from .ranges import cached_axes, live_epoch_range, live_value_range
 
@@ -53,38 +54,27 @@ PEAK_BUCKETS = 1024
 LIVE_WIDTH, STILL_WIDTH = 1, 2
 
 
-class _Buffers:
-    """The history as columns of floats that grow by doubling, one per key any row had (NaN where a row
-    lacks it), with each column's running extent, so that neither a redraw nor an axis range looks at
-    every epoch again. Thousands of rows a second arrive while a small network trains."""
+class _Buffers(History):
+    """The rows shown: a :class:`~annstudio.core.history.History` (columns) that also keeps each column's
+    running extent, so that neither a redraw nor an axis range looks at every epoch again. Rows without
+    an epoch get their place in the run."""
 
     def __init__(self) -> None:
-        self.n = 0
-        self._epoch = np.empty(0)
-        self._cols: dict[str, np.ndarray] = {key: np.empty(0) for key in KEYS}
+        super().__init__()
         self.extent: dict[str, tuple[float, float, float]] = {}  # key -> (min, max, smallest value > 0)
 
-    def append(self, rows: list[dict]) -> None:
-        count = len(rows)
-        need = self.n + count
-        present = set().union(*rows)
-        for key in sorted(present - set(self._cols) - {"epoch"}):
-            self._cols[key] = np.full(len(self._epoch), np.nan)
-        if need > len(self._epoch):
-            size = max(1024, 2 ** math.ceil(math.log2(need)))
-            self._epoch = _grown(self._epoch, size, self.n)
-            self._cols = {k: _grown(v, size, self.n) for k, v in self._cols.items()}
-        end = self.n + count
-        if "epoch" in present:
-            self._epoch[self.n:end] = _column(rows, "epoch")
-        else:
-            self._epoch[self.n:end] = np.arange(self.n + 1, end + 1)
-        for key, col in self._cols.items():
-            if key in present:  # (the rest stay NaN)
-                values = _column(rows, key)
-                col[self.n:end] = values
-                self._grow_extent(key, values)
-        self.n = end
+    def add(self, rows: list[dict]) -> None:
+        start = len(self)
+        self.extend(rows)
+        if "epoch" not in self._cols:
+            self._cols["epoch"] = np.full(self._cap, np.nan)
+        added = self._cols["epoch"][start:len(self)]
+        missing = np.isnan(added)
+        if missing.any():
+            added[missing] = np.arange(start + 1, len(self) + 1, dtype=float)[missing]
+        for key in self.keys():
+            if key != "epoch":
+                self._grow_extent(key, self.values(key)[start:])
 
     def _grow_extent(self, key: str, values: np.ndarray) -> None:
         finite = values[np.isfinite(values)]
@@ -99,37 +89,12 @@ class _Buffers:
         self.extent[key] = (low, high, smallest)
 
     @property
+    def n(self) -> int:
+        return len(self)
+
+    @property
     def epoch(self) -> np.ndarray:
-        return self._epoch[:self.n]
-
-    def keys(self) -> list[str]:
-        return list(self._cols)
-
-    def column(self, key: str) -> np.ndarray:
-        col = self._cols.get(key)
-        return col[:self.n] if col is not None else np.full(self.n, np.nan)
-
-    def rows(self) -> list[dict]:
-        """The rows again: each key a row had, with its value (epochs as whole numbers where they are)."""
-        epochs = self.epoch.tolist()
-        columns = [(key, col[:self.n].tolist()) for key, col in self._cols.items()]
-        out = []
-        for i, epoch in enumerate(epochs):
-            row = {"epoch": int(epoch) if float(epoch).is_integer() else epoch}
-            for key, values in columns:
-                value = values[i]
-                if value == value:  # not NaN: the row had it
-                    row[key] = value
-            out.append(row)
-        return out
-
-
-def _column(rows: list[dict], key: str) -> np.ndarray:
-    """One key's values of ``rows`` as floats (NaN where a row lacks it or holds no number)."""
-    try:  # the common case, a few thousand plain float rows: no Python call per value
-        return np.fromiter((row[key] for row in rows), float, count=len(rows))
-    except (KeyError, TypeError, ValueError):
-        return np.array([_number(row.get(key)) for row in rows], float)
+        return self.values("epoch")
 
 
 class _Peaks:
@@ -170,16 +135,6 @@ class _Peaks:
         self.low = np.fmin(self.low[:2 * pairs:2], self.low[1:2 * pairs:2])
         self.high = np.fmax(self.high[:2 * pairs:2], self.high[1:2 * pairs:2])
         self.size *= 2
-
-
-def _grown(array: np.ndarray, size: int, used: int) -> np.ndarray:
-    out = np.full(size, np.nan)
-    out[:used] = array[:used]
-    return out
-
-
-def _number(value) -> float:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan
 
 
 def _fmt(value: float) -> str:
@@ -316,7 +271,7 @@ class LossPlot(QWidget):
         """Take rows in without drawing them yet (:meth:`flush` draws): while training, rows come in small
         batches many times a second and are drawn a few times a second."""
         if rows:
-            self._data.append(rows)
+            self._data.add(rows)
             self._unshown = True
 
     def has_unshown_rows(self) -> bool:
@@ -363,7 +318,7 @@ class LossPlot(QWidget):
 
     def rows(self) -> list[dict]:
         """Every row shown (new dictionaries with the numbers given), e.g. for a CSV export."""
-        return self._data.rows()
+        return list(self._data)
 
     def row_count(self) -> int:
         """How many epochs the plot holds (cheaper than ``len(rows())``)."""
@@ -432,7 +387,7 @@ class LossPlot(QWidget):
                 (self._metric_curves[1], test_key, f"test {label}"))
         epochs = self._data.epoch
         for curve, key, name in plan:
-            values = self._data.column(key)
+            values = self._data.values(key)
             if self._live:  # each pixel column's lowest and highest value, without looking at old epochs
                 x, y = self._peaks.setdefault(key, _Peaks()).curve(epochs, values)
             else:  # every epoch: pyqtgraph thins what it draws to the zoom, so zooming in shows them all
@@ -543,7 +498,7 @@ class LossPlot(QWidget):
 
     def _show_readout(self, i: int, latest: bool) -> None:
         d = self._data
-        value = {key: float(d.column(key)[i]) for key in KEYS}
+        value = {key: float(d.values(key)[i]) for key in KEYS}
         epoch = d.epoch[i]
         head = f"Epoch <b>{epoch:g}</b>" + (" (newest)" if latest else "")
         parts = [head, f"loss {_fmt(value['loss'])}"]
