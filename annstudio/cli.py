@@ -45,16 +45,17 @@ def _parser() -> argparse.ArgumentParser:
     shot.add_argument("-o", "--output", required=True, help="the picture to write (.png)")
     shot.add_argument("--data", help="a local mnist.npz for the MNIST preset")
 
-    export = sub.add_parser("export-code", help="write a standalone Keras script for a .keras model or a workspace")
-    export.add_argument("source", metavar="MODEL.keras|WORKSPACE", help="a .keras model file or an ANN Studio workspace")
+    export = sub.add_parser("export-code", help="write a standalone Keras script for a model or a workspace")
+    export.add_argument("source", metavar="MODEL.keras|MODEL.h5|WORKSPACE",
+                        help="a Keras model file (.keras, or a legacy .h5/.hdf5) or an ANN Studio workspace")
     export.add_argument("-o", "--output", required=True, help="the script to write (.py)")
     export.add_argument("--epochs", type=int, help="epochs the script trains for (default: the saved settings')")
     export.add_argument("--with-weights", action="store_true",
-                        help="a .keras model: the script starts from the file's weights")
+                        help="a model file: the script starts from the file's weights")
 
     predict = sub.add_parser("predict", help="read a picture of a handwritten digit with a trained MNIST model")
     predict.add_argument("model", metavar="MODEL.keras", help="a model that reads 28x28 digits (made by "
-                         "'annstudio train --preset mnist-mlp --save MODEL.keras')")
+                         "'annstudio train --preset mnist-mlp --save MODEL.keras', or a legacy .h5 from Keras)")
     predict.add_argument("image", metavar="IMAGE", help="a PNG or JPEG of one digit, any size; dark ink on "
                          "light paper or light on dark")
     predict.add_argument("--json", action="store_true", help="print one JSON object: digit and probabilities")

@@ -32,7 +32,7 @@ from ..core.spec import (
     train_from_dict,
 )
 from . import style
-from .files import FileActions
+from .files import MODEL_SUFFIXES, FileActions
 from .lessons_panel import LessonDialog, LessonsPanel
 from .playground import Playground
 from .tabs import QuietTabWidget
@@ -351,7 +351,7 @@ class MainWindow(QMainWindow):
 
     # drag and drop ----------------------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        if any(url.toLocalFile().lower().endswith((".keras", ".annws")) for url in event.mimeData().urls()):
+        if any(url.toLocalFile().lower().endswith(MODEL_SUFFIXES + (".annws",)) for url in event.mimeData().urls()):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # noqa: N802 - Qt's name
