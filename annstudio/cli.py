@@ -26,10 +26,15 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="annstudio", description="ANN Studio: build, train and look inside neural networks.")
+    from . import __version__
+
+    parser = _Parser(prog="annstudio", description="ANN Studio: build, train and look inside neural networks. "
+                     "'annstudio FILE' opens a workspace (.annws) or a model (.keras, .h5) in the window.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    sub.add_parser("gui", help="open the main window (the default)")
+    gui = sub.add_parser("gui", help="open the main window (the default), with FILE if given")
+    gui.add_argument("file", nargs="?", metavar="FILE", help="a workspace (.annws) or a model (.keras, .h5) to open")
     sub.add_parser("presets", help="list the lecture's experiments: id, then title")
 
     train = sub.add_parser("train", help="train a preset headless")
@@ -59,6 +64,10 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument("image", metavar="IMAGE", help="a PNG or JPEG of one digit, any size; dark ink on "
                          "light paper or light on dark")
     predict.add_argument("--json", action="store_true", help="print one JSON object: digit and probabilities")
+
+    desktop = sub.add_parser("install-desktop", help="Linux: add ANN Studio to the desktop's menu (with its icon, "
+                             "and .annws files opening in it), for this user")
+    desktop.add_argument("--uninstall", action="store_true", help="remove what install-desktop wrote")
     return parser
 
 
@@ -219,14 +228,40 @@ def _digit_probabilities(model, image, name: str):
     return result
 
 
-def cmd_gui(_args) -> int:
+#: What ``annstudio FILE`` opens in the window.
+OPENABLE = (".annws", ".keras", ".h5", ".hdf5")
+
+
+def cmd_gui(args) -> int:
+    path = getattr(args, "file", None)
+    if path:  # refused here, in one line, rather than after the window has come up
+        if not os.path.isfile(path):
+            raise UsageError(f"{path} is neither a command nor a file that exists (see 'annstudio --help')")
+        if not path.lower().endswith(OPENABLE):
+            raise UsageError(f"{os.path.basename(path)} is not a file ANN Studio opens: a workspace (.annws) or a "
+                             "model (.keras, .h5, .hdf5)")
+        path = os.path.abspath(path)
     from .gui.app import run
 
-    return run()
+    return run(open_file=path)
+
+
+def cmd_install_desktop(args) -> int:
+    from .core import desktop
+
+    if args.uninstall:
+        removed = desktop.uninstall()
+        _say(f"removed {len(removed)} files of ANN Studio's desktop entry" if removed else
+             f"nothing to remove: no desktop entry of ANN Studio under {desktop.data_home()}")
+        return 0
+    written = desktop.install()
+    _say(f"wrote {written[0]} and {len(written) - 1} more files (icons, the .annws file type); ANN Studio is in "
+         "the desktop's menu now (remove it with: annstudio install-desktop --uninstall)")
+    return 0
 
 
 COMMANDS = {"gui": cmd_gui, "presets": cmd_presets, "train": cmd_train, "shot": cmd_shot, "export-code": cmd_export_code,
-            "predict": cmd_predict}
+            "predict": cmd_predict, "install-desktop": cmd_install_desktop}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -234,6 +269,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # work is small, so one BLAS thread is the fast choice (set before numpy loads)
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     argv = list(sys.argv[1:] if argv is None else argv)
+    if len(argv) == 1 and not argv[0].startswith("-") and argv[0] not in COMMANDS:  # annstudio FILE: opened
+        argv.insert(0, "gui")
     try:
         args = _parser().parse_args(argv)
         return COMMANDS[args.command or "gui"](args)
@@ -252,7 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _describe(exc: Exception) -> str:
     known = {"SpecError", "DataError", "DownloadCancelled", "TrainingError", "StoreError", "ShotError", "WorkspaceError",
-             "CodegenError", "DigitError"}
+             "CodegenError", "DigitError", "DesktopError"}
     text = " ".join(str(exc).split()) or type(exc).__name__
     if type(exc).__name__ in known:
         return text
