@@ -50,11 +50,11 @@ def load_h5_model(path: str | os.PathLike) -> Any:
     config, _ = read_configs(path)
     layers = _layers(path.name, config)
     _refuse_code(path.name, layers)
-    shape = _input_shape(path.name, layers)
+    shape = _input_shape(path.name, layers, config)
     network = network_spec(config, shape)
     if network is not None:
         return _build(path, network, layers)
-    return _keras_load(path)
+    return _keras_load(path, shape)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -157,9 +157,10 @@ def _refuse_code(name: str, layers: list[dict]) -> None:
             stack.extend(item.values())
 
 
-def _input_shape(name: str, layers: list[dict]) -> tuple[int, ...]:
-    """The shape of one input, from the InputLayer or the first layer's ``batch_input_shape``, refused in a
-    sentence that names it when the app cannot feed it."""
+def _input_shape(name: str, layers: list[dict], config: dict) -> tuple[int, ...]:
+    """The shape of one input, from the InputLayer, the first layer's ``batch_input_shape`` or (a Sequential
+    built by its first ``fit``) the model's ``build_input_shape``, refused in a sentence that names it when
+    the app cannot feed it."""
     first = next((x for x in layers if x.get("class_name") == "InputLayer"), layers[0])
     cfg = first.get("config") if isinstance(first.get("config"), dict) else {}
     shape: Any = None
@@ -172,6 +173,8 @@ def _input_shape(name: str, layers: list[dict]) -> tuple[int, ...]:
             shape = cfg["input_shape"]
         elif isinstance(cfg.get("input_dim"), int):
             shape = [cfg["input_dim"]]
+        elif isinstance(config.get("config"), dict) and isinstance(config["config"].get("build_input_shape"), list):
+            shape = config["config"]["build_input_shape"][1:]
     if shape is None:
         raise StoreError(f"{name} does not say the shape of its input, so ANN Studio cannot feed it")
     if not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in shape):
@@ -206,9 +209,10 @@ def _regularizer(value: Any) -> tuple[float, float] | None:
         return None
 
 
-def _layer_spec(layer: dict) -> LayerSpec | None:
-    """The builder's layer for a configuration entry, or ``None`` where the builder's layer would compute
-    something else (no bias, an unusual activation, a BatchNormalization with its own epsilon …)."""
+def _layer_spec(layer: dict, rank: int) -> LayerSpec | None:
+    """The builder's layer for a configuration entry whose input has ``rank`` axes (the batch's included), or
+    ``None`` where the builder's layer would compute something else (no bias, an unusual activation, a
+    BatchNormalization with its own epsilon or over another axis …)."""
     kind, cfg = layer.get("class_name"), layer.get("config") or {}
     if kind == "Dense":
         activation, reg = _activation(cfg.get("activation")), _regularizer(cfg.get("kernel_regularizer"))
@@ -223,7 +227,7 @@ def _layer_spec(layer: dict) -> LayerSpec | None:
     if kind == "BatchNormalization":
         axis = cfg.get("axis", -1)
         axis = axis[0] if isinstance(axis, list) and len(axis) == 1 else axis
-        if axis not in (-1, 1) or not cfg.get("center", True) or not cfg.get("scale", True):
+        if axis not in (-1, rank - 1) or not cfg.get("center", True) or not cfg.get("scale", True):
             return None
         if abs(float(cfg.get("epsilon", _BATCHNORM_EPSILON)) - _BATCHNORM_EPSILON) > 1e-9:
             return None
@@ -278,16 +282,20 @@ def network_spec(config: dict, shape: tuple[int, ...]) -> NetworkSpec | None:
     if config.get("class_name") in ("Functional", "Model") and not _is_chain(layers):
         return None
     specs = []
+    rank = len(shape) + 1
     for layer in layers:
         if layer.get("class_name") == "InputLayer":
             continue
         try:
-            spec = _layer_spec(layer)
+            spec = _layer_spec(layer, rank)
         except (TypeError, ValueError):
             spec = None
         if spec is None:
             return None
         specs.append(spec)
+        rank = 2 if spec.kind == "flatten" else rank
+    if rank != 2:  # outputs that are not one vector per input: not a network the builder makes
+        return None
     try:
         return NetworkSpec(input_shape=shape, layers=tuple(specs),
                            features=("x1", "x2") if shape == (2,) else ()).validate()
@@ -327,9 +335,10 @@ def _build(path: Path, network: NetworkSpec, layers: list[dict]) -> Any:
         raise StoreError(f"{path.name} is damaged: {exc}") from None
 
 
-def _keras_load(path: Path) -> Any:
+def _keras_load(path: Path, shape: tuple[int, ...]) -> Any:
     """Keras' own legacy loader, safe mode on, for layers the builder does not have (the configuration has been
-    checked for code already)."""
+    checked for code already). Refused if Keras misreads the input's ``shape`` (it does so with Keras 2.3.1's
+    files), rather than opened wrong."""
     import keras
 
     from .store import _load_failure
@@ -342,6 +351,10 @@ def _keras_load(path: Path) -> Any:
         raise StoreError(_load_failure(path, exc)) from None
     if not isinstance(model, keras.Model):
         raise StoreError(f"{path.name} does not hold a Keras model")
+    read = tuple(model.inputs[0].shape[1:]) if len(model.inputs) == 1 else ()
+    if read != shape:
+        raise StoreError(f"{path.name} was written by an older Keras that today's Keras misreads (inputs of shape "
+                         f"{read} instead of {shape}), and it has layers ANN Studio cannot rebuild itself")
     return model
 
 

@@ -86,6 +86,27 @@ def test_layers_the_builder_would_compute_differently_go_to_keras(tmp_path):
     assert legacy_h5.network_spec(legacy_h5.read_configs(tmp_path / "nobias.h5")[0], (2,)) is None
 
 
+def test_batch_normalization_over_another_axis_is_left_to_keras(tmp_path):
+    """The builder normalizes over the last axis; over the rows of a 28×28 image it would compute something else."""
+    model = keras.Sequential([keras.Input((28, 28)), keras.layers.BatchNormalization(axis=1), keras.layers.Flatten(),
+                              keras.layers.Dense(10, activation="softmax")])
+    rng = np.random.default_rng(0)
+    model.set_weights([np.abs(rng.normal(size=w.shape)).astype(np.float32) + 0.5 for w in model.weights])
+    model.save(tmp_path / "rows.h5")
+    assert legacy_h5.network_spec(legacy_h5.read_configs(tmp_path / "rows.h5")[0], (28, 28)) is None
+    x = probes((28, 28), 3)
+    np.testing.assert_allclose(predict(store.load_model(tmp_path / "rows.h5"), x), predict(model, x), rtol=1e-5)
+
+
+def test_an_old_file_keras_misreads_is_refused_not_opened_wrong(tmp_path):
+    """A Keras 2.3.1 file with a layer the builder lacks (an elu activation) can only go to Keras' loader, which
+    reads its 784 inputs as (None, 784): refused in a sentence rather than opened wrong."""
+    path = _edit_config(FIXTURES / "k2_keras231_mnist.h5", tmp_path / "elu.h5",
+                        lambda c: c["config"]["layers"][0]["config"].update(activation="elu"))
+    with pytest.raises(StoreError, match="elu.h5 was written by an older Keras that today's Keras misreads"):
+        store.load_model(path)
+
+
 def test_training_settings_are_read_from_the_file():
     xor = legacy_h5.compile_config(FIXTURES / "k2_lecture_xor.h5")
     assert xor["optimizer"]["class_name"] == "SGD" and xor["optimizer"]["config"]["learning_rate"] == 0.5
