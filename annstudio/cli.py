@@ -264,12 +264,19 @@ COMMANDS = {"gui": cmd_gui, "presets": cmd_presets, "train": cmd_train, "shot": 
             "predict": cmd_predict, "install-desktop": cmd_install_desktop}
 
 
+def _looks_like_a_file(word: str) -> bool:
+    """A file name rather than a mistyped command: it exists, or has a suffix or a folder in it."""
+    if word.startswith("-"):
+        return False
+    return os.path.exists(word) or "." in os.path.basename(word) or os.sep in word
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # numpy's BLAS threads fight TensorFlow's for the same cores and then run 20-100x slower; our numpy
     # work is small, so one BLAS thread is the fast choice (set before numpy loads)
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     argv = list(sys.argv[1:] if argv is None else argv)
-    if len(argv) == 1 and not argv[0].startswith("-") and argv[0] not in COMMANDS:  # annstudio FILE: opened
+    if len(argv) == 1 and argv[0] not in COMMANDS and _looks_like_a_file(argv[0]):  # annstudio FILE: opened
         argv.insert(0, "gui")
     try:
         args = _parser().parse_args(argv)

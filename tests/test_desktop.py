@@ -33,8 +33,9 @@ def test_a_file_the_window_cannot_open_is_refused_before_it_opens(name, words, c
     cli_fails(capsys, str(tmp_path / name), match=words, code=code)
 
 
-def test_a_mistyped_command_is_still_a_usage_error(capsys):
-    cli_fails(capsys, "trian", "--epochs", "3", match="invalid choice: 'trian'", code=2)
+@pytest.mark.parametrize("argv", [["trian"], ["trian", "--epochs", "3"]])
+def test_a_mistyped_command_is_still_a_usage_error(argv, capsys):
+    cli_fails(capsys, *argv, match="invalid choice: 'trian'", code=2)
 
 
 def _entry(home: Path) -> configparser.SectionProxy:

@@ -8,8 +8,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PySide6.QtGui import QDropEvent
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
 from annstudio.core.spec import NetworkSpec, dense, flatten
 from annstudio.gui.app import MainWindow
@@ -59,8 +59,19 @@ def test_open_model_offers_h5_and_opens_the_lectures_keras_2_file(window, qtbot,
     p.shutdown()
 
 
+def _drag_enter_accepted(window, path: Path) -> bool:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    window.dragEnterEvent(event)
+    return event.isAccepted()
+
+
 def test_an_h5_digit_reader_dropped_on_the_window_opens_in_the_mnist_tab(window, qtbot, tmp_path):
     path = Path(shutil.copyfile(FIXTURES / "k2_mnist_mlp.h5", tmp_path / "digits.h5"))
+    assert _drag_enter_accepted(window, path) and _drag_enter_accepted(window, tmp_path / "old.HDF5")
+    assert not _drag_enter_accepted(window, tmp_path / "notes.txt")
     _drop(window, path)
     m = window.mnist
     assert window.tabs.currentWidget() is m and not m.prediction_only()
