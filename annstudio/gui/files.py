@@ -1,4 +1,5 @@
-"""The File menu: models (.keras, and legacy .h5 / .hdf5), workspaces (.annws), Keras code, exports, recent files, drag and drop.
+"""The File menu: models (.keras, and legacy .h5 / .hdf5), workspaces (.annws), Keras code, exports, recent
+files, drag and drop.
 
 Every action answers a bad file with a sentence (never a traceback) and never damages what was there:
 writes are atomic, and nothing the user had is replaced until the new file has loaded.
@@ -64,7 +65,8 @@ class FileActions(QObject):
             window.addAction(action)
             return action
 
-        add("&Open model…", self.open_model, "Ctrl+O", "Open a Keras model (.keras, or a legacy .h5) to look at, use or train further.")
+        add("&Open model…", self.open_model, "Ctrl+O",
+            "Open a Keras model (.keras, or a legacy .h5) to look at, use or train further.")
         add("&Save model…", self.save_model, "Ctrl+S", "Save the network and its weights as a Keras model (.keras).")
         menu.insertSeparator(first)
         add("Open &workspace…", self.open_workspace, "Ctrl+Shift+O",
