@@ -89,3 +89,13 @@ def test_a_folder_that_cannot_be_written_is_one_line(tmp_path, monkeypatch, caps
     (home / "applications").write_text("a file where the folder should be")
     monkeypatch.setenv("XDG_DATA_HOME", str(home))
     cli_fails(capsys, "install-desktop", match=f"cannot write {home / 'applications' / 'annstudio.desktop'}")
+
+
+def test_an_installed_wheel_carries_the_icons_and_lessons():
+    """pyproject installs resources/ under <prefix>/share/annstudio/resources, where resources_dir() looks."""
+    files = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["data-files"]
+    shipped = {ROOT / name for patterns in files.values() for pattern in patterns for name in
+               (str(p.relative_to(ROOT)) for p in ROOT.glob(pattern))}
+    needed = set((ROOT / "resources" / "lessons").glob("*.md")) | set(desktop.icon_files().values())
+    assert needed and needed <= shipped
+    assert all(folder.startswith("share/annstudio/resources/") for folder in files)
