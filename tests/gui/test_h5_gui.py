@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 
-from annstudio.core.spec import NetworkSpec, dense, flatten
+from annstudio.core.spec import NetworkSpec, batchnorm, dense, dropout, flatten
 from annstudio.gui.app import MainWindow
 
 from test_bad_input_matrix_gui import _one_window, dialog_says, menu, shared, what_the_user_has  # noqa: F401
@@ -43,18 +43,23 @@ def _drop(window, path: Path) -> None:
 
 
 def test_open_model_offers_h5_and_opens_the_lectures_keras_2_file(window, qtbot, tmp_path, monkeypatch):
-    path = Path(shutil.copyfile(FIXTURES / "k2_lecture_xor.h5", tmp_path / "xor.h5"))
+    """The lecture's regression network (Dense(input_shape=(1,)), BatchNormalization, Dropout), saved by tf.keras
+    2.15: File › Open model offers .h5, and the playground shows the file's network with the file's weights."""
+    path = Path(shutil.copyfile(FIXTURES / "k2_regression_bn.h5", tmp_path / "fit.h5"))
     offered = []
     monkeypatch.setattr(window.files, "ask_open", lambda caption, filters: offered.append(filters) or str(path))
     next(a for a in window.file_menu.actions() if a.text().replace("&", "") == "Open model…").trigger()
     p = window.playground
-    assert "Opened xor.h5" in window.statusBar().currentMessage()
+    assert "Opened fit.h5" in window.statusBar().currentMessage()
     _idle(qtbot, p)
     assert "*.h5" in offered[0] and "*.hdf5" in offered[0] and "*.keras" in offered[0]
-    assert p.network_spec() == NetworkSpec((2,), (dense(2, "sigmoid"), dense(1, "sigmoid")))
-    with h5py.File(path) as f:  # the picture is of the file's weights (Keras 2's names: dense/kernel:0)
-        kernel = np.asarray(f["model_weights/dense/dense/kernel:0"])
-    np.testing.assert_array_equal(dict(p.latest_report().weights)["dense_1"][0], kernel)
+    assert p.network_spec() == NetworkSpec((1,), (dense(6, "tanh"), batchnorm(), dropout(0.1), dense(1)), ())
+    weights = dict(p.latest_report().weights)
+    with h5py.File(path) as f:  # Keras 2's names: dense_2/kernel:0, batch_normalization/moving_variance:0
+        kernel = np.asarray(f["model_weights/dense_2/dense_2/kernel:0"])
+        variance = np.asarray(f["model_weights/batch_normalization/batch_normalization/moving_variance:0"])
+    np.testing.assert_array_equal(weights["dense_1"][0], kernel)
+    np.testing.assert_array_equal(weights["batchnorm_1"][3], variance)
     assert window.files.recent()[0] == str(path)
     p.shutdown()
 
