@@ -499,9 +499,14 @@ def _train_from_archive(path: Path, network: NetworkSpec) -> tuple[TrainSpec, bo
         loss = "mse"
     optimizer, lr, said = "adam", 0.001, False
     try:
-        with zipfile.ZipFile(path) as archive:
-            config = json.loads(archive.read("config.json"))
-        compiled = config.get("compile_config") or {}
+        if _is_h5_model(path):
+            from .legacy_h5 import compile_config
+
+            compiled = compile_config(path)
+        else:
+            with zipfile.ZipFile(path) as archive:
+                config = json.loads(archive.read("config.json"))
+            compiled = config.get("compile_config") or {}
         opt = compiled.get("optimizer")
         said = bool(opt)
         if isinstance(opt, str):
@@ -589,19 +594,27 @@ def _points_to_write(ws) -> Dataset | None:
     return None if same else ws.points
 
 
+def _is_h5_model(path: Path) -> bool:
+    from .legacy_h5 import is_h5
+
+    return not zipfile.is_zipfile(path) and is_h5(path)
+
+
 def _source_kind(path: Path) -> str:
     if not path.is_file():
         raise CodegenError(f"{path} does not exist or is not a file")
+    if _is_h5_model(path):  # a legacy HDF5 model (.h5): store.load_model says what is wrong with a bad one
+        return "model"
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
     except (zipfile.BadZipFile, OSError, EOFError):
-        raise CodegenError(f"{path.name} is neither a Keras model (.keras) nor an ANN Studio workspace") from None
+        raise CodegenError(f"{path.name} is neither a Keras model (.keras, .h5) nor an ANN Studio workspace") from None
     if "workspace.json" in names:
         return "workspace"
     if "config.json" in names:
         return "model"
-    raise CodegenError(f"{path.name} is neither a Keras model (.keras) nor an ANN Studio workspace")
+    raise CodegenError(f"{path.name} is neither a Keras model (.keras, .h5) nor an ANN Studio workspace")
 
 
 def export_code(source: str | os.PathLike, output: str | os.PathLike, epochs: int | None = None,

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, QSignalBlocker, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -32,7 +32,7 @@ from ..core.spec import (
     train_from_dict,
 )
 from . import style
-from .files import FileActions
+from .files import MODEL_SUFFIXES, FileActions
 from .lessons_panel import LessonDialog, LessonsPanel
 from .playground import Playground
 from .tabs import QuietTabWidget
@@ -351,7 +351,7 @@ class MainWindow(QMainWindow):
 
     # drag and drop ----------------------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        if any(url.toLocalFile().lower().endswith((".keras", ".annws")) for url in event.mimeData().urls()):
+        if any(url.toLocalFile().lower().endswith(MODEL_SUFFIXES + (".annws",)) for url in event.mimeData().urls()):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # noqa: N802 - Qt's name
@@ -455,11 +455,24 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORG_NAME)
+    app.setDesktopFileName("annstudio")  # Wayland matches the window to `annstudio install-desktop`'s entry
+    app.setWindowIcon(app_icon())  # every window and the task bar
     style.configure_pyqtgraph()
     return app
 
 
-def run(argv: list[str] | None = None) -> int:
+def app_icon() -> QIcon:
+    """The app's icon (resources/icons) in every size there is; an empty icon if the files are missing."""
+    from ..core.desktop import icon_files
+
+    icon = QIcon()
+    for path in icon_files().values():
+        icon.addFile(str(path))
+    return icon
+
+
+def run(argv: list[str] | None = None, open_file: str | None = None) -> int:
+    """The window; ``open_file`` (a workspace or a model) is opened once it is shown."""
     from ..core.applog import setup_logging
     from .crash import install_excepthook
 
@@ -469,6 +482,8 @@ def run(argv: list[str] | None = None) -> int:
     install_excepthook(lambda: window)  # an unexpected error: a dialog and the log file, the app lives on
     window.show()
     QTimer.singleShot(0, window.raise_)
+    if open_file:
+        QTimer.singleShot(0, lambda: window.files.open_path(open_file))
     if os.environ.get("ANNSTUDIO_EXIT_AFTER_SHOW"):  # bench/startup.py: report when the window is up, leave
         def shown() -> None:
             import time

@@ -1,4 +1,5 @@
-"""The File menu: models (.keras), workspaces (.annws), Keras code, exports, recent files, drag and drop.
+"""The File menu: models (.keras, and legacy .h5 / .hdf5), workspaces (.annws), Keras code, exports, recent
+files, drag and drop.
 
 Every action answers a bad file with a sentence (never a traceback) and never damages what was there:
 writes are atomic, and nothing the user had is replaced until the new file has loaded.
@@ -18,7 +19,10 @@ from ..core.workspace import SUFFIX as WORKSPACE_SUFFIX
 if TYPE_CHECKING:
     from .app import MainWindow
 
-MODEL_FILTER = "Keras models (*.keras)"
+MODEL_FILTER = "Keras models (*.keras *.h5 *.hdf5)"
+SAVE_MODEL_FILTER = "Keras models (*.keras)"
+#: What Open model, drag and drop and recent files take as a model (legacy HDF5 models included).
+MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
 WORKSPACE_FILTER = f"ANN Studio workspaces (*{WORKSPACE_SUFFIX})"
 MAX_RECENT = 8
 #: Errors from the core that already are sentences for the user.
@@ -61,7 +65,8 @@ class FileActions(QObject):
             window.addAction(action)
             return action
 
-        add("&Open model…", self.open_model, "Ctrl+O", "Open a Keras model (.keras) to look at, use or train further.")
+        add("&Open model…", self.open_model, "Ctrl+O",
+            "Open a Keras model (.keras, or a legacy .h5) to look at, use or train further.")
         add("&Save model…", self.save_model, "Ctrl+S", "Save the network and its weights as a Keras model (.keras).")
         menu.insertSeparator(first)
         add("Open &workspace…", self.open_workspace, "Ctrl+Shift+O",
@@ -118,12 +123,12 @@ class FileActions(QObject):
 
     # opening ----------------------------------------------------------------------------------------
     def open_path(self, path: str) -> bool:
-        """Open a .keras model or a workspace, by its suffix (drag and drop, recent files)."""
-        if str(path).lower().endswith(".keras"):
+        """Open a model (.keras, .h5, .hdf5) or a workspace, by its suffix (drag and drop, recent files)."""
+        if str(path).lower().endswith(MODEL_SUFFIXES):
             return self.open_model(path)
         if str(path).lower().endswith(WORKSPACE_SUFFIX):
             return self.open_workspace(path)
-        self.window.show_error(f"{Path(path).name} is neither a Keras model (.keras) nor a workspace "
+        self.window.show_error(f"{Path(path).name} is neither a Keras model (.keras, .h5) nor a workspace "
                                f"({WORKSPACE_SUFFIX}).")
         return False
 
@@ -203,7 +208,8 @@ class FileActions(QObject):
         p = self._shown_workspace()
         if p is self.window.mnist and p.prediction_only():  # a model the builder cannot show: as it is
             model, name = p.keras_reader().model, p.keras_name()
-            return self._write_model(path, name, lambda target: store.save_model(model, target),
+            return self._write_model(path, str(Path(name).with_suffix(".keras")),  # an .h5 opened is saved as .keras
+                                     lambda target: store.save_model(model, target),
                                      f"Saved {name} as it is")
         if p is self.window.mnist:
             weights, epoch = p.current_weights()
@@ -220,7 +226,7 @@ class FileActions(QObject):
 
     def _write_model(self, path: str | None, suggested: str, write, done: str) -> bool:
         """Ask where (unless ``path``), add .keras, ``write(path)``; a sentence either way."""
-        path = path or self.ask_save("Save the model", MODEL_FILTER, suggested)
+        path = path or self.ask_save("Save the model", SAVE_MODEL_FILTER, suggested)
         if not path:
             return False
         if not path.endswith(".keras"):
