@@ -45,9 +45,10 @@ def _parser() -> argparse.ArgumentParser:
     shot.add_argument("-o", "--output", required=True, help="the picture to write (.png)")
     shot.add_argument("--data", help="a local mnist.npz for the MNIST preset")
 
-    export = sub.add_parser("export-code", help="write a standalone Keras script for a .keras model or a workspace")
+    export = sub.add_parser("export-code", help="write a standalone Keras script (.py) or a Jupyter notebook (.ipynb) "
+                            "for a .keras model or a workspace")
     export.add_argument("source", metavar="MODEL.keras|WORKSPACE", help="a .keras model file or an ANN Studio workspace")
-    export.add_argument("-o", "--output", required=True, help="the script to write (.py)")
+    export.add_argument("-o", "--output", required=True, help="the script (.py) or notebook (.ipynb) to write")
     export.add_argument("--epochs", type=int, help="epochs the script trains for (default: the saved settings')")
     export.add_argument("--with-weights", action="store_true",
                         help="a .keras model: the script starts from the file's weights")
@@ -145,7 +146,8 @@ def cmd_export_code(args) -> int:
         print(f"annstudio: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return EXIT_ERROR
     extra = f" (its data: {written[1]})" if len(written) > 1 else ""
-    _say(f"wrote {written[0]}{extra}; run it with: python {written[0]}")
+    how = "open it in Jupyter" if written[0].suffix == ".ipynb" else f"run it with: python {written[0]}"
+    _say(f"wrote {written[0]}{extra}; {how}")
     return 0
 
 

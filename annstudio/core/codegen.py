@@ -706,13 +706,6 @@ def _source_kind(path: Path) -> str:
     raise CodegenError(f"{path.name} is neither a Keras model (.keras) nor an ANN Studio workspace")
 
 
-#: What each kind of exported file is made of: suffix -> (what it is called, plan -> text).
-def _writers() -> dict:
-    from . import notebook
-
-    return {".py": ("script", script_from_plan), ".ipynb": ("notebook", notebook.notebook_text)}
-
-
 def export_code(source: str | os.PathLike, output: str | os.PathLike, epochs: int | None = None,
                 load_weights: bool = False) -> list[Path]:
     """Write the script (``.py``) or Jupyter notebook (``.ipynb``) for a ``.keras`` file or a workspace to
@@ -720,28 +713,44 @@ def export_code(source: str | os.PathLike, output: str | os.PathLike, epochs: in
     from .workspace import WorkspaceError, load_workspace
 
     source, output = Path(source), Path(output)
-    writers = _writers()
-    if output.suffix not in writers:
-        raise CodegenError(f"the file name must end in .py (a script) or .ipynb (a notebook), not {output.name!r}")
-    beside, write = writers[output.suffix]
-    written: list[Path] = []
+    beside, write = _writer(output)
     if _source_kind(source) == "model":
         text = write(plan_from_model_file(source, epochs=epochs, load_weights=load_weights, beside=beside))
-    else:
-        if load_weights:
-            raise CodegenError(f"a {beside} can start from saved weights only for a .keras model file; "
-                               f"{source.name} is a workspace (save its model as .keras first)")
-        try:
-            ws = load_workspace(source)
-        except WorkspaceError as exc:
-            raise CodegenError(str(exc)) from None
-        data_file = f"{output.stem}_data.csv"
-        points = _points_to_write(ws)
-        text = write(plan_from_workspace(ws, epochs=epochs, data_file=data_file, beside=beside))
-        if points is not None and len(points.x_train) + len(points.x_test) > EMBED_LIMIT:
-            written.append(write_text(output.with_name(data_file), script_data_csv(points)))
+        return [write_text(output, text)]
+    if load_weights:
+        raise CodegenError(f"a {beside} can start from saved weights only for a .keras model file; "
+                           f"{source.name} is a workspace (save its model as .keras first)")
+    try:
+        ws = load_workspace(source)
+    except WorkspaceError as exc:
+        raise CodegenError(str(exc)) from None
+    return write_workspace_code(ws, output, epochs=epochs)
+
+
+def write_workspace_code(ws, output: str | os.PathLike, epochs: int | None = None) -> list[Path]:
+    """Write the script or notebook (by ``output``'s suffix) for a :class:`~annstudio.core.workspace.Workspace`,
+    and for many user points the CSV it reads beside it, atomically. Returns the files written."""
+    output = Path(output)
+    beside, write = _writer(output)
+    data_file = f"{output.stem}_data.csv"
+    points = _points_to_write(ws)
+    text = write(plan_from_workspace(ws, epochs=epochs, data_file=data_file, beside=beside))
+    written: list[Path] = []
+    if points is not None and len(points.x_train) + len(points.x_test) > EMBED_LIMIT:
+        written.append(write_text(output.with_name(data_file), script_data_csv(points)))
     written.insert(0, write_text(output, text))
     return written
+
+
+def _writer(output: Path):
+    """("script" or "notebook", plan -> text) for an output file, by its suffix."""
+    if output.suffix == ".py":
+        return "script", script_from_plan
+    if output.suffix == ".ipynb":
+        from .notebook import notebook_text
+
+        return "notebook", notebook_text
+    raise CodegenError(f"the file name must end in .py (a script) or .ipynb (a notebook), not {output.name!r}")
 
 
 def write_text(path: str | os.PathLike, text: str) -> Path:
@@ -758,6 +767,6 @@ def write_text(path: str | os.PathLike, text: str) -> Path:
     return path
 
 
-__all__ = ["EMBED_LIMIT", "CodegenError", "Plan", "default_data", "export_code", "keras_script", "plan", "plan_from_model_file",
-           "plan_from_workspace", "script_data_csv", "script_from_plan",
-           "script_from_model_file", "script_from_workspace", "write_text"]
+__all__ = ["EMBED_LIMIT", "CodegenError", "Plan", "default_data", "export_code", "keras_script", "plan",
+           "plan_from_model_file", "plan_from_workspace", "script_data_csv", "script_from_model_file",
+           "script_from_plan", "script_from_workspace", "write_text", "write_workspace_code"]

@@ -160,19 +160,22 @@ def _fit_words(p: Plan) -> str:
 
 
 def _loss_plot(p: Plan) -> str:
+    dots = ", marker='o'" if p.train.epochs <= 30 else ""  # a few epochs: show each one (one is a single dot)
     lines = ["plt.figure(figsize=(6, 4))",
-             "plt.plot(np.arange(1, len(history.history['loss']) + 1), history.history['loss'], label='loss')",
+             f"plt.plot(np.arange(1, len(history.history['loss']) + 1), history.history['loss']{dots})",
              "plt.xlabel('epoch', fontsize=15)",
-             "plt.ylabel('loss', fontsize=15)"]
+             "plt.ylabel('loss', fontsize=15)",
+             "plt.gca().xaxis.set_major_locator(plt.MaxNLocator(integer=True))  # whole epochs"]
     if p.train.epochs > 100:
         lines.append("plt.yscale('log')  # many epochs: a log scale shows the slow end of the curve too")
     lines += ["plt.grid(alpha=0.3)", "plt.show()"]
     if p.metric == "accuracy":
         lines += ["",
                   "plt.figure(figsize=(6, 4))",
-                  "plt.plot(np.arange(1, len(history.history['accuracy']) + 1), history.history['accuracy'], 'g')",
+                  f"plt.plot(np.arange(1, len(history.history['accuracy']) + 1), history.history['accuracy'], 'g'{dots})",
                   "plt.xlabel('epoch', fontsize=15)",
                   "plt.ylabel('accuracy', fontsize=15)",
+                  "plt.gca().xaxis.set_major_locator(plt.MaxNLocator(integer=True))",
                   "plt.ylim([0, 1.05])",
                   "plt.grid(alpha=0.3)",
                   "plt.show()"]
