@@ -53,6 +53,10 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--with-weights", action="store_true",
                         help="a .keras model: the script starts from the file's weights")
 
+    report = sub.add_parser("report", help="write a report to hand in (one HTML page, or a PDF) about a workspace")
+    report.add_argument("workspace", metavar="WORKSPACE.annws", help="an ANN Studio workspace")
+    report.add_argument("-o", "--output", required=True, help="the report to write (.html, or .pdf)")
+
     predict = sub.add_parser("predict", help="read a picture of a handwritten digit with a trained MNIST model")
     predict.add_argument("model", metavar="MODEL.keras", help="a model that reads 28x28 digits (made by "
                          "'annstudio train --preset mnist-mlp --save MODEL.keras')")
@@ -151,6 +155,14 @@ def cmd_export_code(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from .gui.report import report_from_file
+
+    path, note = report_from_file(args.workspace, args.output)
+    _say(f"wrote {path}" + (f"; {note}" if note else ""))
+    return 0
+
+
 def cmd_shot(args) -> int:
     if args.epochs is not None and args.epochs < 1:
         raise UsageError(f"--epochs must be a whole number ≥ 1, not {args.epochs}")
@@ -227,7 +239,7 @@ def cmd_gui(_args) -> int:
 
 
 COMMANDS = {"gui": cmd_gui, "presets": cmd_presets, "train": cmd_train, "shot": cmd_shot, "export-code": cmd_export_code,
-            "predict": cmd_predict}
+            "predict": cmd_predict, "report": cmd_report}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -253,7 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _describe(exc: Exception) -> str:
     known = {"SpecError", "DataError", "DownloadCancelled", "TrainingError", "StoreError", "ShotError", "WorkspaceError",
-             "CodegenError", "DigitError"}
+             "CodegenError", "DigitError", "ReportError"}
     text = " ".join(str(exc).split()) or type(exc).__name__
     if type(exc).__name__ in known:
         return text
