@@ -329,7 +329,9 @@ class FileActions(QObject):
         try:
             from ..core import codegen
 
-            written = codegen.write_workspace_code(self.current_workspace(), path)
+            ws = self.current_workspace()
+            self._from_lesson(ws)
+            written = codegen.write_workspace_code(ws, path)
         except Exception as exc:  # noqa: BLE001
             self._fail("The notebook was not exported", exc)
             return False
@@ -348,7 +350,8 @@ class FileActions(QObject):
         try:
             from .report import write_report
 
-            ws = self.current_workspace(lesson=self._lesson_text())
+            ws = self.current_workspace()
+            self._from_lesson(ws)
             notes = write_report(ws, path)
         except Exception as exc:  # noqa: BLE001
             self._fail("The report was not exported", exc)
@@ -356,18 +359,19 @@ class FileActions(QObject):
         self.window.statusBar().showMessage(f"Wrote {path}" + (f" ({notes})" if notes else ""))
         return True
 
-    def _lesson_text(self) -> str:
-        """The text of the lesson the Lessons panel shows (the lecture's markdown, or a teacher's text as shown)."""
+    def _from_lesson(self, ws) -> None:
+        """Tell the report (and the notebook) which lesson ``ws`` belongs to: the lecture's experiment whose network
+        and kind of data it still has (its text and title), or the teacher's lesson the Lessons panel shows."""
+        from ..core import lesson_texts, lessons
+
+        for preset in lessons.PRESETS:
+            if preset.network == ws.network and preset.data.kind == ws.data.kind:
+                ws.preset = preset.id
+                return
         panel = getattr(self.window, "lessons", None)
         key = panel.current_lesson() if panel is not None else None
-        if not key:
-            return ""
-        from ..core import lesson_texts
-
-        try:
-            return lesson_texts.lesson_text(key)
-        except Exception:  # noqa: BLE001 - a teacher's lesson (its key is a path) or a missing text
-            return panel.text()
+        if key and key not in lesson_texts.ids():  # a teacher's lesson: its key is its workspace's path
+            ws.lesson = panel.text()
 
     def export_history(self, path: str | None = None) -> bool:
         rows = self._shown_workspace().loss.rows()

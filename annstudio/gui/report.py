@@ -88,7 +88,7 @@ def _network_picture(ws: Workspace, untrained: str) -> Picture:
             view.update_weights(ws.weights)
         except (KeyError, ValueError, IndexError, TypeError):
             pass
-    caption = "Links are coloured by their weights" if ws.weights is not None else "The network" + untrained
+    caption = "" if ws.weights is not None else "The network" + untrained
     return Picture(_png(view, WIDTH, 300), caption)
 
 
