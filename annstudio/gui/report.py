@@ -13,7 +13,7 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, Qt, QUrl
+from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QSizeF, Qt, QUrl
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QWidget
 
@@ -188,13 +188,17 @@ def write_report(ws: Workspace, path: str | os.PathLike, source: str = "") -> st
 
 
 def document(page: str, width: float | None = None) -> QTextDocument:
-    """The page as Qt rich text, its embedded pictures given to the document as resources."""
+    """The page as Qt rich text, its embedded pictures given to the document as resources. With ``width``
+    the text is laid out that wide and no picture is wider."""
     doc = QTextDocument()
     for number, encoded in enumerate(re.findall(r"src='data:image/png;base64,([A-Za-z0-9+/=]+)'", page)):
         name = f"picture{number}.png"
-        doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name),
-                        QImage.fromData(base64.b64decode(encoded), "PNG"))
-        page = page.replace(f"data:image/png;base64,{encoded}", name, 1)
+        image = QImage.fromData(base64.b64decode(encoded), "PNG")
+        doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), image)
+        shown = f"src='{name}'"
+        if width and image.width() > width - 60:
+            shown += f" width='{int(width - 60)}'"
+        page = page.replace(f"src='data:image/png;base64,{encoded}'", shown, 1)
     doc.setHtml(page)
     if width:
         doc.setTextWidth(width)
@@ -211,7 +215,9 @@ def write_pdf(page: str, path: Path) -> Path:
             writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
             writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter)
             writer.setResolution(96)
-            doc = document(page)
+            area = writer.pageLayout().paintRectPixels(96)
+            doc = document(page, area.width())
+            doc.setPageSize(QSizeF(area.width(), area.height()))
             doc.print_(writer)
             del writer  # the file is finished when the writer goes
     except StoreError as exc:
