@@ -23,7 +23,7 @@ WORKSPACE_FILTER = f"ANN Studio workspaces (*{WORKSPACE_SUFFIX})"
 MAX_RECENT = 8
 #: Errors from the core that already are sentences for the user.
 FILE_ERRORS = ("StoreError", "WorkspaceError", "SpecError", "DataError", "CodegenError", "ExportError",
-               "TrainingError")
+               "TrainingError", "ReportError")
 
 
 def _sentence(exc: BaseException) -> str:

@@ -175,8 +175,7 @@ def write_report(ws: Workspace, path: str | os.PathLike, source: str = "") -> st
         raise ReportError(f"cannot save to {path}: the folder {path.parent} does not exist")
     from ..core.report import lesson_of
 
-    if not ws.lesson:
-        ws.lesson = lesson_of(ws)
+    ws = replace(ws, lesson=lesson_of(ws))
     pictures = render_pictures(ws)
     page = report_html(ws, pictures, title=workspace_title(ws), data_text=data_description(ws), source=source)
     if path.suffix.lower() == ".pdf":

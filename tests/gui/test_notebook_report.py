@@ -181,5 +181,6 @@ def test_reports_and_notebooks_refuse_a_read_only_folder_in_one_sentence(window,
     assert "notebook was not exported" in window.last_error() and "Permission denied" in window.last_error()
     assert not window.files.export_report(str(tmp_path / "r.html"))
     assert "report was not exported" in window.last_error() and "Permission denied" in window.last_error()
+    assert "Unexpected" not in window.last_error()
     assert list(tmp_path.iterdir()) == []
     assert [a.text() for a in window.files.export_menu.actions()] == ["&Notebook…", "&Report…"]
