@@ -179,12 +179,10 @@ def report_html(ws: Workspace, pictures: dict[str, Picture], *, title: str = "",
 
     parts.append("<h2>4. Results</h2>")
     parts.append(_results(ws.history, ws.epoch))
-    parts.append(f"<h3>{PICTURES['loss']}</h3>")
-    parts.append(_picture(pictures.get("loss")))
+    parts.append(_picture(pictures.get("loss"), PICTURES["loss"]))
     result = pictures.get("result")
     if result is not None:
-        parts.append(f"<h3>{e(_result_heading(ws))}</h3>")
-        parts.append(_picture(result))
+        parts.append(_picture(result, _result_heading(ws)))
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 
@@ -197,14 +195,16 @@ def _result_heading(ws: Workspace) -> str:
     return "The decision surface"
 
 
-def _picture(picture: Picture | None) -> str:
+def _picture(picture: Picture | None, heading: str = "") -> str:
+    """A picture with its heading and caption."""
     if picture is None:
         return ""
+    head = f"<h3>{html.escape(heading)}</h3>" if heading else ""
     if picture.png is None:
-        return f"<p class='missing'>(No picture: {html.escape(picture.missing or 'it could not be made')}.)</p>"
+        return head + f"<p class='missing'>(No picture: {html.escape(picture.missing or 'it could not be made')}.)</p>"
     data = base64.b64encode(picture.png).decode("ascii")
     caption = f"<br><span class='note'>{html.escape(picture.caption)}</span>" if picture.caption else ""
-    return f"<p><img src='data:image/png;base64,{data}' alt='{html.escape(picture.caption)}'>{caption}</p>"
+    return head + f"<p><img src='data:image/png;base64,{data}' alt='{html.escape(picture.caption)}'>{caption}</p>"
 
 
 def _layer_table(network: NetworkSpec) -> str:

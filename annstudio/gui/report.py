@@ -215,13 +215,38 @@ def write_pdf(page: str, path: Path) -> Path:
             writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter)
             writer.setResolution(96)
             area = writer.pageLayout().paintRectPixels(96)
-            doc = document(page, area.width())
-            doc.setPageSize(QSizeF(area.width(), area.height()))
+            doc = _keep_headings_with_pictures(page, area.width(), area.height())
             doc.print_(writer)
             del writer  # the file is finished when the writer goes
     except StoreError as exc:
         raise ReportError(str(exc)) from None
     return path
+
+
+def _keep_headings_with_pictures(page: str, width: float, height: float) -> QTextDocument:
+    """The page laid out on pages of this size, where a heading whose picture would start a new page goes to that
+    page too (with the text between them): such headings get a page break before them, one at a time."""
+    for _ in range(30):
+        doc = document(page, width)
+        doc.setPageSize(QSizeF(width, height))
+        layout = doc.documentLayout()
+        headings, heading, move = 0, None, None
+        block = doc.begin()
+        while block.isValid() and move is None:
+            if block.blockFormat().headingLevel():
+                heading, headings = (block, headings), headings + 1
+            elif "\ufffc" in block.text() and heading is not None:  # a picture
+                top = layout.blockBoundingRect(heading[0]).top()
+                bottom = layout.blockBoundingRect(block).bottom()
+                if int(top // height) != int(bottom // height) and bottom - top < height:
+                    move = heading[1]
+                heading = None
+            block = block.next()
+        if move is None:
+            return doc
+        found = list(re.finditer(r"<h[1-6]", page))[move]
+        page = page[:found.end()] + " style='page-break-before: always'" + page[found.end():]
+    return doc
 
 
 def report_from_file(source: str | os.PathLike, output: str | os.PathLike) -> tuple[Path, str]:
