@@ -352,7 +352,8 @@ class FileActions(QObject):
 
             ws = self.current_workspace()
             self._from_lesson(ws)
-            notes = write_report(ws, path)
+            shown = self._shown_workspace()
+            notes = write_report(ws, path, shown=shown.latest_report() if shown is self.window.playground else None)
         except Exception as exc:  # noqa: BLE001
             self._fail("The report was not exported", exc)
             return False

@@ -63,8 +63,10 @@ def _dataset(ws: Workspace):
         return None, f"its data could not be made ({' '.join(str(exc).split())})"
 
 
-def render_pictures(ws: Workspace) -> dict[str, Picture]:
-    """The report's pictures (see :data:`annstudio.core.report.PICTURES`) from the app's views."""
+def render_pictures(ws: Workspace, shown=None) -> dict[str, Picture]:
+    """The report's pictures (see :data:`annstudio.core.report.PICTURES`) from the app's views. ``shown`` is
+    the window's latest :class:`~annstudio.core.engine.EpochReport` for these weights, if it has one (its
+    decision surface is then taken as it is, not computed again)."""
     data, why = _dataset(ws)
     untrained = "" if ws.weights is not None else " (not trained yet: its initial weights)"
     pictures = {"network": _network_picture(ws, untrained), "loss": _loss_picture(ws, data)}
@@ -74,7 +76,7 @@ def render_pictures(ws: Workspace) -> dict[str, Picture]:
     elif ws.data.kind == "mnist":
         pictures.update(_mnist_pictures(ws, data, untrained))
     else:
-        pictures.update(_plane_pictures(ws, data, untrained))
+        pictures.update(_plane_pictures(ws, data, untrained, shown))
     return pictures
 
 
@@ -106,7 +108,7 @@ def _loss_picture(ws: Workspace, data) -> Picture:
     return Picture(_png(plot, WIDTH, 360), f"{len(ws.history)} epochs")
 
 
-def _plane_pictures(ws: Workspace, data, untrained: str) -> dict[str, Picture]:
+def _plane_pictures(ws: Workspace, data, untrained: str, shown=None) -> dict[str, Picture]:
     """The points alone, then under the network's decision surface (or with its fitted curve)."""
     from ..core.engine import Probes, Trainer
     from .plots.surface import SurfacePlot
@@ -116,14 +118,16 @@ def _plane_pictures(ws: Workspace, data, untrained: str) -> dict[str, Picture]:
     out = {"data": Picture(_png(plain), "Training points (circles) and test points (squares)"
                            if data.has_test else "The training points")}
     two_d = data.x_train.shape[1] == 2
+    report = shown if shown is not None and shown.surface is not None and shown.weights is not None else None
     try:
-        trainer = Trainer(ws.network, ws.train, data, Probes(surface=True, resolution=200 if two_d else 300))
-        try:
-            if ws.weights is not None:
-                trainer.restore(ws.weights)
-            report = trainer.probe_report()
-        finally:
-            trainer.release()
+        if report is None:
+            trainer = Trainer(ws.network, ws.train, data, Probes(surface=True, resolution=200 if two_d else 300))
+            try:
+                if ws.weights is not None:
+                    trainer.restore(ws.weights)
+                report = trainer.probe_report()
+            finally:
+                trainer.release()
     except Exception as exc:  # noqa: BLE001 - the picture is left out with the reason; the report goes on
         out["result"] = Picture(missing=f"the network could not be evaluated ({' '.join(str(exc).split())[:200]})")
         return out
@@ -165,9 +169,9 @@ def _mnist_pictures(ws: Workspace, data, untrained: str) -> dict[str, Picture]:
 # ---------------------------------------------------------------------------------------------------
 # Writing
 
-def write_report(ws: Workspace, path: str | os.PathLike, source: str = "") -> str:
+def write_report(ws: Workspace, path: str | os.PathLike, source: str = "", shown=None) -> str:
     """Write the report of ``ws`` to ``path`` (.html, or .pdf), atomically. Returns a sentence about the
-    pictures left out ("" when all are there)."""
+    pictures left out ("" when all are there). ``shown``: see :func:`render_pictures`."""
     path = Path(path)
     if path.suffix.lower() not in SUFFIXES:
         raise ReportError(f"a report is an .html or .pdf file, not {path.name!r}")
@@ -176,7 +180,7 @@ def write_report(ws: Workspace, path: str | os.PathLike, source: str = "") -> st
     from ..core.report import lesson_of
 
     ws = replace(ws, lesson=lesson_of(ws))
-    pictures = render_pictures(ws)
+    pictures = render_pictures(ws, shown)
     page = report_html(ws, pictures, title=workspace_title(ws), data_text=data_description(ws), source=source)
     if path.suffix.lower() == ".pdf":
         write_pdf(page, path)
