@@ -141,7 +141,8 @@ def _network_words(p: Plan) -> str:
 def _compile_words(p: Plan) -> str:
     t = p.train
     return (f"The loss measures how wrong the network is: here the {_LOSS_WORDS[t.loss]}. The optimizer "
-            f"({_OPTIMIZER_NAMES[t.optimizer]}, learning rate {float(t.learning_rate):g}) changes the weights a little after every "
+            f"({_OPTIMIZER_NAMES[t.optimizer]}, learning rate {float(t.learning_rate):g}) changes the weights a little "
+            f"after every "
             f"batch to make the loss smaller; `{p.metric}` is reported as well.")
 
 
@@ -150,7 +151,8 @@ def _fit_words(p: Plan) -> str:
     words = (f"`fit` trains for {t.epochs} epoch{'s' if t.epochs != 1 else ''} (passes over the training data) in "
              f"batches of {t.batch_size} points; `history` keeps the loss of every epoch.")
     if t.epochs > VERBOSE_EPOCHS:
-        words += " With this many epochs it prints nothing while it trains (`verbose=0`); the loss curve below shows them."
+        words += (" With this many epochs it prints nothing while it trains (`verbose=0`); the loss curve below "
+                  "shows them.")
     if t.shuffle:
         words += (" Keras shuffles the training points before every epoch in its own random order, so the losses "
                   "differ a little from ANN Studio's run (with shuffling off in both they are the same).")
@@ -172,7 +174,8 @@ def _loss_plot(p: Plan) -> str:
     if p.metric == "accuracy":
         lines += ["",
                   "plt.figure(figsize=(6, 4))",
-                  f"plt.plot(np.arange(1, len(history.history['accuracy']) + 1), history.history['accuracy'], 'g'{dots})",
+                  "plt.plot(np.arange(1, len(history.history['accuracy']) + 1), history.history['accuracy'], "
+                  f"'g'{dots})",
                   "plt.xlabel('epoch', fontsize=15)",
                   "plt.ylabel('accuracy', fontsize=15)",
                   "plt.gca().xaxis.set_major_locator(plt.MaxNLocator(integer=True))",
