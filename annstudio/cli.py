@@ -50,13 +50,18 @@ def _parser() -> argparse.ArgumentParser:
     shot.add_argument("-o", "--output", required=True, help="the picture to write (.png)")
     shot.add_argument("--data", help="a local mnist.npz for the MNIST preset")
 
-    export = sub.add_parser("export-code", help="write a standalone Keras script for a model or a workspace")
+    export = sub.add_parser("export-code", help="write a standalone Keras script (.py) or a Jupyter notebook (.ipynb) "
+                            "for a model or a workspace")
     export.add_argument("source", metavar="MODEL.keras|MODEL.h5|WORKSPACE",
                         help="a Keras model file (.keras, or a legacy .h5/.hdf5) or an ANN Studio workspace")
-    export.add_argument("-o", "--output", required=True, help="the script to write (.py)")
+    export.add_argument("-o", "--output", required=True, help="the script (.py) or notebook (.ipynb) to write")
     export.add_argument("--epochs", type=int, help="epochs the script trains for (default: the saved settings')")
     export.add_argument("--with-weights", action="store_true",
                         help="a model file: the script starts from the file's weights")
+
+    report = sub.add_parser("report", help="write a report to hand in (one HTML page, or a PDF) about a workspace")
+    report.add_argument("workspace", metavar="WORKSPACE.annws", help="an ANN Studio workspace")
+    report.add_argument("-o", "--output", required=True, help="the report to write (.html, or .pdf)")
 
     predict = sub.add_parser("predict", help="read a picture of a handwritten digit with a trained MNIST model")
     predict.add_argument("model", metavar="MODEL.keras", help="a model that reads 28x28 digits (made by "
@@ -155,7 +160,16 @@ def cmd_export_code(args) -> int:
         print(f"annstudio: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return EXIT_ERROR
     extra = f" (its data: {written[1]})" if len(written) > 1 else ""
-    _say(f"wrote {written[0]}{extra}; run it with: python {written[0]}")
+    how = "open it in Jupyter" if written[0].suffix == ".ipynb" else f"run it with: python {written[0]}"
+    _say(f"wrote {written[0]}{extra}; {how}")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from .gui.report import report_from_file
+
+    path, note = report_from_file(args.workspace, args.output)
+    _say(f"wrote {path}" + (f"; {note}" if note else ""))
     return 0
 
 
@@ -261,7 +275,7 @@ def cmd_install_desktop(args) -> int:
 
 
 COMMANDS = {"gui": cmd_gui, "presets": cmd_presets, "train": cmd_train, "shot": cmd_shot, "export-code": cmd_export_code,
-            "predict": cmd_predict, "install-desktop": cmd_install_desktop}
+            "predict": cmd_predict, "install-desktop": cmd_install_desktop, "report": cmd_report}
 
 
 def _looks_like_a_file(word: str) -> bool:
@@ -296,7 +310,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _describe(exc: Exception) -> str:
     known = {"SpecError", "DataError", "DownloadCancelled", "TrainingError", "StoreError", "ShotError", "WorkspaceError",
-             "CodegenError", "DigitError", "DesktopError"}
+             "CodegenError", "DigitError", "DesktopError", "ReportError"}
     text = " ".join(str(exc).split()) or type(exc).__name__
     if type(exc).__name__ in known:
         return text

@@ -27,7 +27,7 @@ WORKSPACE_FILTER = f"ANN Studio workspaces (*{WORKSPACE_SUFFIX})"
 MAX_RECENT = 8
 #: Errors from the core that already are sentences for the user.
 FILE_ERRORS = ("StoreError", "WorkspaceError", "SpecError", "DataError", "CodegenError", "ExportError",
-               "TrainingError")
+               "TrainingError", "ReportError")
 
 
 def _sentence(exc: BaseException) -> str:
@@ -80,8 +80,23 @@ class FileActions(QObject):
             "Write a standalone Python script that builds and trains the same network with Keras.")
         add("Export loss &history (CSV)…", self.export_history, None, "The loss and metrics of every epoch, as CSV.")
         add("Export &plot (PNG/SVG)…", self.export_plot, None, "Save the data plot with its decision surface.")
+        self._add_export_menu(menu, first)
         menu.insertSeparator(first)
         self._refresh_recent()
+
+    def _add_export_menu(self, menu: QMenu, before) -> None:
+        """File › Export: a Jupyter notebook to run the lesson again, a report to hand in."""
+        self.export_menu = QMenu("E&xport", self.window)
+        for text, slot, tip in (
+                ("&Notebook…", self.export_notebook,
+                 "Write a Jupyter notebook that makes the same data, builds, trains and plots the same network."),
+                ("&Report…", self.export_report,
+                 "Write one HTML (or PDF) file to hand in: data, network, settings, numbers and pictures.")):
+            action = self.export_menu.addAction(text)
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+            action.triggered.connect(lambda checked=False, do=slot: do())
+        menu.insertMenu(before, self.export_menu)
 
     # dialogs ----------------------------------------------------------------------------------------
     def _ask_open(self, caption: str, filters: str) -> str:
@@ -308,6 +323,62 @@ class FileActions(QObject):
             return False
         self.window.statusBar().showMessage(f"Wrote {path}: run it with  python {Path(path).name}")
         return True
+
+    def export_notebook(self, path: str | None = None) -> bool:
+        if self._refuse_prediction_only("exported as a notebook for the builder's layers"):
+            return False
+        path = path or self.ask_save("Export as a Jupyter notebook", "Jupyter notebooks (*.ipynb)", "network.ipynb")
+        if not path:
+            return False
+        if not path.endswith(".ipynb"):
+            path += ".ipynb"
+        try:
+            from ..core import codegen
+
+            ws = self.current_workspace()
+            self._from_lesson(ws)
+            written = codegen.write_workspace_code(ws, path)
+        except Exception as exc:  # noqa: BLE001
+            self._fail("The notebook was not exported", exc)
+            return False
+        extra = f" and its data {written[1].name}" if len(written) > 1 else ""
+        self.window.statusBar().showMessage(f"Wrote {path}{extra}: open it in Jupyter")
+        return True
+
+    def export_report(self, path: str | None = None) -> bool:
+        if self._refuse_prediction_only("described in a report, which shows networks the builder can show"):
+            return False
+        path = path or self.ask_save("Export a report", "HTML pages (*.html);;PDF documents (*.pdf)", "report.html")
+        if not path:
+            return False
+        if not path.lower().endswith((".html", ".htm", ".pdf")):
+            path += ".html"
+        try:
+            from .report import write_report
+
+            ws = self.current_workspace()
+            self._from_lesson(ws)
+            shown = self._shown_workspace()
+            notes = write_report(ws, path, shown=shown.latest_report() if shown is self.window.playground else None)
+        except Exception as exc:  # noqa: BLE001
+            self._fail("The report was not exported", exc)
+            return False
+        self.window.statusBar().showMessage(f"Wrote {path}" + (f" ({notes})" if notes else ""))
+        return True
+
+    def _from_lesson(self, ws) -> None:
+        """Tell the report (and the notebook) which lesson ``ws`` belongs to: the lecture's experiment whose network
+        and kind of data it still has (its text and title), or the teacher's lesson the Lessons panel shows."""
+        from ..core import lesson_texts, lessons
+
+        for preset in lessons.PRESETS:
+            if preset.network == ws.network and preset.data.kind == ws.data.kind:
+                ws.preset = preset.id
+                return
+        panel = getattr(self.window, "lessons", None)
+        key = panel.current_lesson() if panel is not None else None
+        if key and key not in lesson_texts.ids():  # a teacher's lesson: its key is its workspace's path
+            ws.lesson = panel.text()
 
     def export_history(self, path: str | None = None) -> bool:
         rows = self._shown_workspace().loss.rows()
