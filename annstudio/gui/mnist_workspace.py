@@ -273,6 +273,7 @@ class MnistWorkspace(QWidget):
         self._state = "idle"
         self._last_error = ""
         self._stale = True
+        self._run_serial = 0
         self._rate = 0.0
         self._pending_rows: list[dict] = []
         self._loss_drawn = 0.0
@@ -726,6 +727,7 @@ class MnistWorkspace(QWidget):
     def _forget_training(self) -> None:
         """The network or the data changed: the old trainer, its curves and its results are gone."""
         self._stale = True
+        self._run_serial += 1  # the next run is a new one in Compare runs
         self.session.forget()
         self._restore = self._opened = None  # an opened workspace's weights no longer apply
         self._latest = self._drawn = self._results_for = None
@@ -1217,11 +1219,14 @@ class MnistWorkspace(QWidget):
             self.status.emit(outcome.message[0].upper() + outcome.message[1:])
 
     def _announce_run(self, outcome: RunOutcome) -> None:
-        from .compare import Run, run_name
+        from ..core.runs import Run, run_name, run_settings
 
         name = run_name(self.network_spec().layers[1:-1], outcome.trainer.epoch, prefix="MNIST · ")
-        self.run_finished.emit(Run(name=name, history=outcome.history,
-                                   data_key=f"mnist {self._data_path} {self.training_size()}"))
+        label = f"MNIST · {self.training_size()} training images"
+        self.run_finished.emit(Run(name=name, history=outcome.history, data_label=label,
+                                   data_key=f"mnist {self._data_path} {self.training_size()}",
+                                   run_id=f"mnist {self._run_serial}",
+                                   settings=run_settings("MNIST", self.network_spec(), self.train_spec(), label)))
 
     def _on_failed(self, message: str) -> None:
         self._stale = True

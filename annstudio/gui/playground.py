@@ -93,6 +93,7 @@ class Playground(QWidget):
         self._queued = None          # Play pressed while the untrained picture was still being made
         self._start_weights: tuple | None = None  # weights of an opened model/workspace, until a reset
         self._start_epoch = 0
+        self._run_serial = 0        # runs announced with the same number went on (edits, more epochs)
         self._loss_drawn = 0.0
         self._weights_drawn = 0.0
         self._last_draw = 0.0
@@ -275,6 +276,7 @@ class Playground(QWidget):
         if not getattr(self, "_restoring", False):
             self._start_weights, self._start_epoch = None, 0
         self._stale = True
+        self._run_serial += 1  # what trains next is a new run in Compare runs, not the last one going on
         self._latest = self._drawn = None  # the old report no longer describes this network
         self._frozen.clear()
         self._off.clear()
@@ -633,7 +635,7 @@ class Playground(QWidget):
             queued()
 
     def _announce_run(self, outcome: RunOutcome) -> None:
-        from .compare import Run, run_name
+        from ..core.runs import Run, run_name, run_settings
 
         report = self._latest
         data = self.dataset()
@@ -644,11 +646,14 @@ class Playground(QWidget):
         points = (data.x_train[:, 0], data.y_train) if data.task == "regression" else (data.x_train, data.y_train)
         surface = report.surface if report is not None else None
         axes = report.surface_axes if report is not None else None
+        label = f"{self.data_panel.kind_combo.currentText()} · {len(data.x_train)} training points"
+        about = {"data_key": repr(key), "data_label": label, "run_id": f"playground {self._run_serial}",
+                 "settings": run_settings("Playground", self.network_spec(), self.train_spec(), label)}
         try:
-            run = Run(name=name, history=history, data_key=repr(key), surface=surface, axes=axes,
-                      points=points, grad_norms=report.grad_norms if report is not None else None)
+            run = Run(name=name, history=history, surface=surface, axes=axes, points=points,
+                      grad_norms=report.grad_norms if report is not None else None, **about)
         except ValueError:
-            run = Run(name=name, history=history, data_key=repr(key))
+            run = Run(name=name, history=history, **about)
         self.run_finished.emit(run)
 
     def _on_failed(self, message: str) -> None:
