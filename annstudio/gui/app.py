@@ -31,7 +31,7 @@ from ..core.spec import (
     network_from_dict,
     train_from_dict,
 )
-from . import style
+from . import style, wheel
 from .crash import qt_override, run_all
 from .dialog_ref import DialogRef
 from .files import FileActions
@@ -61,6 +61,7 @@ def make_settings() -> QSettings:
 class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None, restore: bool = True) -> None:
         super().__init__()
+        wheel.install()  # scrolling a panel never edits the spin box under the mouse
         self.setWindowTitle(APP_NAME)
         self.settings = settings or make_settings()
         self.playground = Playground(preset=self._last_preset() if restore else None)
