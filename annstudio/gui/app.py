@@ -36,7 +36,8 @@ from .crash import qt_override, run_all
 from .dialog_ref import DialogRef
 from .files import FileActions
 from .lessons_panel import LessonDialog, LessonsPanel
-from .playground import Playground
+from .playground import DEFAULT_PRESET, Playground
+from .run_toolbar import RunToolBar
 from .tabs import QuietTabWidget
 
 if TYPE_CHECKING:
@@ -48,6 +49,9 @@ APP_NAME = "ANN Studio"
 HIDEABLE = [("data", "Data panel"), ("network", "Network builder"), ("training", "Training settings")]
 ORG_NAME = "ANN Studio"
 MNIST_TAB, COMPARE_TAB = 1, 2
+LESSONS_MIN_WIDTH = 250  # px: a lesson's text and its Load buttons stay readable
+#: Train actions that go through the run tool bar (the others go straight to the workspace).
+RUN_ACTIONS = ("toggle", "step", "step_batch", "stop", "reset")
 
 
 def make_settings() -> QSettings:
@@ -64,7 +68,8 @@ class MainWindow(QMainWindow):
         wheel.install()  # scrolling a panel never edits the spin box under the mouse
         self.setWindowTitle(APP_NAME)
         self.settings = settings or make_settings()
-        self.playground = Playground(preset=self._last_preset() if restore else None)
+        last = self._last_preset() if restore else None
+        self.playground = Playground(preset=last)
         self.tabs = QuietTabWidget()
         self.tabs.addTab(self.playground, "Playground")
         self.tabs.setTabToolTip(0, "Build a network for 2-D points (or 1-D regression) and watch it learn.")
@@ -84,6 +89,9 @@ class MainWindow(QMainWindow):
         self.lessons_dock.setObjectName("lessons")
         self.lessons_dock.setWidget(self.lessons)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.lessons_dock)
+        self.lessons_dock.setMinimumWidth(LESSONS_MIN_WIDTH)
+        if last is None:  # the lecture's default experiment: its lesson is the one to read
+            self._select_lesson_of(DEFAULT_PRESET)
         self.lessons.preset_requested.connect(self.load_preset)
         self.lessons.workspace_requested.connect(lambda path: self.files.open_workspace(path))
         self.playground.run_finished.connect(self._add_run)
@@ -93,6 +101,12 @@ class MainWindow(QMainWindow):
         self.playground.status.connect(self.statusBar().showMessage)
         self.playground.error.connect(self.show_error)
         self._build_menus()
+        self.run_bar = RunToolBar(self._send_to_workspace, self)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.run_bar)
+        self.run_bar.connect_speed(self.playground.training)
+        self._follow_workspace(self.playground)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+        self._on_tab_changed()
         self.files = FileActions(self, self.settings)
         self.file_menu.insertAction(self.file_menu.actions()[-1], self._lesson_action())
         self.statusBar().showMessage("Ready: press Space (or Play) to train the network.")
@@ -111,6 +125,7 @@ class MainWindow(QMainWindow):
             self._mnist.run_finished.connect(self._add_run)
             self._mnist.status.connect(self.statusBar().showMessage)
             self._mnist.error.connect(self.show_error)
+            self._follow_workspace(self._mnist)
             self._put_page(MNIST_TAB, self._mnist)
         return self._mnist
 
@@ -198,8 +213,17 @@ class MainWindow(QMainWindow):
         self._action(view, "&MNIST digits", lambda: self.tabs.setCurrentIndex(1), "Ctrl+Shift+2")
         self._action(view, "&Compare runs", lambda: self.tabs.setCurrentIndex(2), "Ctrl+Shift+3")
         view.addSeparator()
+        panels = view.addMenu("Playground &panels")
+        self.panel_actions = {}
+        for key, title in HIDEABLE:
+            action = QAction(title, self, checkable=True, checked=True)
+            action.setStatusTip(f"Show or hide the playground's {title.lower()} (a teacher's lesson may hide it).")
+            action.toggled.connect(lambda on, k=key: self._show_panel(k, on))
+            panels.addAction(action)
+            self.panel_actions[key] = action
+        view.addSeparator()
         for index in range(p.views.count()):
-            self._action(view, p.views.tabText(index).replace("&&", "&"),
+            self._action(view, p.views.tabText(index),  # "&&" stays: a menu shows it as "&"
                          lambda checked=False, i=index: p.views.setCurrentIndex(i), f"Ctrl+{index + 1}")
 
         help_menu = bar.addMenu("&Help")
@@ -209,7 +233,26 @@ class MainWindow(QMainWindow):
         return self.load_preset_object(lessons.get(preset_id))
 
     def _on_workspace(self, action: str) -> None:
-        """Send a Train-menu action to the workspace in the current tab (the compare tab has none)."""
+        """A Train-menu action (or its key) for the workspace in the current tab: the run controls go through
+        the tool bar, which shows "Starting…" from a Play to the first report."""
+        if action in RUN_ACTIONS:
+            self.run_bar.press(action)
+        else:
+            self._send_to_workspace(action)
+
+    def _follow_workspace(self, workspace) -> None:
+        """The tool bar shows ``workspace``'s state while its tab is the current one."""
+        workspace.training.show_run_buttons(False)  # the tool bar has them, always in sight
+        workspace.state_changed.connect(
+            lambda state, ws=workspace: self.run_bar.set_state(state) if self.current_workspace() is ws else None)
+
+    def _on_tab_changed(self, _index: int = 0) -> None:
+        workspace = self.current_workspace()
+        trains = workspace is self.playground or (workspace is self._mnist and workspace is not None)
+        self.run_bar.set_workspace(workspace if trains else None, speed=workspace is self.playground)
+
+    def _send_to_workspace(self, action: str) -> None:
+        """Call the current workspace's method for ``action`` (the compare tab has none)."""
         workspace = self.current_workspace()
         method = getattr(workspace, action, None)
         if callable(method):
@@ -226,15 +269,25 @@ class MainWindow(QMainWindow):
         workspace = self.mnist if preset.data.kind == "mnist" else self.playground
         self.tabs.setCurrentWidget(workspace)
         ok = workspace.load_preset(preset)
-        try:
-            from ..core.lesson_texts import lesson_for_preset
-
-            self.lessons.select_lesson(lesson_for_preset(preset.id).id)
-        except (SpecError, KeyError, AttributeError):
-            pass
+        if ok and workspace is self.playground:
+            self.apply_hidden_controls(())  # a lecture experiment: every panel in sight again
+            if preset.id != "last":
+                self.playground.training.set_speed(None)  # full speed: a lesson's 5000 epochs take seconds
+        if ok:
+            self._select_lesson_of(preset.id)
         if ok:
             self.statusBar().showMessage(f"Loaded: {preset.title}. Press Space to train.")
         return ok
+
+    def _select_lesson_of(self, preset_id: str) -> None:
+        from ..core.lesson_texts import lesson_for_preset
+
+        try:
+            lesson_id = lesson_for_preset(preset_id).id
+        except (SpecError, KeyError):
+            return
+        self.lessons.select_lesson(lesson_id)
+        self.lessons.mark_loaded(lesson_id)
 
     def _lesson_action(self) -> QAction:
         action = QAction("Save as &lesson…", self)
@@ -335,16 +388,25 @@ class MainWindow(QMainWindow):
             first = ws.lesson.strip().splitlines()[0].lstrip("# ").strip()
             self.lessons.add_custom_lesson(first or Path(path).stem, ws.lesson, str(path))
             self.lessons.select_lesson(str(path))
+            self.lessons.mark_loaded(str(path))
             self.lessons_dock.show()
         self.tabs.setCurrentWidget(p)
         self.statusBar().showMessage(f"Opened {Path(path).name}" + (f", epoch {ws.epoch}" if ws.epoch else ""))
         return True
 
     def apply_hidden_controls(self, hidden) -> None:
+        """Hide the playground's panels a teacher's lesson hides, and show every other one: hidden panels
+        belong to the lesson that hid them, so loading anything else brings them back. View › Panels can
+        always show one again."""
+        for key, action in self.panel_actions.items():
+            action.setChecked(key not in set(hidden or ()))
+
+    def _panels(self) -> dict:
         p = self.playground
-        panels = {"data": p.data_panel, "network": p.builder, "training": p.training}
-        for key, panel in panels.items():
-            panel.parentWidget().setVisible(key not in set(hidden or ()))
+        return {"data": p.data_panel, "network": p.builder, "training": p.training}
+
+    def _show_panel(self, key: str, on: bool) -> None:
+        self._panels()[key].parentWidget().setVisible(on)
 
     def _add_run(self, run: "Run") -> None:
         if self._compare is None:

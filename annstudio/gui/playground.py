@@ -155,13 +155,17 @@ class Playground(QWidget):
         self.views.addTab(network_tab, "Network")
         self.views.addTab(self.neurons, "Neurons")
         self.views.addTab(self.hidden_space, "Hidden space")
-        self.views.addTab(self.weights_plot, "Weights && gradients")
+        self.views.addTab(self.weights_plot, "Weights")
+        bar = self.views.tabBar()
+        bar.setUsesScrollButtons(False)  # every tab in sight: a narrow column shortens their names instead
+        bar.setElideMode(Qt.TextElideMode.ElideRight)
         self.views.setTabToolTip(0, "The network as nodes and links: blue links are positive weights, orange "
                                     "negative, thicker is larger. Click a neuron to see and edit it.")
         self.views.setTabToolTip(1, "What every neuron computes over the input plane.")
         self.views.setTabToolTip(2, "The two hidden neurons' outputs (z1, z2) for every point, and the output "
                                     "neuron's line in that space.")
-        self.views.setTabToolTip(3, "How the weights spread over the epochs, and how big each layer's gradient is.")
+        self.views.setTabToolTip(3, "Weights and gradients: how the weights spread over the epochs, and how big "
+                                    "each layer's gradient is.")
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(scroll)

@@ -137,6 +137,7 @@ class TrainingPanel(QWidget):
 
     def _make_controls_box(self) -> QGroupBox:
         box = QGroupBox("Train")
+        self.controls_box = box
         grid = QGridLayout(box)
         icon = self.style().standardIcon
         self.play_button = QPushButton(icon(QStyle.StandardPixmap.SP_MediaPlay), "Play")
@@ -260,6 +261,13 @@ class TrainingPanel(QWidget):
 
     def state(self) -> str:
         return self._state
+
+    def show_run_buttons(self, on: bool) -> None:
+        """Show or hide Play, Step, Stop and Reset (the window's tool bar has them; the panel keeps its status
+        line and the Reset option)."""
+        for button in (self.play_button, self.step_button, self.stop_button, self.reset_button):
+            button.setVisible(on)
+        self.controls_box.setTitle("Train" if on else "Run")
 
     def set_status(self, text: str) -> None:
         self.status_label.setText(text)

@@ -54,6 +54,8 @@ PEAK_BUCKETS = 1024
 LIVE_WIDTH, STILL_WIDTH = 1, 2
 
 
+MIN_HEIGHT = 300  # px: the loss curve ≥ 150 px tall and the accuracy below it, on a 1280×720 screen too
+
 class _Buffers(History):
     """The rows shown: a :class:`~annstudio.core.history.History` (columns) that also keeps each column's
     running extent, so that neither a redraw nor an axis range looks at every epoch again. Rows without
@@ -205,6 +207,9 @@ class LossPlot(QWidget):
         self._loss_plot = self._view.addPlot(row=0, col=0, axisItems=cached_axes())
         self._metric_plot = self._view.addPlot(row=1, col=0, axisItems=cached_axes())
         self._metric_plot.setXLink(self._loss_plot)
+        layout_ = self._view.ci.layout
+        layout_.setRowStretchFactor(0, 3)  # the loss is the curve to watch: it gets the larger share
+        layout_.setRowStretchFactor(1, 2)
         self._loss_plot.setLabel("left", "loss")
         self._metric_plot.setLabel("bottom", "epoch")
         self._loss_curves = self._make_curves(self._loss_plot)
@@ -233,6 +238,7 @@ class LossPlot(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self._view, 1)
+        self.setMinimumHeight(MIN_HEIGHT)
         self._set_metric("accuracy")
 
     @staticmethod

@@ -1,0 +1,102 @@
+"""What a student meets in the first hour: run controls always in sight with a "Starting…" state, lessons
+that follow what is loaded and load with one click, panels a lesson hid coming back."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QRect
+
+from annstudio.gui.app import MainWindow
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow(restore=False)
+    qtbot.addWidget(w)
+    w.resize(1280, 720)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.close()
+
+
+def visible_in_window(widget, window) -> bool:
+    """The whole widget lies inside the window and is not scrolled out of its scroll area."""
+    if not widget.isVisible():
+        return False
+    rect = QRect(widget.mapTo(window, widget.rect().topLeft()), widget.size())
+    if not window.rect().contains(rect):
+        return False
+    parent = widget.parentWidget()
+    while parent is not None and parent is not window:
+        clip = QRect(widget.mapTo(parent, widget.rect().topLeft()), widget.size())
+        if not parent.rect().contains(clip):
+            return False
+        parent = parent.parentWidget()
+    return True
+
+
+def test_play_is_in_sight_says_starting_and_a_second_press_does_not_pause(qtbot, window):
+    p, bar = window.playground, window.run_bar
+    qtbot.waitUntil(lambda: not p.session.is_running(), timeout=60000)  # the untrained picture
+    assert visible_in_window(bar.play_button, window) and bar.play_button.text() == "Play"
+    p.training.epochs_spin.setValue(3)
+    p.training.set_speed(10.0)  # slow enough that the run is still going when we look
+    window._on_workspace("toggle")  # Space
+    assert bar.is_starting() and bar.play_button.text() == "Starting…" and bar.busy_shown()
+    window._on_workspace("toggle")  # an impatient second press
+    qtbot.waitUntil(lambda: not bar.is_starting(), timeout=60000)
+    assert p.state() in ("running", "finished") and p.state() != "paused"
+    assert not bar.busy_shown()
+    qtbot.waitUntil(lambda: p.state() == "finished", timeout=60000)
+    assert bar.play_button.text() == "Play" and p.latest_report().epoch == 3
+
+
+def test_the_bar_follows_the_tab_and_its_speed_box_is_the_panels(window):
+    bar, p = window.run_bar, window.playground
+    bar.speed_combo.setCurrentIndex(3)
+    assert p.training.speed() == 10.0
+    p.training.change_speed(+1)
+    assert bar.speed_combo.currentIndex() == 2
+    assert not p.training.play_button.isVisibleTo(p.training)  # the panel no longer repeats the buttons
+    window.tabs.setCurrentIndex(2)
+    assert not bar.play_button.isEnabled() and not bar.speed_shown()
+    window.tabs.setCurrentIndex(1)
+    assert bar.play_button.isEnabled() and not bar.speed_shown()
+
+
+def test_the_lessons_panel_follows_what_is_loaded_and_one_click_loads(qtbot, window):
+    lessons = window.lessons
+    assert lessons.current_lesson() == "looking-at-parameters" and lessons.loaded_lesson() == lessons.current_lesson()
+    item = lessons.item_for("logistic-regression")
+    lessons.tree().itemClicked.emit(item, 0)  # what a click on the lesson does
+    assert window.playground.builder.network_spec().layers[-1].units == 1
+    assert lessons.loaded_lesson() == "logistic-regression" and "Loaded" in window.statusBar().currentMessage()
+    window.load_preset("xor-hidden")
+    assert lessons.current_lesson() == "perceptron-xor"
+
+
+def test_a_lesson_that_hid_panels_gives_them_back_and_view_can_show_them(window):
+    p = window.playground
+    window.apply_hidden_controls(["training", "network"])
+    assert not p.training.parentWidget().isVisible() and not p.builder.parentWidget().isVisible()
+    assert not window.panel_actions["training"].isChecked()
+    window.panel_actions["network"].setChecked(True)  # View › Playground panels › Network builder
+    assert p.builder.parentWidget().isVisible()
+    window.load_preset("logistic-regression")  # leaving the lesson
+    assert p.training.parentWidget().isVisible() and all(a.isChecked() for a in window.panel_actions.values())
+    assert window.run_bar.play_button.isVisible()
+
+
+def test_a_lesson_runs_at_full_speed(window):
+    window.playground.training.set_speed(10.0)
+    window.load_preset("overfit-dropout")
+    assert window.playground.training.speed() is None and window.run_bar.speed_combo.currentIndex() == 0
+
+
+def test_every_view_tab_is_in_sight_and_named_without_ampersands(window):
+    views = window.playground.views
+    bar = views.tabBar()
+    for i in range(views.count()):
+        assert bar.rect().contains(bar.tabRect(i)), views.tabText(i)
+    names = [a.text() for a in window.menuBar().actions()[3].menu().actions()]
+    assert not any("_" in name for name in names)
