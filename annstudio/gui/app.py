@@ -49,7 +49,7 @@ APP_NAME = "ANN Studio"
 HIDEABLE = [("data", "Data panel"), ("network", "Network builder"), ("training", "Training settings")]
 ORG_NAME = "ANN Studio"
 MNIST_TAB, COMPARE_TAB = 1, 2
-LESSONS_MIN_WIDTH = 250  # px: a lesson's text and its Load buttons stay readable
+LESSONS_MIN_WIDTH = 220  # px: a lesson's text and its Load buttons stay readable
 #: Train actions that go through the run tool bar (the others go straight to the workspace).
 RUN_ACTIONS = ("toggle", "step", "step_batch", "stop", "reset")
 

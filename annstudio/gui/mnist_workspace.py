@@ -429,13 +429,12 @@ class MnistWorkspace(QWidget):
         self.results_title = QLabel()
         self.results_title.setWordWrap(True)
         column.addWidget(self.results_title)
-        column.addWidget(self.confusion, 0, Qt.AlignmentFlag.AlignLeft)
+        column.addWidget(self.confusion, 1)  # as large as there is room for, every column in sight
         self.per_class_label = QLabel()
         self.per_class_label.setWordWrap(True)
         self.per_class_label.setToolTip("The share of each digit's test images that the network reads right "
                                         "(the same numbers as the column next to the matrix).")
         column.addWidget(self.per_class_label)
-        column.addStretch(1)
 
         self.results_tabs = QTabWidget()
         self.results_tabs.addTab(self.cell_gallery, "Digits of a cell")
@@ -447,10 +446,13 @@ class MnistWorkspace(QWidget):
         self.results_tabs.setTabToolTip(1, "Every test digit the network reads wrongly, with what it said and "
                                            "what the digit really is.")
         self.results_tabs.setTabToolTip(2, WEIGHTS_TIP)
+        self.results_tabs.tabBar().setUsesScrollButtons(False)
+        self.results_tabs.tabBar().setElideMode(Qt.TextElideMode.ElideRight)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(_scrolled(left))
         splitter.addWidget(self.results_tabs)
-        splitter.setSizes([540, 600])
+        splitter.setSizes([620, 300])  # the matrix first: the galleries re-flow into fewer columns
+        splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 1)
         return splitter
 
