@@ -20,6 +20,7 @@ from ..core.forward import NumpyForward
 from ..core.spec import NetworkSpec, SpecError
 from . import style
 from .mnist_views import ActivationStrip, ConfusionMatrixView, PixelView, ProbabilityStems, confusion_matrix
+from .crash import qt_override
 
 SIDE = 280
 PEN_MIN, PEN_MAX, PEN_DEFAULT = 8, 40, 20
@@ -122,6 +123,7 @@ class _Surface(QWidget):
         margin = self._owner.pen_width() / 2 + 2
         self.update(area.adjusted(-margin, -margin, margin, margin).toAlignedRect())
 
+    @qt_override
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)
         painter.drawImage(event.rect(), self.image, event.rect())
@@ -136,6 +138,7 @@ class _Surface(QWidget):
         painter.end()
 
     # the mouse --------------------------------------------------------------------------------------
+    @qt_override
     def mousePressEvent(self, event) -> None:  # noqa: N802
         if event.button() != Qt.MouseButton.LeftButton:
             return
@@ -149,6 +152,7 @@ class _Surface(QWidget):
         self.update()  # the whole square: the hint text goes
         self._owner.changed.emit()
 
+    @qt_override
     def mouseMoveEvent(self, event) -> None:  # noqa: N802
         if self.current is None or not event.buttons() & Qt.MouseButton.LeftButton:
             return
@@ -164,6 +168,7 @@ class _Surface(QWidget):
         self._refresh_area(piece.boundingRect() if piece is not None else QRectF())
         self._owner.changed.emit()
 
+    @qt_override
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802
         if event.button() != Qt.MouseButton.LeftButton or self.current is None:
             return
@@ -309,6 +314,7 @@ class _Verdict(QWidget):
             self.big, self.line = big, line
             self.update()
 
+    @qt_override
     def paintEvent(self, event) -> None:  # noqa: N802
         painter = QPainter(self)
         font = painter.font()

@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from . import style
+from .crash import qt_override
 
 DIGITS = tuple(range(10))
 
@@ -83,6 +84,7 @@ class PixelView(QWidget):
         self._image = None if image is None else self._render(image)
         self.update()
 
+    @qt_override
     def paintEvent(self, event) -> None:  # noqa: N802
         painter = QPainter(self)
         painter.drawImage(0, 0, self._image if self._image is not None else self._blank)
@@ -108,6 +110,7 @@ class ProbabilityStems(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(300, 190)
 
+    @qt_override
     def resizeEvent(self, event) -> None:  # noqa: N802
         self._background = None
         super().resizeEvent(event)
@@ -139,6 +142,7 @@ class ProbabilityStems(QWidget):
         painter.end()
         return pixmap
 
+    @qt_override
     def paintEvent(self, event) -> None:  # noqa: N802
         if self._background is None or self._background.size() != self.size():
             self._background = self._draw_background()
@@ -196,6 +200,7 @@ class ActivationStrip(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(560, 60)
 
+    @qt_override
     def paintEvent(self, event) -> None:  # noqa: N802
         painter = QPainter(self)
         painter.fillRect(self.rect(), self.palette().window())
@@ -252,6 +257,7 @@ class _Mosaic(QWidget):
             self._image = gray_image(sheet)
         self.update()
 
+    @qt_override
     def paintEvent(self, event) -> None:  # noqa: N802
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(255, 255, 255))
@@ -411,11 +417,13 @@ class ConfusionMatrixView(QWidget):
     def cell_rect(self, true: int, predicted: int) -> QRect:
         return QRect(self._left + predicted * self.CELL, self._top + true * self.CELL, self.CELL, self.CELL)
 
+    @qt_override
     def mousePressEvent(self, event) -> None:  # noqa: N802
         cell = self.cell_at(event.position().x(), event.position().y())
         if cell is not None and event.button() == Qt.MouseButton.LeftButton:
             self.cell_clicked.emit(*cell)
 
+    @qt_override
     def mouseMoveEvent(self, event) -> None:  # noqa: N802
         cell = self.cell_at(event.position().x(), event.position().y())
         if cell is None:
@@ -426,6 +434,7 @@ class ConfusionMatrixView(QWidget):
         self.setToolTip(f"{n} digit{'s' * (n != 1)} that {'are' if n != 1 else 'is'} a {true}, read as a "
                         f"{predicted}. Click to see them.")
 
+    @qt_override
     def paintEvent(self, event) -> None:  # noqa: N802
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(255, 255, 255))
@@ -534,6 +543,7 @@ class _WeightTiles(QWidget):
         super().__init__(owner)
         self._owner = owner
 
+    @qt_override
     def paintEvent(self, event) -> None:  # noqa: N802
         owner = self._owner
         painter = QPainter(self)

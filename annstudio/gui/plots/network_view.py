@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QGraphics
 from ...core.datasets import expand_features
 from ...core.spec import NetworkSpec
 from .. import style
+from ..crash import qt_override
 from .neurons import colorize, layer_names, layer_titles, levels_for, output_activations
 
 NODE = 30.0           # side of a neuron's square (scene units)
@@ -95,6 +96,7 @@ class _Node(QGraphicsRectItem):
         self.face = QImage(self._buffer.data, w, h, 4 * w, QImage.Format.Format_RGBA8888)
         self.update()
 
+    @qt_override
     def paint(self, painter: QPainter, option, widget=None) -> None:
         rect = self.rect()
         painter.setOpacity(0.3 if self.off else 1.0)
@@ -179,6 +181,7 @@ class _Link(QGraphicsPathItem):
 class _Tag(QGraphicsTextItem):
     """Text on a pale label, for the layers drawn between the columns."""
 
+    @qt_override
     def paint(self, painter: QPainter, option, widget=None) -> None:
         painter.setPen(QPen(QColor(150, 150, 150)))
         painter.setBrush(QBrush(QColor(250, 246, 225)))
@@ -455,6 +458,7 @@ class NetworkView(QGraphicsView):
             node.update()
 
     # interaction ---------------------------------------------------------------------------------
+    @qt_override
     def mousePressEvent(self, event) -> None:
         """A click on a neuron asks for it to be edited; clicks elsewhere are taken and do nothing."""
         if event.button() == Qt.MouseButton.LeftButton:
@@ -463,6 +467,7 @@ class NetworkView(QGraphicsView):
                 self.neuron_clicked.emit(*node.key)
         event.accept()
 
+    @qt_override
     def mouseReleaseEvent(self, event) -> None:
         event.accept()
 
@@ -472,6 +477,7 @@ class NetworkView(QGraphicsView):
                 return item
         return None
 
+    @qt_override(default=False)
     def viewportEvent(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip:
             node = self._node_at(event.pos())
@@ -482,6 +488,7 @@ class NetworkView(QGraphicsView):
                 return True
         return super().viewportEvent(event)
 
+    @qt_override
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit()
@@ -739,6 +746,7 @@ class NeuronEditor(QWidget):
         self.edit_requested.emit(self._layer, self._unit, incoming, float(bias), self.freeze_box.isChecked(),
                                  self.off_box.isChecked())
 
+    @qt_override
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.apply_button.isEnabled():
             self.apply()
