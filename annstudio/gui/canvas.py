@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QSlider
 from ..core.digits import is_empty, prepare_digit
 from ..core.forward import NumpyForward
 from ..core.spec import NetworkSpec, SpecError
+from ..core.words import plural
 from . import style
 from .mnist_views import ActivationStrip, ConfusionMatrixView, PixelView, ProbabilityStems, confusion_matrix
 from .crash import qt_override
@@ -530,10 +531,10 @@ class DigitReader(QWidget):
         if n == 0:
             text = "Your set is empty: draw a digit, then say which it is."
         elif predicted is None:
-            text = f"Your set: {n} drawing{'s' * (n != 1)}."
+            text = f"Your set: {plural(n, 'drawing')}."
         else:
             right = int((predicted == self._y).sum())
-            text = (f"Your set: {n} drawing{'s' * (n != 1)}; the network reads {right} of {n} right "
+            text = (f"Your set: {plural(n, 'drawing')}; the network reads {right} of {n} right "
                     f"({100 * right / n:.0f} %).")
         self.set_summary.setText(self._saved + text)
         self._saved = ""

@@ -16,6 +16,7 @@ from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
+from ..core.words import plural
 from . import style
 from .crash import qt_override
 
@@ -349,7 +350,7 @@ class DigitGallery(QWidget):
         self.mosaic.set_digits(self.images[self.shown], [self._caption(i) for i in self.shown])
         more = f" (the first {len(self.shown)} shown)" if total > len(self.shown) else ""
         title = f"{self._title}: " if self._title else ""
-        self.title.setText(f"{title}{total} digit{'s' * (total != 1)}{more}")
+        self.title.setText(f"{title}{plural(total, 'digit')}{more}")
 
     def _caption(self, index: int) -> str:
         if self.predicted is None:
@@ -384,6 +385,8 @@ class ConfusionMatrixView(QWidget):
     cell_clicked = Signal(int, int)
 
     CELL = 38
+    TIP = ("Rows: the true digit. Columns: what the network said. The diagonal holds the digits read correctly. "
+           "Click a cell to see its digits.")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -391,8 +394,7 @@ class ConfusionMatrixView(QWidget):
         self._left, self._top = 46, 40
         self.setMouseTracking(True)
         self.setMinimumSize(self._left + 10 * self.CELL + 90, self._top + 10 * self.CELL + 30)
-        self.setToolTip("Rows: the true digit. Columns: what the network said. The diagonal holds the "
-                        "digits read correctly. Click a cell to see its digits.")
+        self.setToolTip(self.TIP)
 
     def set_matrix(self, matrix: np.ndarray) -> None:
         matrix = np.asarray(matrix)
@@ -427,11 +429,11 @@ class ConfusionMatrixView(QWidget):
     def mouseMoveEvent(self, event) -> None:  # noqa: N802
         cell = self.cell_at(event.position().x(), event.position().y())
         if cell is None:
-            self.setToolTip(self.toolTip())
+            self.setToolTip(self.TIP)
             return
         true, predicted = cell
-        n = self.matrix[true, predicted]
-        self.setToolTip(f"{n} digit{'s' * (n != 1)} that {'are' if n != 1 else 'is'} a {true}, read as a "
+        n = int(self.matrix[true, predicted])
+        self.setToolTip(f"{plural(n, 'digit')} that {'are' if n != 1 else 'is'} a {true}, read as a "
                         f"{predicted}. Click to see them.")
 
     @qt_override
