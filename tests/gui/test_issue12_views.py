@@ -3,9 +3,11 @@ a load, the data-set combo's separator, the builder's output layer."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPoint
+import pytest
+from PySide6.QtCore import QPoint, Qt
 
 from annstudio.core.words import plural
+from annstudio.gui.app import MainWindow
 from annstudio.gui.mnist_views import ConfusionMatrixView
 
 
@@ -32,3 +34,55 @@ def test_hovering_the_confusion_matrix_names_each_cell(qtbot):
         qtbot.waitUntil(lambda words=words: words in view.toolTip(), timeout=2000)
     qtbot.mouseMove(view, QPoint(5, 5))  # the margin, outside every cell: the general tip again
     qtbot.waitUntil(lambda: view.toolTip() == ConfusionMatrixView.TIP, timeout=2000)
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow(restore=False)
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.playground.shutdown()
+
+
+def _untrained_report(qtbot, p):
+    qtbot.waitUntil(lambda: p.latest_report() is not None and not p.session.is_running(), timeout=60000)
+    return p.latest_report()
+
+
+def _click_neuron(qtbot, p, layer: str, unit: int) -> None:
+    view = p.network_view
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.node_position(layer, unit))
+    assert p.neuron_editor.shown_neuron() == (layer, unit)
+
+
+def test_the_neuron_editor_forgets_the_old_network_when_a_preset_is_loaded(window, qtbot):
+    p, editor = window.playground, window.playground.neuron_editor
+    window.load_preset("xor-hidden")
+    _untrained_report(qtbot, p)
+    _click_neuron(qtbot, p, "dense_1", 2)
+    editor.bias_box.setValue(3.5)               # typed, not applied
+    sent = []
+    editor.edit_requested.connect(lambda *args: sent.append(args))
+    window.load_preset("looking-at-parameters")
+    report = _untrained_report(qtbot, p)
+    assert editor.shown_neuron() is None and not editor.isEnabled()
+    assert editor.bias_box.value() == 0.0 and "Click a neuron" in editor._title.text()
+    qtbot.mouseClick(editor.apply_button, Qt.MouseButton.LeftButton)
+    assert sent == [] and p.latest_report() is report
+    _click_neuron(qtbot, p, "dense_1", 0)       # the new network's own numbers
+    kernel, bias = report.layer_weights("dense_1")[:2]
+    assert editor.bias_box.value() == pytest.approx(float(bias[0]), abs=1e-4)
+
+
+def test_after_apply_switch_off_the_box_stays_checked(window, qtbot):
+    p, editor = window.playground, window.playground.neuron_editor
+    before = _untrained_report(qtbot, p)
+    _click_neuron(qtbot, p, "dense_1", 1)
+    editor.off_box.setChecked(True)
+    qtbot.mouseClick(editor.apply_button, Qt.MouseButton.LeftButton)
+    # the edit goes to the network and a new picture of it comes back and is drawn
+    qtbot.waitUntil(lambda: p.latest_report() is not before and p._drawn is p.latest_report()
+                    and not p.session.is_running(), timeout=60000)
+    assert editor.off_box.isChecked() and editor.shown_neuron() == ("dense_1", 1)
+    assert ("dense_1", 1) in p._off

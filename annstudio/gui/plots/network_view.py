@@ -574,6 +574,7 @@ class NeuronEditor(QWidget):
     """One neuron's bias and incoming weights, editable, and whether it is frozen or switched off."""
 
     edit_requested = Signal(str, int, object, float, bool, bool)  # layer, unit, incoming, bias, frozen, off
+    EMPTY_TITLE = "Click a neuron in the network diagram to see its weights here."
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -581,7 +582,7 @@ class NeuronEditor(QWidget):
         self._incoming = np.zeros(0, np.float32)
         self._bias, self._frozen, self._off = 0.0, False, False
         self._boxes: list[QDoubleSpinBox] = []
-        self._title = QLabel("Click a neuron in the network diagram to see its weights here.")
+        self._title = QLabel(self.EMPTY_TITLE)
         self._title.setWordWrap(True)
         self._title.setToolTip("Which neuron you are looking at.")
         self._explain = QLabel("Its output is activation(bias + sum of weight × input). Change numbers and press "
@@ -683,6 +684,21 @@ class NeuronEditor(QWidget):
     def shown_neuron(self) -> tuple[str, int] | None:
         return (self._layer, self._unit) if self._unit >= 0 else None
 
+    def clear(self) -> None:
+        """Show no neuron (another network was loaded: the shown one's numbers belong to the old one, and
+        Apply must not write them into the new one)."""
+        self._layer, self._unit = "", -1
+        self._incoming = np.zeros(0, np.float32)
+        self._bias, self._frozen, self._off = 0.0, False, False
+        while self._weights_form.rowCount():
+            self._weights_form.removeRow(0)
+        self._boxes, self._shown = [], []
+        self._many.hide()
+        self._update_note.hide()
+        self._title.setText(self.EMPTY_TITLE)
+        self.revert()
+        self.setEnabled(False)
+
     def follow(self, incoming: np.ndarray, bias: float) -> bool:
         """Training moved this neuron: show the new values and the last update (backpropagation made
         visible), unless the user is typing new values. True when the view followed."""
@@ -743,8 +759,11 @@ class NeuronEditor(QWidget):
             if box.value() != shown:
                 incoming[i] = box.value()
         bias = self.bias_box.value() if self.bias_box.value() != self._shown_bias else self._bias
-        self.edit_requested.emit(self._layer, self._unit, incoming, float(bias), self.freeze_box.isChecked(),
-                                 self.off_box.isChecked())
+        frozen, off = self.freeze_box.isChecked(), self.off_box.isChecked()
+        # what was applied is now the neuron's state: the next picture of training must not show the old one
+        self._incoming, self._bias, self._frozen, self._off = incoming, float(bias), frozen, off
+        self.revert()
+        self.edit_requested.emit(self._layer, self._unit, incoming.copy(), float(bias), frozen, off)
 
     @qt_override
     def keyPressEvent(self, event: QKeyEvent) -> None:
