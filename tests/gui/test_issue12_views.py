@@ -8,6 +8,7 @@ from PySide6.QtCore import QPoint, Qt
 
 from annstudio.core.words import plural
 from annstudio.gui.app import MainWindow
+from annstudio.gui.dataset_panel import DatasetPanel
 from annstudio.gui.mnist_views import ConfusionMatrixView
 
 
@@ -86,3 +87,16 @@ def test_after_apply_switch_off_the_box_stays_checked(window, qtbot):
                     and not p.session.is_running(), timeout=60000)
     assert editor.off_box.isChecked() and editor.shown_neuron() == ("dense_1", 1)
     assert ("dense_1", 1) in p._off
+
+
+def test_choosing_the_data_sets_separator_keeps_the_last_data_set(qtbot):
+    panel = DatasetPanel()
+    qtbot.addWidget(panel)
+    combo = panel.kind_combo
+    separators = [i for i in range(combo.count()) if combo.itemData(i) is None]
+    assert separators
+    combo.setCurrentIndex(combo.findData("xor"))
+    for index in separators:
+        combo.setCurrentIndex(index)
+        assert combo.currentData() == "xor" and panel.data_spec().kind == "xor"
+    assert len(panel.dataset().x_train) > 0
