@@ -8,6 +8,7 @@ from PySide6.QtCore import QPoint, Qt
 
 from annstudio.core.words import plural
 from annstudio.gui.app import MainWindow
+from annstudio.gui.builder import BuilderPanel
 from annstudio.gui.dataset_panel import DatasetPanel
 from annstudio.gui.mnist_views import ConfusionMatrixView
 
@@ -100,3 +101,25 @@ def test_choosing_the_data_sets_separator_keeps_the_last_data_set(qtbot):
         combo.setCurrentIndex(index)
         assert combo.currentData() == "xor" and panel.data_spec().kind == "xor"
     assert len(panel.dataset().x_train) > 0
+
+
+@pytest.mark.parametrize("task, classes, wrong, fix, words", [
+    ("binary", 2, "softmax", "sigmoid", "always outputs 1"),
+    ("multiclass", 4, "sigmoid", "softmax", "do not add up to 1"),
+    ("regression", 0, "softmax", "linear", "always says 1"),
+])
+def test_the_builder_explains_an_output_layer_that_cannot_learn_and_fixes_it_in_one_click(
+        qtbot, task, classes, wrong, fix, words):
+    builder = BuilderPanel()
+    _shown(qtbot, builder)
+    builder.set_io((2,) if task != "regression" else (1,), ("x1", "x2") if task != "regression" else (), task,
+                   classes)
+    assert not builder.output_warning.isVisible() and not builder.output_fix_button.isVisible()
+    builder.output_activation_combo.setCurrentText(wrong)
+    assert builder.output_warning.isVisible() and words in builder.output_warning.text()
+    assert builder.output_advice().cannot_learn and builder.output_fix_button.text() == f"Use {fix}"
+    with qtbot.waitSignal(builder.network_changed) as changed:
+        qtbot.mouseClick(builder.output_fix_button, Qt.MouseButton.LeftButton)
+    assert changed.args[0].layers[-1].activation == fix
+    assert not builder.output_warning.isVisible() and not builder.output_fix_button.isVisible()
+    assert builder.output_activation_combo.currentText() == fix
