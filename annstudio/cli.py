@@ -163,6 +163,7 @@ def cmd_predict(args) -> int:
     from pathlib import Path
 
     from .core import digits
+    from .core.words import a_or_an
 
     canvas = digits.image_to_canvas(args.image)  # a bad picture is refused before TensorFlow loads
     if digits.is_empty(canvas):
@@ -178,7 +179,7 @@ def cmd_predict(args) -> int:
         _say(json.dumps({"digit": digit, "probabilities": [round(float(p), 6) for p in probabilities]}))
         return 0
     order = probabilities.argsort()[::-1]
-    doubt = (f"; not sure: a {order[1]} has {probabilities[order[1]]:.3f}"
+    doubt = (f"; not sure: {a_or_an(order[1])} has {probabilities[order[1]]:.3f}"
              if probabilities[digit] < 0.5 else "")
     _say(f"digit {digit} (probability {probabilities[digit]:.3f}{doubt})")
     for k, p in enumerate(probabilities):

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QSlider
 from ..core.digits import is_empty, prepare_digit
 from ..core.forward import NumpyForward
 from ..core.spec import NetworkSpec, SpecError
-from ..core.words import plural
+from ..core.words import a_or_an, plural
 from . import style
 from .mnist_views import ActivationStrip, ConfusionMatrixView, PixelView, ProbabilityStems, confusion_matrix
 from .crash import qt_override
@@ -396,7 +396,7 @@ class DigitReader(QWidget):
         for digit, button in enumerate(self.label_buttons):
             button.setFixedWidth(34)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            button.setToolTip(f"Save this drawing as a {digit} in your own set, then clear the canvas for "
+            button.setToolTip(f"Save this drawing as {a_or_an(digit)} in your own set, then clear the canvas for "
                               "the next one")
             button.clicked.connect(lambda _=False, d=digit: self.label_drawing(d))
             labels.addWidget(button)
@@ -488,7 +488,7 @@ class DigitReader(QWidget):
             return
         self._x = np.concatenate([self._x, self.input28[None]])
         self._y = np.concatenate([self._y, [int(digit)]])
-        self._saved = f"Saved as a {int(digit)}. "
+        self._saved = f"Saved as {a_or_an(int(digit))}. "
         self.canvas.clear()
         self._summarise()
         self.personal_set_changed.emit()
@@ -556,8 +556,8 @@ def verdict_text(probabilities: np.ndarray) -> tuple[str, str]:
     first, second = int(order[0]), int(order[1])
     p1, p2 = float(probabilities[first]), float(probabilities[second])
     if p1 < UNSURE:
-        return "?", f"Not sure: a {first} ({100 * p1:.0f} %) or a {second} ({100 * p2:.0f} %)?"
-    return str(first), f"The network reads a {first} ({100 * p1:.0f} % sure)"
+        return "?", f"Not sure: {a_or_an(first)} ({100 * p1:.0f} %) or {a_or_an(second)} ({100 * p2:.0f} %)?"
+    return str(first), f"The network reads {a_or_an(first)} ({100 * p1:.0f} % sure)"
 
 
 def hidden_units(forward: NumpyForward) -> int:

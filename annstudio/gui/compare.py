@@ -38,6 +38,7 @@ from ..core.runs import (  # noqa: F401 - Run and the helpers are used from here
     short_names,
 )
 from . import style
+from .plots.ranges import EpochAxis
 
 MAX_RUNS = 12
 
@@ -140,7 +141,7 @@ class CompareView(QWidget):
         loss_head.addWidget(QLabel("<b>Loss</b> — solid: training data, dashed: test data"), 1)
         loss_head.addWidget(self._legends)
         loss_head.addWidget(self._log)
-        self._loss_view = pg.PlotWidget()
+        self._loss_view = pg.PlotWidget(axisItems={"bottom": EpochAxis("bottom")})
         self._loss_plot = self._loss_view.getPlotItem()
         self._loss_plot.setLabel("bottom", "epoch")
         self._loss_plot.setLabel("left", "loss")

@@ -110,6 +110,10 @@ class DatasetPanel(QWidget):
         form = QFormLayout(box)
         self._form = form
         self.kind_combo = QComboBox()
+        # a list that drops down below the box, the same every time (not one that opens over it, moved so the
+        # current entry sits under the mouse)
+        self.kind_combo.setStyleSheet("QComboBox { combobox-popup: 0; }")
+        self.kind_combo.setMaxVisibleItems(len(CHOICES))
         self.kind_combo.setToolTip("Which points the network learns from. The first sets have colored classes "
                                    "to separate; the regression sets are points of a curve to fit.")
         for choice in CHOICES:

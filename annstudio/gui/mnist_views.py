@@ -16,7 +16,7 @@ from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
-from ..core.words import plural
+from ..core.words import a_or_an, plural
 from . import style
 from .crash import qt_override
 
@@ -463,8 +463,8 @@ class ConfusionMatrixView(QWidget):
             return
         true, predicted = cell
         n = int(self.matrix[true, predicted])
-        self.setToolTip(f"{plural(n, 'digit')} that {'are' if n != 1 else 'is'} a {true}, read as a "
-                        f"{predicted}. Click to see them.")
+        self.setToolTip(f"{plural(n, 'digit')} that {'are' if n != 1 else 'is'} {a_or_an(true)}, read as "
+                        f"{a_or_an(predicted)}. Click to see them.")
 
     @qt_override
     def paintEvent(self, event) -> None:  # noqa: N802

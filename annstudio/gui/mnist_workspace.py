@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFrame, QHBoxLayout, QLab
 from ..core import datasets, lessons
 from ..core.forward import NumpyForward
 from ..core.spec import NetworkSpec, SpecError, TrainSpec
-from ..core.words import plural
+from ..core.words import plural, report_line
 from . import style
 from .builder import BuilderPanel
 from .canvas import DigitReader
@@ -1208,14 +1208,8 @@ class MnistWorkspace(QWidget):
         return None
 
     def _status_text(self, report: "EpochReport") -> str:
-        m = report.metrics
-        parts = [f"Epoch {report.epoch}" + (f" (batch {report.batches})" if report.partial else ""),
-                 f"loss {m['loss']:.4f}"]
-        if "accuracy" in m:
-            parts.append(f"accuracy {m['accuracy']:.3f}")
-        if "test_accuracy" in m:
-            parts.append(f"test accuracy {m['test_accuracy']:.3f}")
-        return " · ".join(parts)
+        metrics = {k: v for k, v in report.metrics.items() if k in ("loss", "accuracy", "test_accuracy")}
+        return report_line(report.epoch, metrics, report.batches, report.partial)
 
     def _on_finished(self, outcome: RunOutcome) -> None:
         if outcome.diverged:

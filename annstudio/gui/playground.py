@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidg
 from ..core import lessons
 from ..core.control import NeuronEdit
 from ..core.spec import NetworkSpec, TrainSpec
+from ..core.words import report_line
 from .builder import BuilderPanel
 from .dataset_panel import DatasetPanel
 from .plots.hidden_space import HiddenSpacePlot
@@ -611,20 +612,8 @@ class Playground(QWidget):
         self.hidden_space.update_hidden(z, weights[1][0], weights[1][1])
 
     def _status_text(self, report: "EpochReport") -> str:
-        m = report.metrics
-        parts = [f"Epoch {report.epoch}" + (f" (batch {report.batches})" if report.partial else ""),
-                 f"loss {m['loss']:.4f}"]
-        if "test_loss" in m:
-            parts.append(f"test loss {m['test_loss']:.4f}")
-        if "accuracy" in m:
-            parts.append(f"accuracy {m['accuracy']:.3f}")
-        if "test_accuracy" in m:
-            parts.append(f"test accuracy {m['test_accuracy']:.3f}")
-        if "r2" in m:
-            parts.append(f"R² {m['r2']:.3f}")
-        if self._state == "running" and self._rate:
-            parts.append(f"{self._rate:.0f} epochs/s")
-        return " · ".join(parts)
+        rate = self._rate if self._state == "running" else 0.0
+        return report_line(report.epoch, report.metrics, report.batches, report.partial, rate)
 
     def _on_finished(self, outcome: RunOutcome) -> None:
         if outcome.diverged:

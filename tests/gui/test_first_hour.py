@@ -100,3 +100,21 @@ def test_every_view_tab_is_in_sight_and_named_without_ampersands(window):
         assert bar.rect().contains(bar.tabRect(i)), views.tabText(i)
     names = [a.text() for a in window.menuBar().actions()[3].menu().actions()]
     assert not any("_" in name for name in names)
+
+
+def test_epoch_axes_have_whole_numbers_only(qtbot):
+    from annstudio.gui.plots.loss import LossPlot
+
+    plot = LossPlot()
+    qtbot.addWidget(plot)
+    plot.resize(600, 400)
+    plot.show()
+    plot.add_rows([{"epoch": 1, "loss": 0.5, "accuracy": 0.7}, {"epoch": 2, "loss": 0.4, "accuracy": 0.8}])
+    axis = plot.plot_items()[0].getAxis("bottom")
+    spacings = axis.tickSpacing(0.8, 2.2, 600)
+    assert spacings and all(spacing >= 1 for spacing, _ in spacings)
+
+
+def test_the_data_set_list_drops_down_the_same_way_every_time(window):
+    combo = window.playground.data_panel.kind_combo
+    assert "combobox-popup: 0" in combo.styleSheet()

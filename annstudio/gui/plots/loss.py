@@ -206,8 +206,8 @@ class LossPlot(QWidget):
         top.addWidget(self._log)
 
         self._view = pg.GraphicsLayoutWidget()
-        self._loss_plot = self._view.addPlot(row=0, col=0, axisItems=cached_axes())
-        self._metric_plot = self._view.addPlot(row=1, col=0, axisItems=cached_axes())
+        self._loss_plot = self._view.addPlot(row=0, col=0, axisItems=cached_axes(epochs=True))
+        self._metric_plot = self._view.addPlot(row=1, col=0, axisItems=cached_axes(epochs=True))
         self._metric_plot.setXLink(self._loss_plot)
         layout_ = self._view.ci.layout
         layout_.setRowStretchFactor(0, 3)  # the loss is the curve to watch: it gets the larger share
