@@ -546,6 +546,17 @@ class MnistWorkspace(QWidget):
             self.reader.set_model(network, weights)
         if personal is not None and len(personal[1]):
             self.reader.set_personal_set(personal[0], personal[1])
+        if weights is not None and self._full is not None:
+            self._results_of_opened(network, weights)
+
+    def _results_of_opened(self, network: NetworkSpec, weights: tuple) -> None:
+        """Results of an opened trained model at once (the test digits read with its weights), not after Play."""
+        try:
+            predicted = NumpyForward(network, weights).predict(self._full.x_test).argmax(axis=1)
+        except (SpecError, ValueError) as exc:
+            self._fail(f"The results could not be computed: {exc}")
+            return
+        self._show_predictions(predicted, "the opened network, before any training here")
 
     # a model the builder cannot show: prediction only --------------------------------------------------
     def load_keras_reader(self, reader: "KerasReader", name: str) -> bool:

@@ -296,6 +296,10 @@ class Playground(QWidget):
         self.surface.set_dataset(self.dataset())
         self.surface.set_edit_mode(self.data_panel.is_own_data())
         self.hidden_space.set_labels(self.dataset().y_train)
+        if self._has_hidden_space(self.network_spec()):
+            self.hidden_space.show_waiting()  # not "needs a layer of 2 neurons": it has one
+        else:
+            self.hidden_space.update_hidden(None)
         self.loss.set_task(self.dataset().task)
         self.loss.clear()
         self.weights_plot.clear()
@@ -599,11 +603,19 @@ class Playground(QWidget):
         else:
             self._draw_current_tab()
 
+    @staticmethod
+    def _has_hidden_space(spec: NetworkSpec) -> bool:
+        """A first hidden layer of 2 neurons feeding a one-neuron layer: its (z1, z2) plane can be drawn."""
+        dense = [i for i, layer in enumerate(spec.layers) if layer.kind == "dense"]
+        return len(dense) >= 2 and spec.layers[dense[0]].units == 2 and spec.layers[dense[1]].units == 1
+
     def _draw_hidden_space(self, report: "EpochReport", spec: NetworkSpec) -> None:
         dense = [i for i, layer in enumerate(spec.layers) if layer.kind == "dense"]
-        ok = (len(dense) >= 2 and spec.layers[dense[0]].units == 2 and spec.layers[dense[1]].units == 1
-              and report.activations is not None)
-        if not ok:
+        fits = self._has_hidden_space(spec)
+        if fits and report.activations is None:
+            self.hidden_space.show_waiting()
+            return
+        if not fits:
             self.hidden_space.update_hidden(None)
             return
         # the hidden space is what the output layer sees: the last output before the second Dense layer
