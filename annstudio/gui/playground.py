@@ -308,6 +308,11 @@ class Playground(QWidget):
     def _refresh_untrained(self) -> None:
         if self.session.is_running() or not self.isEnabled():
             return
+        if not len(self.dataset().x_train):  # own data, all cleared: nothing to draw a network over
+            self.surface.set_surface(None)
+            self.surface.set_hidden_lines(None, None)
+            self.status.emit("No points yet: click in the data plot to add some (right-drag erases).")
+            return
         self.session.forget()
         self._start(epochs=0)
 

@@ -118,3 +118,19 @@ def test_epoch_axes_have_whole_numbers_only(qtbot):
 def test_the_data_set_list_drops_down_the_same_way_every_time(window):
     combo = window.playground.data_panel.kind_combo
     assert "combobox-popup: 0" in combo.styleSheet()
+
+
+def test_clearing_own_points_leaves_no_old_shading_and_no_error(qtbot, window):
+    import numpy as np
+
+    p = window.playground
+    qtbot.waitUntil(lambda: not p.session.is_running() and p.latest_report() is not None, timeout=60000)
+    x = np.array([[0.0, 0.0], [1.0, 1.0], [-1.0, 1.0], [2.0, -1.0]])
+    assert p.data_panel.set_own_points(x, np.array([0, 1, 0, 1]), "classification")
+    qtbot.waitUntil(lambda: not p.session.is_running() and p.surface._surface is not None, timeout=60000)
+    errors = []
+    p.error.connect(errors.append)
+    p.data_panel.clear_points()
+    qtbot.wait(400)  # the refresh of the untrained picture would come now
+    assert not p.session.is_running() and errors == []
+    assert p.surface._surface is None and "No points yet" in window.statusBar().currentMessage()
