@@ -32,7 +32,7 @@ from ..core.spec import (
     network_from_dict,
     train_from_dict,
 )
-from . import style, wheel
+from . import style, tooltips, wheel
 from .crash import qt_override, report_exception, run_all
 from .dialog_ref import DialogRef
 from .files import FileActions
@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None, restore: bool = True) -> None:
         super().__init__()
         wheel.install()  # scrolling a panel never edits the spin box under the mouse
+        tooltips.install()  # long tool tips wrap
         self.setWindowTitle(APP_NAME)
         self.settings = settings or make_settings()
         last = self._last_preset() if restore else None

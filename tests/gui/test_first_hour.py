@@ -134,3 +134,23 @@ def test_clearing_own_points_leaves_no_old_shading_and_no_error(qtbot, window):
     qtbot.wait(400)  # the refresh of the untrained picture would come now
     assert not p.session.is_running() and errors == []
     assert p.surface._surface is None and "No points yet" in window.statusBar().currentMessage()
+
+
+def test_long_tool_tips_are_shown_wrapped(qtbot, window):
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QApplication, QToolTip
+
+    from annstudio.gui.tooltips import wrapped
+
+    combo = window.playground.training.rate_combo
+    assert len(combo.toolTip()) > 150 and "white-space:pre-wrap" in wrapped(combo.toolTip())
+    assert wrapped("Short tip.") == "Short tip."
+    centre = combo.rect().center()
+    QApplication.sendEvent(combo, QHelpEvent(QHelpEvent.Type.ToolTip, centre, combo.mapToGlobal(centre)))
+    qtbot.waitUntil(QToolTip.isVisible, timeout=3000)
+    assert "white-space:pre-wrap" in QToolTip.text()
+    label = next(w for w in QApplication.topLevelWidgets() if w.inherits("QTipLabel"))
+    assert label.width() < 700  # wrapped, not one ~1250-px line
+    QToolTip.hideText()
+    assert combo.toolTip().startswith("How big a step")  # the widget keeps its plain tip
