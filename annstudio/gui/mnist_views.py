@@ -402,7 +402,7 @@ class ConfusionMatrixView(QWidget):
     cell_clicked = Signal(int, int)
 
     CELL = 38       # px: a cell's size when there is room; the matrix shrinks to fit a small window
-    MIN_CELL = 22
+    MIN_CELL = 21
     _RIGHT = 60      # px: the "correct" column
     _BOTTOM = 30     # px: the "Read right" line
     TIP = ("Rows: the true digit. Columns: what the network said. The diagonal holds the digits read correctly. "

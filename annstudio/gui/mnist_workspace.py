@@ -427,6 +427,7 @@ class MnistWorkspace(QWidget):
     def _results_tab(self) -> QWidget:
         left = QWidget()
         column = QVBoxLayout(left)
+        column.setContentsMargins(2, 4, 2, 4)
         self.results_title = QLabel()
         self.results_title.setWordWrap(True)
         column.addWidget(self.results_title)

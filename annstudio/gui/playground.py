@@ -140,7 +140,7 @@ class Playground(QWidget):
         scroll = QScrollArea()
         scroll.setWidget(left)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(310)
+        scroll.setMinimumWidth(340)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         middle = QSplitter(Qt.Orientation.Vertical)
@@ -150,7 +150,12 @@ class Playground(QWidget):
 
         network_tab = QSplitter(Qt.Orientation.Vertical)
         network_tab.addWidget(self.network_view)
-        network_tab.addWidget(self.neuron_editor)
+        editor = QScrollArea()  # a short window scrolls the editor instead of squeezing its lines together
+        editor.setWidget(self.neuron_editor)
+        editor.setWidgetResizable(True)
+        editor.setFrameShape(QScrollArea.Shape.NoFrame)
+        editor.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        network_tab.addWidget(editor)
         network_tab.setSizes([480, 260])
         self.views = QuietTabWidget()
         self.views.addTab(network_tab, "Network")

@@ -47,7 +47,7 @@ FIXED_Y = {"r2": (-1.0, 1.05)}
 #: Values that cannot go below 0 (or above 1): their axis stops there rather than showing impossible values.
 NON_NEGATIVE = ("loss", "accuracy", "rmse")
 AT_MOST_ONE = ("accuracy",)
-_HINT = "Move the mouse over the curves to read the values at an epoch."
+_HINT = "Point at a curve to read it."
 #: While training, a curve is drawn from at most this many (lowest, highest) pairs plus its newest epochs.
 PEAK_BUCKETS = 1024
 #: Curve widths in pixels: thin while training (Qt strokes a 2-pixel line ~8x slower than a 1-pixel one,
@@ -55,7 +55,7 @@ PEAK_BUCKETS = 1024
 LIVE_WIDTH, STILL_WIDTH = 1, 2
 
 
-MIN_HEIGHT = 300  # px: the loss curve ≥ 150 px tall and the accuracy below it, on a 1280×720 screen too
+MIN_HEIGHT = 330  # px: the loss curve ≥ 150 px tall and the accuracy below it, on a 1280×720 screen too
 
 class _Buffers(History):
     """The rows shown: a :class:`~annstudio.core.history.History` (columns) that also keeps each column's
@@ -210,8 +210,8 @@ class LossPlot(QWidget):
         self._metric_plot = self._view.addPlot(row=1, col=0, axisItems=cached_axes(epochs=True))
         self._metric_plot.setXLink(self._loss_plot)
         layout_ = self._view.ci.layout
-        layout_.setRowStretchFactor(0, 3)  # the loss is the curve to watch: it gets the larger share
-        layout_.setRowStretchFactor(1, 2)
+        layout_.setRowStretchFactor(0, 2)  # the loss is the curve to watch: it gets the larger share
+        layout_.setRowStretchFactor(1, 1)
         self._loss_plot.setLabel("left", "loss")
         self._metric_plot.setLabel("bottom", "epoch")
         self._loss_curves = self._make_curves(self._loss_plot)

@@ -31,6 +31,7 @@ NODE = 30.0           # side of a neuron's square (scene units)
 PITCH = 42.0          # vertical distance between neurons
 COLUMN_GAP = 150.0    # horizontal distance between columns before the widget has a size
 MIN_GAP_PX, MAX_GAP_PX = 84.0, 260.0   # columns at least / at most this many pixels apart
+TAG_PITCH = 24.0   # px between the tags of layers without neurons (Dropout, BatchNorm, …) stacked up
 MAX_FULL = 32         # a column with more units than this is drawn condensed ...
 SHOWN = 16            # ... as its first SHOWN units and a "… n more" mark
 MIN_WIDTH, MAX_WIDTH = 0.4, 6.0
@@ -347,8 +348,19 @@ class NetworkView(QGraphicsView):
                     "activation": layer.activation, "flatten": "Flatten"}.get(layer.kind, layer.kind)
             tag = self._text(text, position + 0.5, self._rows_top, "above", _MARK_TIPS.get(layer.kind, text),
                              tag=True)
-            tag.setTransform(tag.transform().translate(0, k * 26 - 18))
-            self._top_px = max(self._top_px, 26.0 * len(indices) + 4)
+            # above the layers' headers, one tag a line in the layers' order: they never cover a header
+            headers = self._header_height()
+            tag.setTransform(tag.transform().translate(0, -headers - 2 - (len(indices) - 1 - k) * TAG_PITCH))
+            self._top_px = max(self._top_px, headers + TAG_PITCH * len(indices) + 6)
+
+    def _header_height(self) -> float:
+        """The tallest layer header in pixels (they stand above the top row of neurons)."""
+        return max((item.boundingRect().height() for item, _, _, y in self._texts
+                    if y == self._rows_top and not isinstance(item, _Tag)), default=0.0)
+
+    def _widest_header(self) -> float:
+        return max((item.boundingRect().width() for item, _, _, y in self._texts
+                    if y == self._rows_top), default=0.0)
 
     def _place(self, gap: float) -> None:
         """Put the columns ``gap`` scene units apart (done when the widget's shape changes)."""
@@ -507,7 +519,9 @@ class NetworkView(QGraphicsView):
         left = max(headers[0], NODE * scale / 2 + self._label_px + 8) + 8
         right = max(headers[-1], NODE * scale / 2) + 8
         if gaps:
-            gap_px = min(max((view.width() - left - right) / gaps, MIN_GAP_PX), MAX_GAP_PX)
+            # never closer than the widest header or tag (labels must not overlap): a scroll bar instead
+            least = max(MIN_GAP_PX, self._widest_header() + 8)
+            gap_px = max(min(max((view.width() - left - right) / gaps, least), MAX_GAP_PX), least)
             scale = min(scale, gap_px / (2.5 * NODE))      # squares stay well apart from the next column
             self._place(gap_px / scale)
         else:
@@ -611,8 +625,9 @@ class NeuronEditor(QWidget):
         self.error.setWordWrap(True)
         self.error.setToolTip("Very large weights make a network's outputs saturate, so the editor refuses them.")
         self.error.hide()
-        self.freeze_box = QCheckBox("Freeze (keep these values while training)")
-        self.freeze_box.setToolTip("Training will not change this neuron's bias and incoming weights.")
+        self.freeze_box = QCheckBox("Freeze")
+        self.freeze_box.setToolTip("Keep these values while training: training will not change this neuron's "
+                                   "bias and incoming weights.")
         self.off_box = QCheckBox("Switch off (output 0)")
         self.off_box.setToolTip(_OFF_TIP)
         self.apply_button = QPushButton("Apply")

@@ -137,12 +137,12 @@ class SurfacePlot(QWidget):
         self._edit_mode = False
         self._erasing = False
 
-        self._show_test = QCheckBox("Show test data (squares)")
+        self._show_test = QCheckBox("Test data (squares)")
         self._show_test.setToolTip("Also draw the points held back for testing, as squares. The network "
                                    "never learns from them; they show how well it does on new data.")
         self._show_test.setChecked(True)
         self._show_test.toggled.connect(self._apply_visibility)
-        self._discretize = QCheckBox("Discretize output")
+        self._discretize = QCheckBox("Discretize")
         self._discretize.setToolTip("Colour every place by the class the network would choose, without "
                                     "shades for how sure it is (a probability of 0.5 or more counts as class 1).")
         self._discretize.toggled.connect(lambda _: self._draw_surface())
