@@ -11,12 +11,14 @@ import os
 import sys
 from typing import Sequence
 
+from .core.errors import UserError, sentence
+
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
-class UsageError(Exception):
+class UsageError(UserError):
     pass
 
 
@@ -251,14 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _describe(exc: Exception) -> str:
-    known = {"SpecError", "DataError", "DownloadCancelled", "TrainingError", "StoreError", "ShotError", "WorkspaceError",
-             "CodegenError", "DigitError"}
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    if type(exc).__name__ in known:
-        return text
-    if isinstance(exc, OSError):
-        return f"{exc.strerror or text}" + (f": {exc.filename}" if getattr(exc, "filename", None) else "")
-    return f"unexpected {type(exc).__name__}: {text[:300]}"
+    return sentence(exc, "unexpected {name}: {text}", limit=300)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,8 +13,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from .errors import UserError
 
-class StoreError(Exception):
+
+class StoreError(UserError):
     """A file that cannot be written or read, with the reason in words."""
 
 

@@ -15,6 +15,7 @@ from typing import Callable
 
 import numpy as np
 
+from .errors import UserError
 from .spec import CLASSIFICATION_KINDS, FEATURES, DataSpec, SpecError
 
 MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
@@ -25,7 +26,7 @@ MNIST_SHAPES = {"x_train": (60000, 28, 28), "y_train": (60000,), "x_test": (1000
 LECTURE_Y = np.array([0.9819, 0.7973, 1.9737, 0.1838, 1.3180, -0.8361, -0.6591, -2.4701, -2.8122, -6.2512])
 
 
-class DataError(Exception):
+class DataError(UserError):
     """A data set that cannot be had or used, with the reason in words."""
 
 

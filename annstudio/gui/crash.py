@@ -25,12 +25,11 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from ..core import applog
+from ..core.errors import sentence
 
 TITLE = "ANN Studio: something went wrong"
 KEEP_DETAILS = 20   #: tracebacks kept in an open dialog's details
 FULL_REPEATS = 3    #: an identical traceback is logged in full this many times in a row, then in one line
-_OWN_ERRORS = {"SpecError", "DataError", "DownloadCancelled", "TrainingError", "StoreError", "WorkspaceError",
-               "DigitError", "CodegenError"}
 
 
 @dataclass(frozen=True)
@@ -49,16 +48,9 @@ class Crash:
 
 def describe(exc_type: type[BaseException], exc: BaseException | None) -> str:
     """One sentence (no final full stop) saying what happened."""
-    name = getattr(exc_type, "__name__", str(exc_type))
-    text = " ".join(str(exc).split()) if exc is not None else ""
-    text = text.rstrip(".")
-    if len(text) > 200:
-        text = text[:199].rstrip() + "…"
-    if name in _OWN_ERRORS and text:
-        return text
-    if isinstance(exc, MemoryError):
-        return "the computer ran out of memory"
-    return f"an unexpected {name} ({text})" if text else f"an unexpected {name}"
+    if exc is None:
+        return f"an unexpected {getattr(exc_type, '__name__', str(exc_type))}"
+    return sentence(exc)
 
 
 def dialog_text(sentence: str, path: Path | None) -> str:

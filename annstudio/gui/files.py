@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, QSettings
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
+from ..core.errors import capitalised, sentence
 from ..core.unsaved import NETWORK_REASONS
 from ..core.workspace import SUFFIX as WORKSPACE_SUFFIX
 
@@ -22,21 +23,10 @@ if TYPE_CHECKING:
 MODEL_FILTER = "Keras models (*.keras)"
 WORKSPACE_FILTER = f"ANN Studio workspaces (*{WORKSPACE_SUFFIX})"
 MAX_RECENT = 8
-#: Errors from the core that already are sentences for the user.
-FILE_ERRORS = ("StoreError", "WorkspaceError", "SpecError", "DataError", "CodegenError", "ExportError",
-               "TrainingError")
 
 
 def _sentence(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    if type(exc).__name__ in FILE_ERRORS and text:
-        first = text.split()[0]
-        if "." in first or "/" in first or "\\" in first:  # a file name keeps its letters
-            return text
-        return text[0].upper() + text[1:]
-    if isinstance(exc, OSError):
-        return f"{exc.strerror or text}" + (f": {exc.filename}" if exc.filename else "")
-    return f"Unexpected problem ({type(exc).__name__}: {text[:200]})"
+    return capitalised(sentence(exc, "Unexpected problem ({name}: {text})"))
 
 
 class FileActions(QObject):
