@@ -11,12 +11,14 @@ import os
 import sys
 from typing import Sequence
 
+from .core.errors import UserError, sentence
+
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
-class UsageError(Exception):
+class UsageError(UserError):
     pass
 
 
@@ -187,6 +189,7 @@ def cmd_predict(args) -> int:
     from pathlib import Path
 
     from .core import digits
+    from .core.words import a_or_an
 
     canvas = digits.image_to_canvas(args.image)  # a bad picture is refused before TensorFlow loads
     if digits.is_empty(canvas):
@@ -202,7 +205,7 @@ def cmd_predict(args) -> int:
         _say(json.dumps({"digit": digit, "probabilities": [round(float(p), 6) for p in probabilities]}))
         return 0
     order = probabilities.argsort()[::-1]
-    doubt = (f"; not sure: a {order[1]} has {probabilities[order[1]]:.3f}"
+    doubt = (f"; not sure: {a_or_an(order[1])} has {probabilities[order[1]]:.3f}"
              if probabilities[digit] < 0.5 else "")
     _say(f"digit {digit} (probability {probabilities[digit]:.3f}{doubt})")
     for k, p in enumerate(probabilities):
@@ -309,14 +312,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _describe(exc: Exception) -> str:
-    known = {"SpecError", "DataError", "DownloadCancelled", "TrainingError", "StoreError", "ShotError", "WorkspaceError",
-             "CodegenError", "DigitError", "DesktopError", "ReportError"}
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    if type(exc).__name__ in known:
-        return text
-    if isinstance(exc, OSError):
-        return f"{exc.strerror or text}" + (f": {exc.filename}" if getattr(exc, "filename", None) else "")
-    return f"unexpected {type(exc).__name__}: {text[:300]}"
+    return sentence(exc, "unexpected {name}: {text}", limit=300)
 
 
 if __name__ == "__main__":  # pragma: no cover

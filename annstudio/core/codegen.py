@@ -19,6 +19,7 @@ from typing import Sequence
 import numpy as np
 
 from .datasets import Dataset
+from .errors import UserError
 from .spec import DataSpec, LayerSpec, NetworkSpec, SpecError, TrainSpec
 
 #: Up to this many points are written into the script; more go to a CSV file beside it.
@@ -31,7 +32,7 @@ _FEATURE_CODE = {"x1": "x1", "x2": "x2", "x1^2": "x1 * x1", "x2^2": "x2 * x2", "
                  "sin(x1)": "np.sin(x1)", "sin(x2)": "np.sin(x2)"}
 
 
-class CodegenError(Exception):
+class CodegenError(UserError):
     """A network or file that cannot be exported as a script, with the reason in words."""
 
 

@@ -18,13 +18,14 @@ import sys
 from pathlib import Path
 
 from .atomic import StoreError, atomic_path
+from .errors import UserError
 
 APP_ID = "annstudio"
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256)
 WORKSPACE_MIME = "application/x-annstudio-workspace"
 
 
-class DesktopError(Exception):
+class DesktopError(UserError):
     """The desktop entry could not be written or removed, with the reason in words."""
 
 

@@ -25,6 +25,7 @@ import numpy as np
 from . import build as _build
 from .control import NeuronEdit, TrainControl
 from .datasets import Dataset, expand_features
+from .errors import UserError
 from .history import History
 from .spec import NetworkSpec, TrainSpec
 
@@ -37,7 +38,7 @@ _MAX_EPOCHS_PER_CALL = 256     # a watched training of a small data set runs up 
 _ORDER_ELEMENTS = 1 << 18      # ... and hands it at most this many sample indices (the epochs' orders)
 
 
-class TrainingError(Exception):
+class TrainingError(UserError):
     """Training could not start or go on, with the reason in words."""
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from .errors import UserError
 from .spec import NetworkSpec, TrainSpec
 from .workspace import Workspace
 
@@ -32,7 +33,7 @@ _METRICS = (("loss", "loss (training data)"), ("accuracy", "accuracy (training d
             ("test_rmse", "RMSE (test data)"), ("test_r2", "R² (test data)"))
 
 
-class ReportError(Exception):
+class ReportError(UserError):
     """A report that cannot be written, with the reason in words."""
 
 

@@ -14,6 +14,8 @@ from PySide6.QtCore import QObject, QSettings
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
+from ..core.errors import capitalised, sentence
+from ..core.unsaved import NETWORK_REASONS
 from ..core.workspace import SUFFIX as WORKSPACE_SUFFIX
 
 if TYPE_CHECKING:
@@ -25,21 +27,10 @@ SAVE_MODEL_FILTER = "Keras models (*.keras)"
 MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
 WORKSPACE_FILTER = f"ANN Studio workspaces (*{WORKSPACE_SUFFIX})"
 MAX_RECENT = 8
-#: Errors from the core that already are sentences for the user.
-FILE_ERRORS = ("StoreError", "WorkspaceError", "SpecError", "DataError", "CodegenError", "ExportError",
-               "TrainingError", "ReportError")
 
 
 def _sentence(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    if type(exc).__name__ in FILE_ERRORS and text:
-        first = text.split()[0]
-        if "." in first or "/" in first or "\\" in first:  # a file name keeps its letters
-            return text
-        return text[0].upper() + text[1:]
-    if isinstance(exc, OSError):
-        return f"{exc.strerror or text}" + (f": {exc.filename}" if exc.filename else "")
-    return f"Unexpected problem ({type(exc).__name__}: {text[:200]})"
+    return capitalised(sentence(exc, "Unexpected problem ({name}: {text})"))
 
 
 class FileActions(QObject):
@@ -184,9 +175,12 @@ class FileActions(QObject):
             return False
         reader = KerasReader(model, name)
         mnist = self.window.mnist
+        if not self.window.confirm_unsaved([mnist]):
+            return False
         self.window.tabs.setCurrentWidget(mnist)
         ok = mnist.load_keras_reader(reader, name)
         if ok:
+            self.window.unsaved.clear("mnist")
             self._remember(path)
         return ok
 
@@ -235,9 +229,12 @@ class FileActions(QObject):
             self.window.show_error("There is no network to save yet: wait for it to appear, or train it.")
             return False
         network, train = p.network_spec(), p.train_spec()
-        return self._write_model(path, "model.keras",
-                                 lambda target: store.save_weights_as_model(network, weights, target, train),
-                                 f"Saved the model (epoch {epoch})")
+        saved = self._write_model(path, "model.keras",
+                                  lambda target: store.save_weights_as_model(network, weights, target, train),
+                                  f"Saved the model (epoch {epoch})")
+        if saved:
+            self.window.unsaved.clear(self.window.workspace_name(p), NETWORK_REASONS)
+        return saved
 
     def _write_model(self, path: str | None, suggested: str, write, done: str) -> bool:
         """Ask where (unless ``path``), add .keras, ``write(path)``; a sentence either way."""
@@ -297,6 +294,7 @@ class FileActions(QObject):
         except Exception as exc:  # noqa: BLE001
             self._fail("The workspace was not saved", exc)
             return False
+        self.window.unsaved.clear(self.window.workspace_name(self.window.tabs.currentWidget()))
         self._remember(path)
         self.window.statusBar().showMessage(f"Saved the workspace to {path}")
         return True
