@@ -769,16 +769,12 @@ def _writer(output: Path):
 
 def write_text(path: str | os.PathLike, text: str) -> Path:
     """Write ``text`` to ``path`` atomically (the previous file survives a failed write)."""
-    from .atomic import StoreError, atomic_path
+    from . import atomic
 
-    path = Path(path)
     try:
-        with atomic_path(path) as tmp:
-            with open(tmp, "w", encoding="utf-8", newline="\n") as out:
-                out.write(text)
-    except StoreError as exc:
+        return atomic.write_text(path, text)
+    except atomic.StoreError as exc:
         raise CodegenError(str(exc)) from None
-    return path
 
 
 __all__ = ["EMBED_LIMIT", "CodegenError", "Plan", "default_data", "export_code", "keras_script", "plan",

@@ -300,16 +300,12 @@ def workspace_title(ws: Workspace) -> str:
 
 def write_html(path: str | os.PathLike, page: str) -> Path:
     """Write the page atomically (the previous file survives a failed write)."""
-    from .atomic import StoreError, atomic_path
+    from . import atomic
 
-    path = Path(path)
     try:
-        with atomic_path(path) as tmp:
-            with open(tmp, "w", encoding="utf-8", newline="\n") as out:
-                out.write(page)
-    except StoreError as exc:
+        return atomic.write_text(path, page)
+    except atomic.StoreError as exc:
         raise ReportError(str(exc)) from None
-    return path
 
 
 __all__ = ["PICTURES", "Picture", "ReportError", "data_description", "layer_rows", "lesson_of", "markdown_html",
