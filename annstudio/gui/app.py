@@ -51,6 +51,11 @@ HIDEABLE = [("data", "Data panel"), ("network", "Network builder"), ("training",
 ORG_NAME = "ANN Studio"
 MNIST_TAB, COMPARE_TAB = 1, 2
 LESSONS_MIN_WIDTH = 220  # px: a lesson's text and its Load buttons stay readable
+
+
+def lessons_width(window_width: int) -> int:
+    """How wide the Lessons panel is at least in a window this wide: a fifth of it, from 220 to 340 px."""
+    return int(min(340, max(LESSONS_MIN_WIDTH, 0.2 * window_width)))
 #: Train actions that go through the run tool bar (the others go straight to the workspace).
 RUN_ACTIONS = ("toggle", "step", "step_batch", "stop", "reset")
 
@@ -575,6 +580,21 @@ class MainWindow(QMainWindow):
                 return False
         self.tabs.setCurrentWidget(current)
         return True
+
+    @qt_override
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._widen_lessons()
+
+    def _widen_lessons(self) -> None:
+        """A window that grows again gives the Lessons panel back its room: Qt would keep it as narrow as the
+        smallest window made it and give all new room to the workspace."""
+        dock = self.lessons_dock
+        if dock.isFloating() or not dock.isVisible():
+            return
+        wanted = lessons_width(self.width())
+        if dock.width() < wanted - 8:
+            self.resizeDocks([dock], [wanted], Qt.Orientation.Horizontal)
 
     @qt_override
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name

@@ -154,3 +154,14 @@ def test_long_tool_tips_are_shown_wrapped(qtbot, window):
     assert label.width() < 700  # wrapped, not one ~1250-px line
     QToolTip.hideText()
     assert combo.toolTip().startswith("How big a step")  # the widget keeps its plain tip
+
+
+def test_the_lessons_panel_gets_its_room_back_when_the_window_grows(qtbot, window):
+    from annstudio.gui.app import lessons_width
+
+    window.resize(1280, 720)
+    qtbot.wait(50)
+    narrow = window.lessons_dock.width()
+    window.resize(1900, 1000)
+    qtbot.waitUntil(lambda: window.lessons_dock.width() >= lessons_width(1900) - 8, timeout=3000)
+    assert window.lessons_dock.width() > narrow
