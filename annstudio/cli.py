@@ -58,6 +58,16 @@ def _parser() -> argparse.ArgumentParser:
     predict.add_argument("image", metavar="IMAGE", help="a PNG or JPEG of one digit, any size; dark ink on "
                          "light paper or light on dark")
     predict.add_argument("--json", action="store_true", help="print one JSON object: digit and probabilities")
+
+    backprop = sub.add_parser("backprop", help="one sample's forward and backward pass through a .keras model, "
+                              "with every number")
+    backprop.add_argument("model", metavar="MODEL.keras", help="a model made of Dense layers")
+    backprop.add_argument("--input", required=True, help="the sample's input numbers, comma-separated, e.g. 0.5,-1.2")
+    backprop.add_argument("--target", required=True, help="its target: a number, a class number, or one number "
+                          "per output, comma-separated")
+    backprop.add_argument("--loss", help="the loss when the model was saved without one: binary_crossentropy, "
+                          "categorical_crossentropy, sparse_categorical_crossentropy or mse")
+    backprop.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
@@ -218,6 +228,53 @@ def _digit_probabilities(model, image, name: str):
     return result
 
 
+def _numbers(text: str, option: str) -> list[float]:
+    try:
+        values = [float(part) for part in text.replace(" ", "").split(",") if part]
+    except ValueError:
+        raise UsageError(f"{option} must be numbers separated by commas, not {text!r}") from None
+    if not values or not all(math.isfinite(v) for v in values):
+        raise UsageError(f"{option} must be numbers separated by commas, not {text!r}")
+    return values
+
+
+def cmd_backprop(args) -> int:
+    x = _numbers(args.input, "--input")
+    target = _numbers(args.target, "--target")
+    from .core import backprop, build, store
+    from .core.forward import model_weights
+
+    chosen = backprop.loss_name(args.loss) if args.loss else None
+    model = store.load_model(args.model)
+    own = backprop.loss_from_config(store.compiled_loss(args.model))
+    if own and chosen and own != chosen:
+        raise UsageError(f"the model was compiled with {own}; leave out --loss or give that one")
+    loss = own or chosen
+    if loss is None:
+        raise UsageError("the model was saved without a loss; name one with --loss "
+                         f"({', '.join(backprop.LOSSES)})")
+    spec = build.spec_from_model(model)
+    result = backprop.explain(spec, model_weights(model), x, target, loss)
+    if args.json:
+        _say(json.dumps(result.to_dict()))
+        return 0
+    _say(f"input {_row(result.x)}  target {_row(result.target)}  prediction {_row(result.prediction)}")
+    _say(f"loss ({result.loss_name}) {result.loss:.6g}")
+    for layer in result.layers:
+        _say(f"{layer.name} ({layer.activation}, {layer.inputs.size} inputs -> {layer.a.size} units)")
+        for label, values in (("a", layer.a), ("output", layer.output), ("delta", layer.delta),
+                              ("grad_bias", layer.grad_bias)):
+            _say(f"  {label:<11} {_row(values)}")
+        _say("  grad_kernel (one row per input)")
+        for row in layer.grad_kernel:
+            _say(f"    {_row(row)}")
+    return 0
+
+
+def _row(values) -> str:
+    return "  ".join(f"{float(v): .6g}" for v in values)
+
+
 def cmd_gui(_args) -> int:
     from .gui.app import run
 
@@ -225,7 +282,7 @@ def cmd_gui(_args) -> int:
 
 
 COMMANDS = {"gui": cmd_gui, "presets": cmd_presets, "train": cmd_train, "shot": cmd_shot, "export-code": cmd_export_code,
-            "predict": cmd_predict}
+            "predict": cmd_predict, "backprop": cmd_backprop}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -251,7 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _describe(exc: Exception) -> str:
     known = {"SpecError", "DataError", "DownloadCancelled", "TrainingError", "StoreError", "ShotError", "WorkspaceError",
-             "CodegenError", "DigitError"}
+             "CodegenError", "DigitError", "CannotExplain"}
     text = " ".join(str(exc).split()) or type(exc).__name__
     if type(exc).__name__ in known:
         return text

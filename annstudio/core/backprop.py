@@ -158,15 +158,21 @@ def loss_name(name: str) -> str:
     return key
 
 
-def model_loss_name(model) -> str | None:
-    """The name of the loss a Keras model was compiled with, None if it was not compiled with one."""
-    loss = getattr(model, "loss", None)
-    if loss is None:
+def loss_from_config(saved) -> str | None:
+    """The loss name from a saved model's compile config (a name or a Keras loss's config), None when
+    there is none; :class:`CannotExplain` for a loss whose options change the formula."""
+    if saved is None:
         return None
-    if isinstance(loss, str):
-        return loss
-    inner = getattr(loss, "fn", None)  # a LossFunctionWrapper around a function
-    return getattr(loss, "name", None) or getattr(inner, "__name__", None) or type(loss).__name__
+    if isinstance(saved, str):
+        return loss_name(saved)
+    if isinstance(saved, dict):
+        options = saved.get("config") if isinstance(saved.get("config"), dict) else {}
+        if options.get("from_logits"):
+            raise CannotExplain("the model's loss takes logits (from_logits=True), which this cannot explain")
+        if options.get("label_smoothing"):
+            raise CannotExplain("the model's loss smooths its labels, which this cannot explain")
+        return loss_name(str(saved.get("class_name") or options.get("name") or "?"))
+    raise CannotExplain("the model was compiled with several losses, which this cannot explain")
 
 
 def uses_logits(loss: str, activation: str) -> bool:
