@@ -362,11 +362,11 @@ class ChainRule:
     def text(self, digits: int = 4) -> str:
         def f(v: float) -> str:
             return f"{v:.{digits}g}"
-        symbols = " · ".join(fa.symbol for fa in self.factors)
         values = " · ".join(f"({f(fa.value)})" if fa.value < 0 else f(fa.value) for fa in self.factors)
-        lines = [f"∂ℓ/∂{self.parameter} = {symbols}", f"  = {values} = {f(self.gradient)}"]
-        for fa in self.factors:
-            lines.append(f"  {fa.symbol} = {f(fa.value)}: {fa.meaning}")
+        lines = [f"∂ℓ/∂{self.parameter} = the product of {len(self.factors)} factors:"]
+        for k, fa in enumerate(self.factors):
+            lines.append(f"  {'  ' if k == 0 else '· '}{fa.symbol} = {f(fa.value)}   ({fa.meaning})")
+        lines.append(f"  = {values} = {f(self.gradient)}")
         if self.sum_terms:
             terms = " + ".join(f"{f(w)}·" + (f"({f(d)})" if d < 0 else f(d)) for w, d in self.sum_terms)
             lines.append(f"  the sum over the neurons above: Σ w·δ = {terms}")
@@ -573,3 +573,42 @@ def multiplication_count(sizes: Sequence[int]) -> MultiplicationCount:
 
 def chain_sizes(chain: Sequence[DenseLayer]) -> tuple[int, ...]:
     return (chain[0].inputs,) + tuple(layer.units for layer in chain) if chain else ()
+
+
+# ------------------------------------------------------------------------------------------------
+# one neuron's formulas with the numbers (for the explorer and the network view's hover)
+# ------------------------------------------------------------------------------------------------
+def _n(value: float) -> str:
+    return f"({value:.3g})" if value < 0 else f"{value:.3g}"
+
+
+def forward_formula(result: Backprop, layer: int, unit: int, terms: int = 4) -> str:
+    """``a(l,j) = b + Σ w·x = … = value; h = g(a) = value`` for neuron ``unit`` of Dense layer ``layer``
+    (0-based); at most ``terms`` products are written out, the rest summed as "…"."""
+    p = result.layers[layer]
+    tag = neuron(layer + 1, unit)
+    products = [f"{_n(w)}·{_n(x)}" for w, x in zip(p.kernel[:terms, unit], p.inputs[:terms])]
+    if p.inputs.size > terms:
+        products.append(f"… ({p.inputs.size - terms} more)")
+    sum_text = f"a({tag}) = b + Σ w·x = {_n(float(p.bias[unit]))} + " + " + ".join(products) + \
+        f" = {float(p.a[unit]):.4g}"
+    return f"{sum_text}\nh({tag}) = g(a) = {p.activation}(a) = {float(p.output[unit]):.4g}"
+
+
+def backward_formula(result: Backprop, layer: int, unit: int, terms: int = 4) -> str:
+    """How δ of one neuron is found: from the loss at the output, from the layer above elsewhere."""
+    p = result.layers[layer]
+    tag = neuron(layer + 1, unit)
+    delta = float(p.delta[unit])
+    if layer == len(result.layers) - 1:
+        y, out = float(result.target[unit]), float(p.output[unit])
+        if result.grad_output is not None and p.activation != "softmax":
+            return (f"δ({tag}) = ∂ℓ/∂ŷ · g'(a) = {_n(float(result.grad_output[unit]))} · {_n(float(p.slope[unit]))} "
+                    f"= {delta:.4g}   (ŷ = {out:.4g}, y = {y:g})")
+        return f"δ({tag}) = ∂ℓ/∂a = {delta:.4g}   (ŷ = {out:.4g}, y = {y:g})"
+    above = result.layers[layer + 1]
+    products = [f"{_n(w)}·{_n(d)}" for w, d in zip(above.kernel[unit, :terms], above.delta[:terms])]
+    if above.delta.size > terms:
+        products.append(f"… ({above.delta.size - terms} more)")
+    return (f"δ({tag}) = g'(a) · Σ w·δ(above) = {_n(float(p.slope[unit]))} · (" + " + ".join(products) +
+            f") = {delta:.4g}")

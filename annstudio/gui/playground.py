@@ -17,7 +17,9 @@ from ..core.control import NeuronEdit
 from ..core.spec import NetworkSpec, TrainSpec
 from .builder import BuilderPanel
 from .dataset_panel import DatasetPanel
+from .plots.backprop_view import BackpropExplorer
 from .plots.hidden_space import HiddenSpacePlot
+from .plots.landscape import LandscapeView
 from .plots.loss import LossPlot
 from .plots.network_view import (
     NetworkView,
@@ -47,6 +49,7 @@ LOSS_REDRAW_S = 0.25      # the loss curves and the weights tab are redrawn at m
 # the same, but clicks and keys get through between the steps.
 TAB_OFFSET_MS = 4
 LOSS_OFFSET_MS = 9
+BACKPROP_TAB, LANDSCAPE_TAB = 4, 5
 
 
 def _section(title: str, widget: QWidget) -> QWidget:
@@ -81,6 +84,8 @@ class Playground(QWidget):
         self.neurons = NeuronMaps()
         self.hidden_space = HiddenSpacePlot()
         self.weights_plot = WeightsPlot()
+        self.backprop_view = BackpropExplorer()
+        self.landscape = LandscapeView()
         self._latest: EpochReport | None = None
         self._drawn: EpochReport | None = None
         self._frozen: set[tuple[str, int]] = set()
@@ -155,12 +160,17 @@ class Playground(QWidget):
         self.views.addTab(self.neurons, "Neurons")
         self.views.addTab(self.hidden_space, "Hidden space")
         self.views.addTab(self.weights_plot, "Weights && gradients")
+        self.views.addTab(self.backprop_view, "Backprop")
+        self.views.addTab(self.landscape, "Loss landscape")
         self.views.setTabToolTip(0, "The network as nodes and links: blue links are positive weights, orange "
                                     "negative, thicker is larger. Click a neuron to see and edit it.")
         self.views.setTabToolTip(1, "What every neuron computes over the input plane.")
         self.views.setTabToolTip(2, "The two hidden neurons' outputs (z1, z2) for every point, and the output "
                                     "neuron's line in that space.")
         self.views.setTabToolTip(3, "How the weights spread over the epochs, and how big each layer's gradient is.")
+        self.views.setTabToolTip(BACKPROP_TAB, "One training point forward through the network and its error "
+                                               "back, with the numbers; click a weight for its chain rule.")
+        self.views.setTabToolTip(LANDSCAPE_TAB, "The loss over two chosen weights, and the path training takes.")
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(scroll)
@@ -204,6 +214,7 @@ class Playground(QWidget):
         self.network_view.neuron_clicked.connect(self.show_neuron)
         self.views.currentChanged.connect(self._on_view_tab_changed)
         self.neuron_editor.edit_requested.connect(self._on_edit_requested)
+        self._connect_explainers()
         s = self.session
         s.reports.connect(self._on_reports)
         s.finished.connect(self._on_finished)
@@ -291,6 +302,7 @@ class Playground(QWidget):
         self.loss.set_task(self.dataset().task)
         self.loss.clear()
         self.weights_plot.clear()
+        self._explainers_settings_changed()
         self._refresh_timer.start()
 
     def _refresh_untrained(self) -> None:
@@ -473,6 +485,7 @@ class Playground(QWidget):
     def _on_reports(self, batch: ReportBatch) -> None:
         self.loss.append_rows(batch.rows)  # taken in now, drawn a few times a second
         self._latest = batch.report
+        self.landscape.add_report(batch.report)
         self._rate = batch.epochs_per_second
         if batch.report.message:
             self._fail(batch.report.message)
@@ -574,6 +587,8 @@ class Playground(QWidget):
             self._draw_hidden_space(report, spec)
         elif index == 3 and report.grad_norms is not None:
             self.weights_plot.update_grad_norms(report.grad_norms)
+        elif index in (BACKPROP_TAB, LANDSCAPE_TAB):
+            self._draw_explainer(index, report)
 
     def _show_neuron_tiles(self) -> None:
         if self._neurons_stale:
@@ -585,6 +600,7 @@ class Playground(QWidget):
         as the next step, so that the tab's first paint and its update are not one long event-loop turn)."""
         if index == 1:
             self._show_neuron_tiles()
+        self.surface.set_pick_mode(index == BACKPROP_TAB)
         self._weights_drawn = 0.0  # its picture is due at once
         if self._state == "running":
             self._tab_timer.start(TAB_OFFSET_MS)
@@ -687,3 +703,64 @@ class Playground(QWidget):
 
     def latest_report(self) -> "EpochReport | None":
         return self._latest
+
+    # the backprop explorer and the loss landscape ---------------------------------------------------
+    def _connect_explainers(self) -> None:
+        self.backprop_view.pick_random.connect(self.pick_random_point)
+        self.backprop_view.update_requested.connect(self.apply_update)
+        self.surface.point_picked.connect(self.pick_point_near)
+
+    def _explainers_settings_changed(self) -> None:
+        spec, data = self.network_spec(), self.dataset()
+        self.backprop_view.set_network(spec)
+        self.landscape.set_network(spec)
+        from ..core.datasets import expand_features
+
+        self.landscape.set_data(expand_features(data.x_train, spec.features), data.y_train, self.builder.loss())
+        if len(data.x_train):
+            self.pick_point(0)
+
+    def _draw_explainer(self, index: int, report: "EpochReport") -> None:
+        if index == BACKPROP_TAB:
+            train = self.train_spec()
+            self.backprop_view.set_training(train.loss, train.optimizer, train.learning_rate)
+            self.backprop_view.set_weights(report.weights)
+        else:
+            self.landscape.show_weights(report.weights)
+
+    def pick_point(self, index: int) -> None:
+        """Explain training point ``index`` in the Backprop tab."""
+        from ..core.datasets import expand_features
+
+        data, spec = self.dataset(), self.network_spec()
+        if not 0 <= index < len(data.x_train):
+            return
+        raw = data.x_train[index]
+        x = expand_features(raw[None], spec.features)[0]
+        target = data.y_train[index]
+        where = ", ".join(f"{v:.3g}" for v in np.ravel(raw))
+        self.backprop_view.set_sample(x, target, f"Training point {index + 1} of {len(data.x_train)}: "
+                                                 f"({where}), target {float(np.ravel(target)[0]):.3g}. "
+                                                 "Click another point in the data plot to choose it.")
+        self.surface.set_picked(raw if raw.size == 2 else (float(raw[0]), float(np.ravel(target)[0])))
+
+    def pick_random_point(self) -> None:
+        count = len(self.dataset().x_train)
+        if count:
+            self.pick_point(int(np.random.default_rng().integers(count)))
+
+    def pick_point_near(self, x: float, y: float) -> None:
+        data = self.dataset()
+        if not len(data.x_train):
+            return
+        points = data.x_train if data.x_train.shape[1] == 2 else np.column_stack([data.x_train[:, 0], data.y_train])
+        self.pick_point(int(np.argmin(((points - (x, y)) ** 2).sum(axis=1))))
+
+    def apply_update(self, weights: tuple) -> None:
+        """The explorer's "Apply update": every neuron gets its new weights through the engine's edits."""
+        edits = tuple(NeuronEdit(name, unit, incoming=np.asarray(kernel[:, unit], np.float32),
+                                 bias=float(bias[unit]))
+                      for name, (kernel, bias) in weights for unit in range(len(bias)))
+        if all(self.session.request_edit(edit) for edit in edits):
+            return
+        self._start(epochs=0, edits=edits)
