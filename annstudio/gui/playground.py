@@ -485,7 +485,7 @@ class Playground(QWidget):
     def _on_reports(self, batch: ReportBatch) -> None:
         self.loss.append_rows(batch.rows)  # taken in now, drawn a few times a second
         self._latest = batch.report
-        self.landscape.add_report(batch.report)
+        self.landscape.add_report(batch.report, self._run_label())
         self._rate = batch.epochs_per_second
         if batch.report.message:
             self._fail(batch.report.message)
@@ -719,6 +719,11 @@ class Playground(QWidget):
         self.landscape.set_data(expand_features(data.x_train, spec.features), data.y_train, self.builder.loss())
         if len(data.x_train):
             self.pick_point(0)
+
+    def _run_label(self) -> str:
+        train = self.train_spec()
+        return f"{train.optimizer.upper() if train.optimizer == 'sgd' else train.optimizer.capitalize()}, " \
+               f"α = {train.learning_rate:g}"
 
     def _draw_explainer(self, index: int, report: "EpochReport") -> None:
         if index == BACKPROP_TAB:

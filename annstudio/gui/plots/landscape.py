@@ -18,7 +18,7 @@ from ...core import backprop as bp
 from ...core.landscape import Param, loss_grid, span
 from ...core.spec import NetworkSpec
 
-RESOLUTION = 41
+RESOLUTION = 61
 MAX_SAMPLES = 400      # the grid's loss is averaged over at most this many training points
 MAX_PATH = 2000        # weights kept per run (older points are thinned out)
 REDRAW_S = 0.5         # while training, the grid is recomputed at most this often
@@ -49,10 +49,9 @@ class LandscapeView(QWidget):
             curve.setParentItem(self.image)
             self.curves.append(curve)
         self.earlier_item = pg.PlotDataItem(pen=pg.mkPen(EARLIER_COLOR, width=2, style=Qt.PenStyle.DashLine),
-                                            symbol="o", symbolSize=4, symbolBrush=EARLIER_COLOR, symbolPen=None,
-                                            name="earlier run")
+                                            symbol="o", symbolSize=4, symbolBrush=EARLIER_COLOR, symbolPen=None)
         self.path_item = pg.PlotDataItem(pen=pg.mkPen(PATH_COLOR, width=2.5), symbol="o", symbolSize=5,
-                                         symbolBrush=PATH_COLOR, symbolPen=None, name="this run")
+                                         symbolBrush=PATH_COLOR, symbolPen=None)
         self.start_item = pg.ScatterPlotItem(size=11, symbol="s", brush=(255, 255, 255), pen=pg.mkPen("k", width=1.5))
         self.now_item = pg.ScatterPlotItem(size=13, symbol="star", brush=PATH_COLOR, pen=pg.mkPen("w", width=1))
         legend = self.plot.addLegend(offset=(8, 8), labelTextColor="k", brush=(255, 255, 255, 210))
@@ -75,6 +74,7 @@ class LandscapeView(QWidget):
         self._loss = "binary_crossentropy"
         self._path: list[np.ndarray] = []      # flat parameter vectors of this run
         self._earlier: list[np.ndarray] = []
+        self._label = self._earlier_label = ""
         self._epochs: list[int] = []
         self._weights: tuple | None = None
         self._grid_key = None
@@ -85,15 +85,22 @@ class LandscapeView(QWidget):
 
     # settings -------------------------------------------------------------------------------------
     def set_network(self, spec: NetworkSpec) -> None:
-        """A new network: its parameters to choose from; the paths no longer apply."""
-        self._spec, self._weights, self._path, self._earlier, self._epochs = spec, None, [], [], []
+        """A new network: its parameters to choose from; the paths no longer apply. The same network again
+        (a reset): this run's path becomes the earlier one, to compare the next run with."""
+        same = spec == self._spec
+        if same and len(self._path) > 1:
+            self._earlier, self._earlier_label = self._path, self._label
+        elif not same:
+            self._earlier = []
+        chosen = (self.first_box.currentIndex(), self.second_box.currentIndex())
+        self._spec, self._weights, self._path, self._epochs = spec, None, [], []
         self._params = []
         sizes = [int(np.prod(spec.input_shape))] + [layer.units for layer in spec.layers if layer.kind == "dense"]
         for layer, (inputs, units) in enumerate(zip(sizes, sizes[1:])):
             for unit in range(min(units, 8)):
                 for source in list(range(min(inputs, 8))) + [None]:
                     self._params.append(Param(layer, source, unit))
-        for box, default in ((self.first_box, 0), (self.second_box, 1)):
+        for box, default in zip((self.first_box, self.second_box), chosen if same else (0, 1)):
             box.blockSignals(True)
             box.clear()
             box.addItems([p.label for p in self._params])
@@ -129,8 +136,9 @@ class LandscapeView(QWidget):
         self._schedule(now=True)
 
     # reports --------------------------------------------------------------------------------------
-    def add_report(self, report) -> None:
-        """Record the report's weights as a point of the path (a report from a new run starts a new path)."""
+    def add_report(self, report, label: str = "") -> None:
+        """Record the report's weights as a point of the path (a report from a new run starts a new path);
+        ``label`` names the run in the legend (e.g. its optimizer)."""
         weights = getattr(report, "weights", None)
         if weights is None:
             return
@@ -139,8 +147,10 @@ class LandscapeView(QWidget):
         epoch = report.epoch * 1_000_000 + report.batches
         if self._path and (epoch < self._epochs[-1] or flat.shape != self._path[-1].shape):
             if len(self._path) > 1:
-                self._earlier = self._path
+                self._earlier, self._earlier_label = self._path, self._label
             self._path, self._epochs = [], []
+        if label:
+            self._label = label  # the run's settings as they are now (its first report may predate a change)
         if self._epochs and epoch == self._epochs[-1]:
             self._path[-1] = flat
         else:
@@ -213,21 +223,32 @@ class LandscapeView(QWidget):
         self.image.setRect(xs[0] - dx / 2, ys[0] - dy / 2, dx * RESOLUTION, dy * RESOLUTION)
         low, high = float(shown_grid.min()), float(shown_grid.max())
         for k, curve in enumerate(self.curves):
-            curve.setData(shown_grid)
+            curve.setData(shown_grid.T)  # the curves read the image column-major
             curve.setLevel(low + (high - low) * (k + 1) / (CONTOURS + 1))
         self.path_item.setData(path[:, 0], path[:, 1]) if len(path) else self.path_item.setData([], [])
         self.earlier_item.setData(earlier[:, 0], earlier[:, 1]) if len(earlier) else self.earlier_item.setData([], [])
         start = path[:1] if len(path) else now[None]
         self.start_item.setData(start[:, 0], start[:, 1])
         self.now_item.setData([now[0]], [now[1]])
+        self._name_paths()
         self.plot.setLabel("bottom", first.label)
         self.plot.setLabel("left", second.label)
         self.plot.setRange(xRange=(xs[0], xs[-1]), yRange=(ys[0], ys[-1]), padding=0)
         self.info.setText(
             f"Colour: the loss over the training points (dark = low, on a log scale), with every other parameter "
             f"at its current value; white lines join equal losses. Red: this run's path, a point per report "
-            f"({len(path)} so far); dashed: the run before. Lowest loss here {float(grid.min()):.4g}, at the "
+            f"({len(path)} so far); dashed: the run before"
+            f"{' (its other parameters were not the ones held here, so it need not follow these valleys)' if len(earlier) else ''}"
+            f". Lowest loss here {float(grid.min()):.4g}, at the "
             f"star {float(grid.flat[np.argmin(np.abs(xs - now[0])) + RESOLUTION * np.argmin(np.abs(ys - now[1]))]):.4g}.")
+
+    def _name_paths(self) -> None:
+        legend = self.plot.plotItem.legend
+        for item, name in ((self.path_item, "this run"), (self.earlier_item, "earlier run")):
+            label = self._label if item is self.path_item else self._earlier_label
+            legend.removeItem(item)
+            if item.xData is not None and len(item.xData):
+                legend.addItem(item, f"{name}: {label}" if label else name)
 
     def grid_shown(self) -> np.ndarray | None:
         return self.image.image
