@@ -202,10 +202,12 @@ class BackpropDiagram(QWidget):
         return found
 
     def link_point(self, layer: int, source: int, unit: int) -> QPointF:
-        """The middle of a link, in widget coordinates (for tests and clicks)."""
-        columns = self._positions()
+        """A point on a link, a quarter of the way from its source (where crossing links are apart), in
+        widget coordinates (for tests and clicks)."""
+        columns, r = self._positions(), self._radius()
         a, b = columns[layer][source], columns[layer + 1][unit]
-        return QPointF((a.x() + b.x()) / 2, (a.y() + b.y()) / 2)
+        ax, bx = a.x() + r, b.x() - r
+        return QPointF(ax + (bx - ax) * 0.25, a.y() + (b.y() - a.y()) * 0.25)
 
 
 def _distance(p: QPointF, a: QPointF, b: QPointF) -> float:
