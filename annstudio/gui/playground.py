@@ -709,6 +709,7 @@ class Playground(QWidget):
         self.backprop_view.pick_random.connect(self.pick_random_point)
         self.backprop_view.update_requested.connect(self.apply_update)
         self.surface.point_picked.connect(self.pick_point_near)
+        self.network_view.formula = self.hover_formula
 
     def _explainers_settings_changed(self) -> None:
         spec, data = self.network_spec(), self.dataset()
@@ -732,6 +733,33 @@ class Playground(QWidget):
             self.backprop_view.set_weights(report.weights)
         else:
             self.landscape.show_weights(report.weights)
+
+    def hover_formula(self, layer: str, source: int | None, unit: int) -> str:
+        """What the network view shows on hovering a neuron (source None) or a link: its formula with the
+        newest weights and the Backprop tab's training point."""
+        from ..core import backprop as bp
+
+        report, explorer = self._latest, self.backprop_view
+        if report is None or report.weights is None or explorer._x is None:
+            return ""
+        spec = self.network_spec()
+        try:
+            chain = bp.dense_chain(spec, report.weights)
+            result = bp.explain_chain(chain, explorer._x, explorer._target, self.builder.loss())
+        except bp.CannotExplain:
+            return ""
+        index = [p.name for p in result.layers].index(layer)
+        point = f"for the Backprop tab's point x = ({', '.join(f'{v:.3g}' for v in result.x)})"
+        if source is None:
+            text = bp.forward_formula(result, index, unit) + "\n" + bp.backward_formula(result, index, unit)
+        else:
+            p = result.layers[index]
+            name = bp.parameter_name(index + 1, source, unit)
+            text = (f"{name} = {float(p.kernel[source, unit]):.4g}\n∂ℓ/∂w = δ · input = "
+                    f"{float(p.delta[unit]):.4g} · {float(p.inputs[source]):.4g} = "
+                    f"{float(p.grad_kernel[source, unit]):.4g}")
+        html = text.replace("&", "&amp;").replace("<", "&lt;").replace("\n", "<br>")
+        return f"<div style='white-space:pre'>{html}</div><i>{point}</i>"
 
     def pick_point(self, index: int) -> None:
         """Explain training point ``index`` in the Backprop tab."""

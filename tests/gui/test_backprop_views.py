@@ -107,3 +107,20 @@ def test_landscape_draws_the_path_live_and_keeps_the_last_run_after_a_reset(play
     qtbot.waitUntil(lambda: not p.session.is_running() and p.latest_report() is not None
                     and p.latest_report().epoch == 0, timeout=60000)
     np.testing.assert_allclose(view.path_of(view._earlier, first, second), path)
+
+
+def test_hovering_a_neuron_or_link_shows_its_formula_with_the_current_numbers(playground, qtbot):
+    p = playground
+    view = p.network_view
+    p.views.setCurrentIndex(0)
+    p.pick_point(2)
+    weight = float(p.latest_report().layer_weights("dense_2")[0][1, 0])
+    link = view.hover_text(view.link_item("dense_2", 1, 0))
+    assert link.startswith(f"<div style='white-space:pre'>w(2: 2→1) = {weight:.4g}<br>∂ℓ/∂w = δ · input = ")
+    neuron = view.hover_text(view.node_item("dense_1", 0))
+    assert "a(1,1) = b + Σ w·x = " in neuron and "δ(1,1) = g'(a) · Σ w·δ(above)" in neuron
+    p.training.epochs_spin.setValue(2)
+    p.play()
+    qtbot.waitUntil(lambda: p.state() == "finished" and not p.session.is_running(), timeout=60000)
+    weight = float(p.latest_report().layer_weights("dense_2")[0][1, 0])
+    assert f"w(2: 2→1) = {weight:.4g}<br>" in view.hover_text(view.link_item("dense_2", 1, 0))
