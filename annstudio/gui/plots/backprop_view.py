@@ -115,7 +115,9 @@ class BackpropDiagram(QWidget):
                     painter.setPen(pen)
                     painter.drawLine(QPointF(a.x() + r, a.y()), QPointF(b.x() - r, b.y()))
                     if back and (total_links <= MAX_LINK_LABELS or chosen):
-                        where = QPointF(a.x() + (b.x() - a.x()) * 0.3, a.y() + (b.y() - a.y()) * 0.3)
+                        # spread along the links by target, so the labels of crossing links stay apart
+                        frac = 0.22 + 0.56 * (t + 0.5) / len(columns[layer + 1])
+                        where = QPointF(a.x() + (b.x() - a.x()) * frac, a.y() + (b.y() - a.y()) * frac)
                         self._label(painter, where, f"{grad:.3g}", BACKWARD, centre=True)
         for c, column in enumerate(columns):
             layer = c - 1
@@ -159,7 +161,7 @@ class BackpropDiagram(QWidget):
         if result is not None:
             painter.setPen(QColor(100, 100, 100))
             key = "a: weighted sum   g(a): output" + (
-                "   δ = ∂ℓ/∂a   numbers on links: ∂ℓ/∂w" if self.stage > len(self.sizes) else "")
+                "   δ = ∂ℓ/∂a   links: ∂ℓ/∂w (blue +, orange −)" if self.stage > len(self.sizes) else "")
             painter.drawText(QPointF(6, self.height() - 6), key)
         painter.end()
 
