@@ -90,24 +90,32 @@ def loss_grid(chain: Sequence[DenseLayer], x: np.ndarray, y: np.ndarray, loss: s
 
 
 def _chunk_losses(chain, x, t, loss, first: Param, second: Param, pairs: np.ndarray) -> np.ndarray:
+    """The losses at ``pairs`` of values. A changed weight changes one weighted sum by (change) · (its
+    input), so a varied layer is its ordinary product plus that correction: no matrix per grid point."""
     h = x  # (samples, inputs); gains a leading grid axis at the first layer that varies
     for index, layer in enumerate(chain):
-        kernel, bias = layer.kernel, layer.bias
+        if h.ndim == 2:
+            a = h @ layer.kernel + layer.bias
+        else:
+            a = (h.reshape(-1, h.shape[-1]) @ layer.kernel).reshape(h.shape[0], h.shape[1], -1) + layer.bias
         varied = [(p, pairs[:, k]) for k, p in enumerate((first, second)) if p.layer == index]
         if varied:
-            kernel = np.broadcast_to(kernel, (len(pairs),) + kernel.shape).copy()
-            bias = np.broadcast_to(bias, (len(pairs),) + bias.shape).copy()
+            if a.ndim == 2:
+                a = np.repeat(a[None], len(pairs), axis=0)
             for p, values in varied:
                 if p.source is None:
-                    bias[:, p.unit] = values
+                    a[:, :, p.unit] += (values - layer.bias[p.unit])[:, None]
                 else:
-                    kernel[:, p.source, p.unit] = values
-            a = np.matmul(h, kernel) + bias[:, None, :]
-        else:
-            a = h @ kernel + bias
+                    incoming = h[:, :, p.source] if h.ndim == 3 else h[None, :, p.source]
+                    a[:, :, p.unit] += (values - layer.kernel[p.source, p.unit])[:, None] * incoming
         h = activate(a, layer.activation)
     per_sample = loss_values(a, h, t, loss, chain[-1].activation)  # (grid, samples)
     return per_sample.mean(axis=-1)
+
+
+def work(chain: Sequence[DenseLayer], samples: int, points: int) -> int:
+    """About how many multiplications a grid of ``points`` takes over ``samples`` (to size the grid)."""
+    return points * samples * sum(layer.inputs * layer.units for layer in chain)
 
 
 def span(values: Sequence[float], margin: float = 0.5, least: float = 1.0) -> tuple[float, float]:

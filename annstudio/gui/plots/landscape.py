@@ -15,11 +15,13 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ...core import backprop as bp
-from ...core.landscape import Param, loss_grid, span
+from ...core.landscape import Param, loss_grid, span, work
 from ...core.spec import NetworkSpec
 
-RESOLUTION = 61
-MAX_SAMPLES = 400      # the grid's loss is averaged over at most this many training points
+RESOLUTION = 61        # grid points per axis at most ...
+LEAST_RESOLUTION = 21  # ... and at least
+WORK = 20_000_000      # multiplications a grid may take; bigger networks get a coarser grid
+MAX_SAMPLES = 250      # the grid's loss is averaged over at most this many training points
 MAX_PATH = 2000        # weights kept per run (older points are thinned out)
 REDRAW_S = 0.5         # while training, the grid is recomputed at most this often
 CONTOURS = 9
@@ -79,6 +81,7 @@ class LandscapeView(QWidget):
         self._weights: tuple | None = None
         self._grid_key = None
         self._drawn_at = 0.0
+        self._compute_s = 0.0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.redraw)
@@ -167,7 +170,9 @@ class LandscapeView(QWidget):
         self._schedule()
 
     def _schedule(self, now: bool = False) -> None:
-        wait = 0.0 if now else max(0.0, REDRAW_S - (time.perf_counter() - self._drawn_at))
+        # the GUI thread computes the grid: while training, it may spend at most a quarter of its time on it
+        pause = max(REDRAW_S, 3 * self._compute_s)
+        wait = 0.0 if now else max(0.0, pause - (time.perf_counter() - self._drawn_at))
         if not self._timer.isActive():
             self._timer.start(int(wait * 1000))
 
@@ -195,7 +200,16 @@ class LandscapeView(QWidget):
         i, j = self._flat_index(first, sizes_in, units), self._flat_index(second, sizes_in, units)
         return np.array([[v[i], v[j]] for v in path if v.size > max(i, j)], dtype=float).reshape(-1, 2)
 
+    def showEvent(self, event) -> None:
+        try:
+            self._schedule(now=True)  # what changed while it was out of sight
+        except Exception:  # noqa: BLE001 - an event handler must never raise into Qt
+            pass
+        super().showEvent(event)
+
     def redraw(self) -> None:
+        if not self.isVisible():  # out of sight: nothing to compute until it is shown
+            return
         self._drawn_at = time.perf_counter()
         pair = self.chosen()
         if pair is None or self._weights is None or self._x is None or self._spec is None:
@@ -211,16 +225,20 @@ class LandscapeView(QWidget):
             path = self.path_of(self._path, first, second)
             earlier = self.path_of(self._earlier, first, second)
             shown = np.concatenate([path, earlier, now[None]])
-            xs = np.linspace(*span(shown[:, 0]), RESOLUTION)
-            ys = np.linspace(*span(shown[:, 1]), RESOLUTION)
+            per_point = max(1, work(chain, len(self._x), 1))
+            res = int(np.clip(np.sqrt(WORK / per_point), LEAST_RESOLUTION, RESOLUTION))
+            xs = np.linspace(*span(shown[:, 0]), res)
+            ys = np.linspace(*span(shown[:, 1]), res)
+            started = time.perf_counter()
             grid = loss_grid(chain, self._x, self._y, self._loss, first, second, xs, ys)
+            self._compute_s = time.perf_counter() - started
         except bp.CannotExplain as exc:
             self.info.setText(str(exc))
             return
         shown_grid = np.log10(np.maximum(grid, 1e-6))   # valleys keep their shape next to steep walls
         self.image.setImage(shown_grid, autoLevels=True)
         dx, dy = xs[1] - xs[0], ys[1] - ys[0]
-        self.image.setRect(xs[0] - dx / 2, ys[0] - dy / 2, dx * RESOLUTION, dy * RESOLUTION)
+        self.image.setRect(xs[0] - dx / 2, ys[0] - dy / 2, dx * res, dy * res)
         low, high = float(shown_grid.min()), float(shown_grid.max())
         for k, curve in enumerate(self.curves):
             curve.setData(shown_grid.T)  # the curves read the image column-major
@@ -240,7 +258,7 @@ class LandscapeView(QWidget):
             f"({len(path)} so far); dashed: the run before"
             f"{' (its other parameters were not the ones held here, so it need not follow these valleys)' if len(earlier) else ''}"
             f". Lowest loss here {float(grid.min()):.4g}, at the "
-            f"star {float(grid.flat[np.argmin(np.abs(xs - now[0])) + RESOLUTION * np.argmin(np.abs(ys - now[1]))]):.4g}.")
+            f"star {float(grid.flat[np.argmin(np.abs(xs - now[0])) + res * np.argmin(np.abs(ys - now[1]))]):.4g}.")
 
     def _name_paths(self) -> None:
         legend = self.plot.plotItem.legend
