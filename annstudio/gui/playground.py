@@ -359,7 +359,8 @@ class Playground(QWidget):
             from ..core.engine import Probes, Trainer
 
             probes = Probes(surface=True, resolution=200 if two_d else 300, activations=two_d,
-                            grad_norms=True, histograms=True, neuron_maps=two_d, neuron_resolution=40)
+                            grad_norms=True, histograms=True, neuron_maps=two_d, neuron_resolution=40,
+                            optimizer_state=True)
             trainer = Trainer(network, train, data, probes, probe_interval=PROBE_INTERVAL)
             if start_weights is not None:
                 trainer.restore(start_weights)  # an opened model or workspace goes on from its weights
@@ -730,7 +731,7 @@ class Playground(QWidget):
         if index == BACKPROP_TAB:
             train = self.train_spec()
             self.backprop_view.set_training(train.loss, train.optimizer, train.learning_rate)
-            self.backprop_view.set_weights(report.weights)
+            self.backprop_view.set_weights(report.weights, report.adam)
         else:
             self.landscape.show_weights(report.weights)
 

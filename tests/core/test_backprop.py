@@ -193,3 +193,29 @@ def test_bad_samples_are_one_sentence(x, target, loss, words):
     model = build.build_model(spec, seed=1)
     with pytest.raises(bp.CannotExplain, match=words):
         bp.explain(spec, model_weights(model), x, target, loss)
+
+
+def test_adams_next_step_from_a_reports_state_is_what_training_does():
+    """The engine reports Adam's m, v and step count; AdamStep with them and the batch's gradient (the mean
+    of the samples' backprop gradients) predicts the weights after the next step."""
+    from annstudio.core import datasets
+    from annstudio.core.engine import Probes, Trainer
+    from annstudio.core.spec import DataSpec, TrainSpec
+
+    data = datasets.load(DataSpec("linear", size=40, seed=1))
+    spec = _net(dense(2, "tanh"), dense(1, "sigmoid"))
+    train = TrainSpec("adam", 0.05, 64, 3, "binary_crossentropy", seed=0, shuffle=False)
+    reports = list(Trainer(spec, train, data, Probes(optimizer_state=True)).run())
+    before, after = reports[-2], reports[-1]
+    steps, state = before.adam
+    assert steps == 2 and [name for name, _ in state] == ["dense_1", "dense_2"]
+    passes = [bp.explain(spec, before.weights, x, y, train.loss) for x, y in zip(data.x_train, data.y_train)]
+    for layer, (name, pairs) in enumerate(state):
+        for k, (m, v) in enumerate(pairs):  # kernel, then bias
+            grads = np.mean([(p.layers[layer].grad_kernel, p.layers[layer].grad_bias)[k] for p in passes], axis=0)
+            old = np.asarray(before.layer_weights(name)[k], np.float64)
+            new = np.asarray(after.layer_weights(name)[k], np.float64)
+            for index in np.ndindex(old.shape):
+                step = bp.AdamStep(old[index], grads[index], train.learning_rate, float(m[index]), float(v[index]),
+                                   steps + 1)
+                assert step.new_weight == pytest.approx(new[index], rel=1e-4, abs=1e-6)

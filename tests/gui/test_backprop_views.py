@@ -124,3 +124,24 @@ def test_hovering_a_neuron_or_link_shows_its_formula_with_the_current_numbers(pl
     qtbot.waitUntil(lambda: p.state() == "finished" and not p.session.is_running(), timeout=60000)
     weight = float(p.latest_report().layer_weights("dense_2")[0][1, 0])
     assert f"w(2: 2→1) = {weight:.4g}<br>" in view.hover_text(view.link_item("dense_2", 1, 0))
+
+
+def test_the_update_step_shows_adams_own_averages_after_training(playground, qtbot):
+    p = playground
+    p.training.epochs_spin.setValue(1)
+    p.play()
+    qtbot.waitUntil(lambda: p.state() == "finished" and not p.session.is_running(), timeout=60000)
+    p.views.setCurrentIndex(BACKPROP_TAB)
+    explorer = p.backprop_view
+    while explorer.stage < explorer.last_stage:
+        explorer.next()
+    explorer.select(1, 0, 0)
+    steps, layers = p.latest_report().adam
+    m, v = dict(layers)["dense_2"][0]
+    assert steps == 32  # 1000 points in batches of 32
+    text = explorer.text.toPlainText()
+    assert "in its 32 steps so far" in text
+    expected = bp.AdamStep(float(explorer.result.layers[1].kernel[0, 0]),
+                           float(explorer.result.layers[1].grad_kernel[0, 0]), p.train_spec().learning_rate,
+                           float(m[0, 0]), float(v[0, 0]), steps + 1)
+    assert expected.text() in text

@@ -272,6 +272,7 @@ class BackpropExplorer(QWidget):
         self._loss = "binary_crossentropy"
         self._optimizer = "adam"
         self._rate = 0.001
+        self._adam: tuple | None = None
         self.result: bp.Backprop | None = None
         self.stage = 0
         self.selected: tuple[int, int | None, int] | None = None
@@ -288,8 +289,10 @@ class BackpropExplorer(QWidget):
         self._loss, self._optimizer, self._rate = loss, optimizer, float(learning_rate)
         self._recompute()
 
-    def set_weights(self, weights: tuple | None) -> None:
-        """The newest weights (a copy from a report); the numbers follow them, the step stays."""
+    def set_weights(self, weights: tuple | None, adam: tuple | None = None) -> None:
+        """The newest weights (a copy from a report) and Adam's state with them (the report's ``adam``);
+        the numbers follow them, the step stays."""
+        self._adam = adam
         if weights is None or weights is self._weights or self._spec is None:
             return
         self._weights = weights
@@ -450,11 +453,29 @@ class BackpropExplorer(QWidget):
                 "<p><b>Apply update</b> does this for every weight and bias at once (plain SGD on this one "
                 "point) and hands the new weights to the training.</p>"]
         if self._optimizer == "adam":
-            adam = bp.AdamStep(weight, gradient, self._rate, 0.0, 0.0, 1)
+            m, v, steps = self._adam_moments(p.name, source, unit)
+            adam = bp.AdamStep(weight, gradient, self._rate, m, v, steps + 1)
+            where = (f"With the averages training has gathered in its {steps} steps so far, its next step with "
+                     "this gradient would be:" if steps else "Its first step, from fresh averages (m = v = 0):")
             text.append("<p>The training uses <b>Adam</b>, which does more with the gradient g: it keeps running "
                         "averages of g (m) and of g² (v), corrects their start-up bias, and steps by about α in "
-                        "the direction of −m/√v. Its first step from fresh averages:</p>" + _pre(adam.text()))
+                        f"the direction of −m/√v. {where}</p>" + _pre(adam.text()))
         return "".join(text)
+
+    def _adam_moments(self, layer: str, source: int | None, unit: int) -> tuple[float, float, int]:
+        """Adam's m and v for one parameter and its step count, from the report (0, 0, 0 without one)."""
+        if self._adam is None:
+            return 0.0, 0.0, 0
+        steps, layers = self._adam
+        pairs = dict(layers).get(layer)
+        if pairs is None or len(pairs) < 2:
+            return 0.0, 0.0, 0
+        m, v = pairs[1] if source is None else pairs[0]
+        index = (unit,) if source is None else (source, unit)
+        try:
+            return float(m[index]), float(v[index]), int(steps)
+        except IndexError:
+            return 0.0, 0.0, 0
 
     def _counts(self) -> str:
         if not self._chain:
