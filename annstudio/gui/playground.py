@@ -711,6 +711,7 @@ class Playground(QWidget):
         self.backprop_view.update_requested.connect(self.apply_update)
         self.surface.point_picked.connect(self.pick_point_near)
         self.network_view.formula = self.hover_formula
+        self.backprop_view.diagram.link_clicked.connect(self._landscape_follows_clicks)
 
     def _explainers_settings_changed(self) -> None:
         spec, data = self.network_spec(), self.dataset()
@@ -721,6 +722,16 @@ class Playground(QWidget):
         self.landscape.set_data(expand_features(data.x_train, spec.features), data.y_train, self.builder.loss())
         if len(data.x_train):
             self.pick_point(0)
+
+    def _landscape_follows_clicks(self, layer: int, source, unit: int) -> None:
+        """The last two parameters clicked in the Backprop tab become the loss landscape's axes."""
+        from ..core.landscape import Param
+
+        clicked = Param(layer, source, unit)
+        previous = getattr(self, "_last_clicked", None)
+        if previous is not None and previous != clicked:
+            self.landscape.choose(previous, clicked)
+        self._last_clicked = clicked
 
     def _run_label(self) -> str:
         train = self.train_spec()

@@ -5,6 +5,7 @@ from PySide6.QtCore import QPointF, Qt
 
 from annstudio.core import backprop as bp
 from annstudio.core import lessons
+from annstudio.core.landscape import Param
 from annstudio.gui.playground import BACKPROP_TAB, LANDSCAPE_TAB, Playground
 
 
@@ -52,6 +53,12 @@ def test_stepping_while_paused_changes_nothing_until_apply_and_play_goes_on(play
     qtbot.mouseClick(explorer.diagram, Qt.MouseButton.LeftButton,
                      pos=explorer.diagram.link_point(0, 1, 0).toPoint())
     assert explorer.selected == (0, 1, 0)
+    qtbot.mouseClick(explorer.diagram, Qt.MouseButton.LeftButton,
+                     pos=explorer.diagram.neuron_point(1, 0).toPoint())
+    assert explorer.selected == (1, None, 0)  # the output neuron's bias
+    assert p.landscape.chosen() == (Param(0, 1, 0), Param(1, None, 0))  # the last two clicked: its axes
+    qtbot.mouseClick(explorer.diagram, Qt.MouseButton.LeftButton,
+                     pos=explorer.diagram.link_point(0, 1, 0).toPoint())
     assert "The chain rule of the weight you clicked" in explorer.text.toHtml()
     qtbot.keyClick(explorer, Qt.Key.Key_Right)
     qtbot.wait(200)
@@ -72,7 +79,7 @@ def test_stepping_while_paused_changes_nothing_until_apply_and_play_goes_on(play
     assert p.latest_report().epoch == 3 and [r["epoch"] for r in p.loss.rows()] == [1, 2, 3]
 
 
-def test_the_explorer_shows_what_core_computes_for_the_point(playground, qtbot):
+def test_explorer_and_hover_show_core_numbers_and_adams_own_averages_after_training(playground, qtbot):
     p = playground
     p.views.setCurrentIndex(BACKPROP_TAB)
     explorer = p.backprop_view
@@ -85,6 +92,32 @@ def test_the_explorer_shows_what_core_computes_for_the_point(playground, qtbot):
     assert "a(1,1) = b + Σ w·x" in explorer.text.toPlainText()
     text = explorer.text.toPlainText()
     assert "11 multiplications" in text and "27 when every parameter" in text
+    # hovering in the network view: the formula with the numbers of now
+    view = p.network_view
+    p.views.setCurrentIndex(0)
+    weight = float(p.latest_report().layer_weights("dense_2")[0][1, 0])
+    link = view.hover_text(view.link_item("dense_2", 1, 0))
+    assert link.startswith(f"<div style='white-space:pre'>w(2: 2→1) = {weight:.4g}<br>∂ℓ/∂w = δ · input = ")
+    neuron = view.hover_text(view.node_item("dense_1", 0))
+    assert "a(1,1) = b + Σ w·x = " in neuron and "δ(1,1) = g'(a) · Σ w·δ(above)" in neuron
+    p.training.epochs_spin.setValue(1)
+    p.play()
+    qtbot.waitUntil(lambda: p.state() == "finished" and not p.session.is_running(), timeout=60000)
+    weight = float(p.latest_report().layer_weights("dense_2")[0][1, 0])
+    assert f"w(2: 2→1) = {weight:.4g}<br>" in view.hover_text(view.link_item("dense_2", 1, 0))
+    # the update step: Adam's next step with the averages training has gathered
+    p.views.setCurrentIndex(BACKPROP_TAB)
+    while explorer.stage < explorer.last_stage:
+        explorer.next()
+    explorer.select(1, 0, 0)
+    steps, layers = p.latest_report().adam
+    m, v = dict(layers)["dense_2"][0]
+    assert steps == 32  # 1000 points in batches of 32
+    text = explorer.text.toPlainText()
+    assert "in its 32 steps so far" in text
+    step = bp.AdamStep(float(explorer.result.layers[1].kernel[0, 0]), float(explorer.result.layers[1].grad_kernel[0, 0]),
+                       p.train_spec().learning_rate, float(m[0, 0]), float(v[0, 0]), steps + 1)
+    assert step.text() in text
 
 
 def test_landscape_draws_the_path_live_and_keeps_the_last_run_after_a_reset(playground, qtbot):
@@ -107,41 +140,3 @@ def test_landscape_draws_the_path_live_and_keeps_the_last_run_after_a_reset(play
     qtbot.waitUntil(lambda: not p.session.is_running() and p.latest_report() is not None
                     and p.latest_report().epoch == 0, timeout=60000)
     np.testing.assert_allclose(view.path_of(view._earlier, first, second), path)
-
-
-def test_hovering_a_neuron_or_link_shows_its_formula_with_the_current_numbers(playground, qtbot):
-    p = playground
-    view = p.network_view
-    p.views.setCurrentIndex(0)
-    p.pick_point(2)
-    weight = float(p.latest_report().layer_weights("dense_2")[0][1, 0])
-    link = view.hover_text(view.link_item("dense_2", 1, 0))
-    assert link.startswith(f"<div style='white-space:pre'>w(2: 2→1) = {weight:.4g}<br>∂ℓ/∂w = δ · input = ")
-    neuron = view.hover_text(view.node_item("dense_1", 0))
-    assert "a(1,1) = b + Σ w·x = " in neuron and "δ(1,1) = g'(a) · Σ w·δ(above)" in neuron
-    p.training.epochs_spin.setValue(2)
-    p.play()
-    qtbot.waitUntil(lambda: p.state() == "finished" and not p.session.is_running(), timeout=60000)
-    weight = float(p.latest_report().layer_weights("dense_2")[0][1, 0])
-    assert f"w(2: 2→1) = {weight:.4g}<br>" in view.hover_text(view.link_item("dense_2", 1, 0))
-
-
-def test_the_update_step_shows_adams_own_averages_after_training(playground, qtbot):
-    p = playground
-    p.training.epochs_spin.setValue(1)
-    p.play()
-    qtbot.waitUntil(lambda: p.state() == "finished" and not p.session.is_running(), timeout=60000)
-    p.views.setCurrentIndex(BACKPROP_TAB)
-    explorer = p.backprop_view
-    while explorer.stage < explorer.last_stage:
-        explorer.next()
-    explorer.select(1, 0, 0)
-    steps, layers = p.latest_report().adam
-    m, v = dict(layers)["dense_2"][0]
-    assert steps == 32  # 1000 points in batches of 32
-    text = explorer.text.toPlainText()
-    assert "in its 32 steps so far" in text
-    expected = bp.AdamStep(float(explorer.result.layers[1].kernel[0, 0]),
-                           float(explorer.result.layers[1].grad_kernel[0, 0]), p.train_spec().learning_rate,
-                           float(m[0, 0]), float(v[0, 0]), steps + 1)
-    assert expected.text() in text

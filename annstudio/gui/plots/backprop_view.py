@@ -203,6 +203,10 @@ class BackpropDiagram(QWidget):
                         best, found = d, (layer, s, t)
         return found
 
+    def neuron_point(self, layer: int, unit: int) -> QPointF:
+        """The centre of neuron ``unit`` of Dense layer ``layer`` (0-based), in widget coordinates."""
+        return self._positions()[layer + 1][unit]
+
     def link_point(self, layer: int, source: int, unit: int) -> QPointF:
         """A point on a link, a quarter of the way from its source (where crossing links are apart), in
         widget coordinates (for tests and clicks)."""
