@@ -740,6 +740,10 @@ class Playground(QWidget):
 
     def _draw_explainer(self, index: int, report: "EpochReport") -> None:
         if index == BACKPROP_TAB:
+            now = time.perf_counter()
+            if self._state == "running" and now - getattr(self, "_explorer_drawn", 0.0) < LOSS_REDRAW_S:
+                return  # numbers that change 60 times a second cannot be read: 4 times a second is enough
+            self._explorer_drawn = now
             train = self.train_spec()
             self.backprop_view.set_training(train.loss, train.optimizer, train.learning_rate)
             self.backprop_view.set_weights(report.weights, report.adam)

@@ -86,7 +86,7 @@ class BackpropDiagram(QWidget):
         painter.fillRect(self.rect(), QColor(255, 255, 255))
         columns = self._positions()
         if not columns:
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No network to explain.")
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Nothing to step through: see the text below.")
             return
         r = self._radius()
         result = self.result
@@ -383,7 +383,13 @@ class BackpropExplorer(QWidget):
         self.apply_button.setEnabled(ready and self.stage == self.last_stage)
         if self._point_text:
             self.sample_label.setText(self._point_text)
-        self.text.setHtml(self.explanation())
+        html = self.explanation()
+        if html != getattr(self, "_html", None):  # new numbers keep the reader's place in the text
+            self._html = html
+            bar = self.text.verticalScrollBar()
+            place = bar.value()
+            self.text.setHtml(html)
+            bar.setValue(place)
 
     def step_title(self) -> str:
         depth = self.depth
@@ -400,7 +406,10 @@ class BackpropExplorer(QWidget):
     def explanation(self) -> str:
         """The step's text (HTML): what happens, the numbers, the chosen weight, and the counts."""
         if self._problem:
-            return f"<p>{_esc(self._problem)}</p>"
+            problem = self._problem[0].upper() + self._problem[1:]
+            hint = ("<p>The explorer follows networks made of Dense layers only; take that layer out in the "
+                    "builder to step through this one.</p>") if not self._chain else ""
+            return f"<p>{_esc(problem)}.</p>{hint}"
         result = self.result
         if result is None:
             return ("<p>Pick a training point: click one in the data plot, or press <b>A random point</b>. "
@@ -435,8 +444,11 @@ class BackpropExplorer(QWidget):
         if self.selected is not None and stage > depth + 1:
             layer, source, unit = self.selected
             if self._backward_done(layer):
-                rule = bp.chain_rule(result, layer, source, unit)
-                parts.append("<p><b>The chain rule of the weight you clicked</b></p>" + _pre(rule.text()))
+                try:
+                    rule = bp.chain_rule(result, layer, source, unit)
+                    parts.append("<p><b>The chain rule of the weight you clicked</b></p>" + _pre(rule.text()))
+                except bp.CannotExplain:  # chosen in another network
+                    self.selected = None
         elif stage > depth + 1 and self.selected is None:
             parts.append("<p>Click a link (a weight) or a neuron (its bias) to see its chain rule.</p>")
         parts.append(self._counts())
@@ -448,6 +460,9 @@ class BackpropExplorer(QWidget):
     def _update_text(self) -> str:
         result = self.result
         layer, source, unit = self.selected or (len(result.layers) - 1, 0, 0)
+        if layer >= len(result.layers) or unit >= result.layers[layer].a.size or \
+                (source is not None and source >= result.layers[layer].inputs.size):
+            layer, source, unit = len(result.layers) - 1, 0, 0
         p = result.layers[layer]
         weight = float(p.bias[unit] if source is None else p.kernel[source, unit])
         gradient = float(p.grad_bias[unit] if source is None else p.grad_kernel[source, unit])
