@@ -161,7 +161,7 @@ class Playground(QWidget):
         self.views.addTab(self.hidden_space, "Hidden space")
         self.views.addTab(self.weights_plot, "Weights && gradients")
         self.views.addTab(self.backprop_view, "Backprop")
-        self.views.addTab(self.landscape, "Loss landscape")
+        self.views.addTab(self.landscape, "Landscape")
         self.views.setTabToolTip(0, "The network as nodes and links: blue links are positive weights, orange "
                                     "negative, thicker is larger. Click a neuron to see and edit it.")
         self.views.setTabToolTip(1, "What every neuron computes over the input plane.")

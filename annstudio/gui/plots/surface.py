@@ -400,6 +400,7 @@ class SurfacePlot(QWidget):
             ring = self._picked = pg.ScatterPlotItem(size=20, symbol="o", brush=None,
                                                      pen=pg.mkPen((20, 20, 20), width=2.5))
             ring.setZValue(21)
+            ring.setVisible(getattr(self, "_pick_mode", False))
             self._plot.addItem(ring, ignoreBounds=True)
         if point is None:
             ring.setData([], [])
@@ -407,8 +408,11 @@ class SurfacePlot(QWidget):
             ring.setData([float(point[0])], [float(point[1])])
 
     def set_pick_mode(self, enabled: bool) -> None:
-        """While on (and not editing), a left click also emits ``point_picked`` (the view still pans)."""
+        """While on (and not editing), a left click also emits ``point_picked`` (the view still pans), and
+        the picked point's ring shows."""
         self._pick_mode = bool(enabled)
+        if getattr(self, "_picked", None) is not None:
+            self._picked.setVisible(self._pick_mode)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (getattr(self, "_pick_mode", False) and not self._edit_mode and watched is self._view.viewport()
