@@ -755,13 +755,12 @@ class Playground(QWidget):
         newest weights and the Backprop tab's training point."""
         from ..core import backprop as bp
 
-        report, explorer = self._latest, self.backprop_view
-        if report is None or report.weights is None or explorer._x is None:
+        report, sample = self._latest, self.backprop_view.sample()
+        if report is None or report.weights is None or sample is None:
             return ""
-        spec = self.network_spec()
         try:
-            chain = bp.dense_chain(spec, report.weights)
-            result = bp.explain_chain(chain, explorer._x, explorer._target, self.builder.loss())
+            chain = bp.dense_chain(self.network_spec(), report.weights)
+            result = bp.explain_chain(chain, sample[0], sample[1], self.builder.loss())
         except bp.CannotExplain:
             return ""
         index = [p.name for p in result.layers].index(layer)

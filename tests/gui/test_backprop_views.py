@@ -41,7 +41,7 @@ def test_stepping_while_paused_changes_nothing_until_apply_and_play_goes_on(play
     explorer = p.backprop_view
     data = p.dataset()
     _click_data_point(qtbot, p, data.x_train[7])
-    assert explorer._x is not None and np.allclose(explorer._x, data.x_train[7], atol=1e-6)
+    assert np.allclose(explorer.sample()[0], data.x_train[7], atol=1e-6)
     before = p.latest_report()
     weights = _weights(before)
     explorer.setFocus()

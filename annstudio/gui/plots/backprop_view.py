@@ -314,6 +314,10 @@ class BackpropExplorer(QWidget):
         self.stage, self.selected = 0, None
         self._recompute()
 
+    def sample(self) -> tuple[np.ndarray, object] | None:
+        """The point being explained: (the network's inputs, its target), None before one is chosen."""
+        return None if self._x is None else (self._x, self._target)
+
     def _recompute(self) -> None:
         self.result = None
         if self._chain and self._x is not None:
