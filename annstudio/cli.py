@@ -289,7 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # numpy's BLAS threads fight TensorFlow's for the same cores and then run 20-100x slower; our numpy
     # work is small, so one BLAS thread is the fast choice (set before numpy loads)
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = _glue_negative_numbers(list(sys.argv[1:] if argv is None else argv))
     try:
         args = _parser().parse_args(argv)
         return COMMANDS[args.command or "gui"](args)
@@ -304,6 +304,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the promise is: one line, never a traceback
         print(f"annstudio: error: {_describe(exc)}", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _glue_negative_numbers(argv: list[str]) -> list[str]:
+    """``--input -0.5,1`` as ``--input=-0.5,1``: argparse takes a value starting with a minus for an option."""
+    glued: list[str] = []
+    for arg in argv:
+        if glued and glued[-1] in ("--input", "--target") and arg[:1] == "-" and arg[1:2] in tuple("0123456789."):
+            glued[-1] = f"{glued[-1]}={arg}"
+        else:
+            glued.append(arg)
+    return glued
 
 
 def _describe(exc: Exception) -> str:

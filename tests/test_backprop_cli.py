@@ -44,8 +44,9 @@ def test_plain_text_and_a_loss_named_on_the_command_line(tmp_path, capsys):
     path, _ = _save(tmp_path, "bare.keras", [dense(2, "sigmoid"), dense(1, "sigmoid")])
     assert cli.main(["backprop", str(path), "--input", "0.5,-1.2", "--target", "1"]) == cli.EXIT_USAGE
     assert "saved without a loss; name one with --loss" in capsys.readouterr().err
-    assert cli.main(["backprop", str(path), "--input", "0.5,-1.2", "--target", "1", "--loss", "mse"]) == 0
+    assert cli.main(["backprop", str(path), "--input", "-0.5,1.2", "--target", "1", "--loss", "mse"]) == 0
     lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("input -0.5   1.2  target  1  prediction ")  # a leading minus is a value
     assert lines[1].startswith("loss (mse) ")
     assert lines[2] == "dense_1 (sigmoid, 2 inputs -> 2 units)"
     assert [line.split()[0] for line in lines[3:8]] == ["a", "output", "delta", "grad_bias", "grad_kernel"]
