@@ -75,6 +75,16 @@ def _parser() -> argparse.ArgumentParser:
     desktop = sub.add_parser("install-desktop", help="Linux: add ANN Studio to the desktop's menu (with its icon, "
                              "and .annws files opening in it), for this user")
     desktop.add_argument("--uninstall", action="store_true", help="remove what install-desktop wrote")
+
+    backprop = sub.add_parser("backprop", help="one sample's forward and backward pass through a .keras model, "
+                              "with every number")
+    backprop.add_argument("model", metavar="MODEL.keras", help="a model made of Dense layers")
+    backprop.add_argument("--input", required=True, help="the sample's input numbers, comma-separated, e.g. 0.5,-1.2")
+    backprop.add_argument("--target", required=True, help="its target: a number, a class number, or one number "
+                          "per output, comma-separated")
+    backprop.add_argument("--loss", help="the loss when the model was saved without one: binary_crossentropy, "
+                          "categorical_crossentropy, sparse_categorical_crossentropy or mse")
+    backprop.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
@@ -245,6 +255,53 @@ def _digit_probabilities(model, image, name: str):
     return result
 
 
+def _numbers(text: str, option: str) -> list[float]:
+    try:
+        values = [float(part) for part in text.replace(" ", "").split(",") if part]
+    except ValueError:
+        raise UsageError(f"{option} must be numbers separated by commas, not {text!r}") from None
+    if not values or not all(math.isfinite(v) for v in values):
+        raise UsageError(f"{option} must be numbers separated by commas, not {text!r}")
+    return values
+
+
+def cmd_backprop(args) -> int:
+    x = _numbers(args.input, "--input")
+    target = _numbers(args.target, "--target")
+    from .core import backprop, build, store
+    from .core.forward import model_weights
+
+    chosen = backprop.loss_name(args.loss) if args.loss else None
+    model = store.load_model(args.model)
+    own = backprop.loss_from_config(store.compiled_loss(args.model))
+    if own and chosen and own != chosen:
+        raise UsageError(f"the model was compiled with {own}; leave out --loss or give that one")
+    loss = own or chosen
+    if loss is None:
+        raise UsageError("the model was saved without a loss; name one with --loss "
+                         f"({', '.join(backprop.LOSSES)})")
+    spec = build.spec_from_model(model)
+    result = backprop.explain(spec, model_weights(model), x, target, loss)
+    if args.json:
+        _say(json.dumps(result.to_dict()))
+        return 0
+    _say(f"input {_row(result.x)}  target {_row(result.target)}  prediction {_row(result.prediction)}")
+    _say(f"loss ({result.loss_name}) {result.loss:.6g}")
+    for layer in result.layers:
+        _say(f"{layer.name} ({layer.activation}, {layer.inputs.size} inputs -> {layer.a.size} units)")
+        for label, values in (("a", layer.a), ("output", layer.output), ("delta", layer.delta),
+                              ("grad_bias", layer.grad_bias)):
+            _say(f"  {label:<11} {_row(values)}")
+        _say("  grad_kernel (one row per input)")
+        for row in layer.grad_kernel:
+            _say(f"    {_row(row)}")
+    return 0
+
+
+def _row(values) -> str:
+    return "  ".join(f"{float(v): .6g}" for v in values)
+
+
 #: What ``annstudio FILE`` opens in the window.
 OPENABLE = (".annws", ".keras", ".h5", ".hdf5")
 
@@ -278,7 +335,8 @@ def cmd_install_desktop(args) -> int:
 
 
 COMMANDS = {"gui": cmd_gui, "presets": cmd_presets, "train": cmd_train, "shot": cmd_shot, "export-code": cmd_export_code,
-            "predict": cmd_predict, "install-desktop": cmd_install_desktop, "report": cmd_report}
+            "predict": cmd_predict, "install-desktop": cmd_install_desktop, "report": cmd_report,
+            "backprop": cmd_backprop}
 
 
 def _looks_like_a_file(word: str) -> bool:
@@ -292,7 +350,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # numpy's BLAS threads fight TensorFlow's for the same cores and then run 20-100x slower; our numpy
     # work is small, so one BLAS thread is the fast choice (set before numpy loads)
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = _glue_negative_numbers(list(sys.argv[1:] if argv is None else argv))
     if len(argv) == 1 and argv[0] not in COMMANDS and _looks_like_a_file(argv[0]):  # annstudio FILE: opened
         argv.insert(0, "gui")
     try:
@@ -309,6 +367,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the promise is: one line, never a traceback
         print(f"annstudio: error: {_describe(exc)}", file=sys.stderr)
         return EXIT_ERROR
+
+
+def _glue_negative_numbers(argv: list[str]) -> list[str]:
+    """``--input -0.5,1`` as ``--input=-0.5,1``: argparse takes a value starting with a minus for an option."""
+    glued: list[str] = []
+    for arg in argv:
+        if glued and glued[-1] in ("--input", "--target") and arg[:1] == "-" and arg[1:2] in tuple("0123456789."):
+            glued[-1] = f"{glued[-1]}={arg}"
+        else:
+            glued.append(arg)
+    return glued
 
 
 def _describe(exc: Exception) -> str:

@@ -39,6 +39,7 @@ LECTURE: dict[str, float | str] = {
     "logistic-regression": 0.0919,
     "looking-at-parameters": 0.1684,
     "backpropagation": "-",
+    "how-a-network-learns": "-",
     "mnist-mlp": 0.9749,
     "vanishing-gradient": "-",
     "vanishing-gradient-relu": "-",

@@ -58,6 +58,7 @@ class Probes:
     histogram_bins: int = 30
     neuron_maps: bool = False          # every layer's output on a coarse grid over the input plane (2-D data)
     neuron_resolution: int = 40
+    optimizer_state: bool = False      # Adam's moving averages m and v and its step count, with the weights
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -91,6 +92,7 @@ class EpochReport:
     histograms: tuple | None = None          # ((layer name, counts, edges), ...)
     neuron_maps: tuple | None = None         # one (res, res, units) array per layer: its output over the plane
     neuron_axes: tuple | None = None         # (xs, ys) of the neuron maps' grid
+    adam: tuple | None = None                # (steps taken, ((layer name, ((m, v) per weight array)), ...))
 
     @property
     def loss(self) -> float:
@@ -792,7 +794,21 @@ class Trainer:
                            surface_axes=self.grid_axes if surface is not None else None,
                            activations=activations, grad_norms=grad_norms, histograms=histograms,
                            neuron_maps=neuron_maps,
-                           neuron_axes=self.neuron_axes if neuron_maps is not None else None)
+                           neuron_axes=self.neuron_axes if neuron_maps is not None else None,
+                           adam=self._adam_state() if p.optimizer_state and weights is not None else None)
+
+    def _adam_state(self) -> tuple | None:
+        """Adam's first and second moments per weight array, and how many steps it has taken (the backprop
+        explorer shows what Adam would do next with a gradient). None for other optimizers."""
+        opt = self.optimizer
+        if type(opt).__name__ != "Adam":
+            return None
+        layers: dict[str, list] = {}
+        for var in self.model.trainable_variables:
+            index = opt._get_variable_index(var)
+            pair = (_frozen(opt._momentums[index].numpy()), _frozen(opt._velocities[index].numpy()))
+            layers.setdefault(var.path.split("/")[0], []).append(pair)
+        return int(opt.iterations.numpy()), tuple((name, tuple(pairs)) for name, pairs in layers.items())
 
     # the loop -------------------------------------------------------------------------------------
     def _set_learning_rate(self, value: float) -> None:

@@ -28,6 +28,8 @@ VIEWS: dict[str, str] = {
     "canvas": "the drawing canvas",
     "curve": "the fitted curve",
     "compare": "the runs compared (curves overlaid)",
+    "backprop": "the Backprop tab (one point forward and back)",
+    "landscape": "the loss landscape",
 }
 
 
@@ -70,6 +72,8 @@ LESSONS: list[Lesson] = [
            "looking-at-parameters.md", ("hidden-lines", "hidden-space", "surface", "network", "loss"), "4–5"),
     Lesson("backpropagation", "Backpropagation", ("backpropagation",),
            "backpropagation.md", ("gradients", "network", "loss", "surface"), "6"),
+    Lesson("how-a-network-learns", "How a network learns", ("how-a-network-learns",),
+           "how-a-network-learns.md", ("backprop", "landscape", "network", "loss"), "6.3"),
     Lesson("mnist", "Handwritten digits (MNIST)", ("mnist-mlp",),
            "mnist.md", ("loss", "confusion", "first-layer", "canvas"), "7"),
     Lesson("vanishing-gradient", "The vanishing gradient", ("vanishing-gradient", "vanishing-gradient-relu"),

@@ -145,3 +145,17 @@ def _check_sizes(path: Path, config: bytes) -> None:
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
+
+
+def compiled_loss(path: str | os.PathLike):
+    """The loss a ``.keras`` file was compiled with, as its config stores it (a name, or a dict with
+    ``class_name`` and ``config``); None when it was saved without one."""
+    import json
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            document = json.loads(archive.read("config.json"))
+    except Exception:  # noqa: BLE001 - load_model has already said what is wrong with a damaged file
+        return None
+    compiled = document.get("compile_config") if isinstance(document, dict) else None
+    return compiled.get("loss") if isinstance(compiled, dict) else None

@@ -18,7 +18,9 @@ from ..core.spec import NetworkSpec, TrainSpec
 from ..core.words import report_line
 from .builder import BuilderPanel
 from .dataset_panel import DatasetPanel
+from .plots.backprop_view import BackpropExplorer
 from .plots.hidden_space import HiddenSpacePlot
+from .plots.landscape import LandscapeView
 from .plots.loss import LossPlot
 from .plots.network_view import (
     NetworkView,
@@ -48,6 +50,7 @@ LOSS_REDRAW_S = 0.25      # the loss curves and the weights tab are redrawn at m
 # the same, but clicks and keys get through between the steps.
 TAB_OFFSET_MS = 4
 LOSS_OFFSET_MS = 9
+BACKPROP_TAB, LANDSCAPE_TAB = 4, 5
 
 
 def _section(title: str, widget: QWidget) -> QWidget:
@@ -82,6 +85,8 @@ class Playground(QWidget):
         self.neurons = NeuronMaps()
         self.hidden_space = HiddenSpacePlot()
         self.weights_plot = WeightsPlot()
+        self.backprop_view = BackpropExplorer()
+        self.landscape = LandscapeView()
         self._latest: EpochReport | None = None
         self._drawn: EpochReport | None = None
         self._frozen: set[tuple[str, int]] = set()
@@ -162,6 +167,8 @@ class Playground(QWidget):
         self.views.addTab(self.neurons, "Neurons")
         self.views.addTab(self.hidden_space, "Hidden space")
         self.views.addTab(self.weights_plot, "Weights")
+        self.views.addTab(self.backprop_view, "Backprop")
+        self.views.addTab(self.landscape, "Landscape")
         bar = self.views.tabBar()
         bar.setUsesScrollButtons(False)  # every tab in sight: a narrow column shortens their names instead
         bar.setElideMode(Qt.TextElideMode.ElideRight)
@@ -172,6 +179,9 @@ class Playground(QWidget):
                                     "neuron's line in that space.")
         self.views.setTabToolTip(3, "Weights and gradients: how the weights spread over the epochs, and how big "
                                     "each layer's gradient is.")
+        self.views.setTabToolTip(BACKPROP_TAB, "One training point forward through the network and its error "
+                                               "back, with the numbers; click a weight for its chain rule.")
+        self.views.setTabToolTip(LANDSCAPE_TAB, "The loss over two chosen weights, and the path training takes.")
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(scroll)
@@ -215,6 +225,7 @@ class Playground(QWidget):
         self.network_view.neuron_clicked.connect(self.show_neuron)
         self.views.currentChanged.connect(self._on_view_tab_changed)
         self.neuron_editor.edit_requested.connect(self._on_edit_requested)
+        self._connect_explainers()
         s = self.session
         s.reports.connect(self._on_reports)
         s.finished.connect(self._on_finished)
@@ -241,7 +252,7 @@ class Playground(QWidget):
             self._loading = False
         self._settings_changed()
         self.surface.set_show_hidden_lines("hidden-lines" in preset.views)
-        for view, tab in (("hidden-space", 2), ("gradients", 3), ("network", 0)):
+        for view, tab in (("backprop", BACKPROP_TAB), ("hidden-space", 2), ("gradients", 3), ("network", 0)):
             if view in preset.views:
                 self.views.setCurrentIndex(tab)
                 break
@@ -308,6 +319,7 @@ class Playground(QWidget):
         self.loss.set_task(self.dataset().task)
         self.loss.clear()
         self.weights_plot.clear()
+        self._explainers_settings_changed()
         self._refresh_timer.start()
 
     def _refresh_untrained(self) -> None:
@@ -369,7 +381,8 @@ class Playground(QWidget):
             from ..core.engine import Probes, Trainer
 
             probes = Probes(surface=True, resolution=200 if two_d else 300, activations=two_d,
-                            grad_norms=True, histograms=True, neuron_maps=two_d, neuron_resolution=40)
+                            grad_norms=True, histograms=True, neuron_maps=two_d, neuron_resolution=40,
+                            optimizer_state=True)
             trainer = Trainer(network, train, data, probes, probe_interval=PROBE_INTERVAL)
             if start_weights is not None:
                 trainer.restore(start_weights)  # an opened model or workspace goes on from its weights
@@ -495,6 +508,7 @@ class Playground(QWidget):
     def _on_reports(self, batch: ReportBatch) -> None:
         self.loss.append_rows(batch.rows)  # taken in now, drawn a few times a second
         self._latest = batch.report
+        self.landscape.add_report(batch.report, self._run_label())
         self._rate = batch.epochs_per_second
         if batch.report.message:
             self._fail(batch.report.message)
@@ -596,6 +610,8 @@ class Playground(QWidget):
             self._draw_hidden_space(report, spec)
         elif index == 3 and report.grad_norms is not None:
             self.weights_plot.update_grad_norms(report.grad_norms)
+        elif index in (BACKPROP_TAB, LANDSCAPE_TAB):
+            self._draw_explainer(index, report)
 
     def _show_neuron_tiles(self) -> None:
         if self._neurons_stale:
@@ -607,6 +623,7 @@ class Playground(QWidget):
         as the next step, so that the tab's first paint and its update are not one long event-loop turn)."""
         if index == 1:
             self._show_neuron_tiles()
+        self.surface.set_pick_mode(index == BACKPROP_TAB)
         self._weights_drawn = 0.0  # its picture is due at once
         if self._state == "running":
             self._tab_timer.start(TAB_OFFSET_MS)
@@ -708,3 +725,111 @@ class Playground(QWidget):
 
     def latest_report(self) -> "EpochReport | None":
         return self._latest
+
+    # the backprop explorer and the loss landscape ---------------------------------------------------
+    def _connect_explainers(self) -> None:
+        self.backprop_view.pick_random.connect(self.pick_random_point)
+        self.backprop_view.update_requested.connect(self.apply_update)
+        self.surface.point_picked.connect(self.pick_point_near)
+        self.network_view.formula = self.hover_formula
+        self.backprop_view.diagram.link_clicked.connect(self._landscape_follows_clicks)
+
+    def _explainers_settings_changed(self) -> None:
+        spec, data = self.network_spec(), self.dataset()
+        self.backprop_view.set_network(spec)
+        self.landscape.set_network(spec)
+        from ..core.datasets import expand_features
+
+        self.landscape.set_data(expand_features(data.x_train, spec.features), data.y_train, self.builder.loss())
+        if len(data.x_train):
+            self.pick_point(0)
+
+    def _landscape_follows_clicks(self, layer: int, source, unit: int) -> None:
+        """The last two parameters clicked in the Backprop tab become the loss landscape's axes."""
+        from ..core.landscape import Param
+
+        clicked = Param(layer, source, unit)
+        previous = getattr(self, "_last_clicked", None)
+        if previous is not None and previous != clicked:
+            self.landscape.choose(previous, clicked)
+        self._last_clicked = clicked
+
+    def _run_label(self) -> str:
+        train = self.train_spec()
+        return f"{train.optimizer.upper() if train.optimizer == 'sgd' else train.optimizer.capitalize()}, " \
+               f"α = {train.learning_rate:g}"
+
+    def _draw_explainer(self, index: int, report: "EpochReport") -> None:
+        if index == BACKPROP_TAB:
+            now = time.perf_counter()
+            if self._state == "running" and now - getattr(self, "_explorer_drawn", 0.0) < LOSS_REDRAW_S:
+                return  # numbers that change 60 times a second cannot be read: 4 times a second is enough
+            self._explorer_drawn = now
+            train = self.train_spec()
+            self.backprop_view.set_training(train.loss, train.optimizer, train.learning_rate)
+            self.backprop_view.set_weights(report.weights, report.adam)
+        else:
+            self.landscape.show_weights(report.weights)
+
+    def hover_formula(self, layer: str, source: int | None, unit: int) -> str:
+        """What the network view shows on hovering a neuron (source None) or a link: its formula with the
+        newest weights and the Backprop tab's training point."""
+        from ..core import backprop as bp
+
+        report, sample = self._latest, self.backprop_view.sample()
+        if report is None or report.weights is None or sample is None:
+            return ""
+        try:
+            chain = bp.dense_chain(self.network_spec(), report.weights)
+            result = bp.explain_chain(chain, sample[0], sample[1], self.builder.loss())
+        except bp.CannotExplain:
+            return ""
+        index = [p.name for p in result.layers].index(layer)
+        point = f"for the Backprop tab's point x = ({', '.join(f'{v:.3g}' for v in result.x)})"
+        if source is None:
+            text = bp.forward_formula(result, index, unit) + "\n" + bp.backward_formula(result, index, unit)
+        else:
+            p = result.layers[index]
+            name = bp.parameter_name(index + 1, source, unit)
+            text = (f"{name} = {float(p.kernel[source, unit]):.4g}\n∂ℓ/∂w = δ · input = "
+                    f"{float(p.delta[unit]):.4g} · {float(p.inputs[source]):.4g} = "
+                    f"{float(p.grad_kernel[source, unit]):.4g}")
+        html = text.replace("&", "&amp;").replace("<", "&lt;").replace("\n", "<br>")
+        return f"<div style='white-space:pre'>{html}</div><i>{point}</i>"
+
+    def pick_point(self, index: int) -> None:
+        """Explain training point ``index`` in the Backprop tab."""
+        from ..core.datasets import expand_features
+
+        data, spec = self.dataset(), self.network_spec()
+        if not 0 <= index < len(data.x_train):
+            return
+        raw = data.x_train[index]
+        x = expand_features(raw[None], spec.features)[0]
+        target = data.y_train[index]
+        where = ", ".join(f"{v:.3g}" for v in np.ravel(raw))
+        self.backprop_view.set_sample(x, target, f"Training point {index + 1} of {len(data.x_train)}: "
+                                                 f"({where}), target {float(np.ravel(target)[0]):.3g}. "
+                                                 "Click another point in the data plot to choose it.")
+        self.surface.set_picked(raw if raw.size == 2 else (float(raw[0]), float(np.ravel(target)[0])))
+
+    def pick_random_point(self) -> None:
+        count = len(self.dataset().x_train)
+        if count:
+            self.pick_point(int(np.random.default_rng().integers(count)))
+
+    def pick_point_near(self, x: float, y: float) -> None:
+        data = self.dataset()
+        if not len(data.x_train):
+            return
+        points = data.x_train if data.x_train.shape[1] == 2 else np.column_stack([data.x_train[:, 0], data.y_train])
+        self.pick_point(int(np.argmin(((points - (x, y)) ** 2).sum(axis=1))))
+
+    def apply_update(self, weights: tuple) -> None:
+        """The explorer's "Apply update": every neuron gets its new weights through the engine's edits."""
+        edits = tuple(NeuronEdit(name, unit, incoming=np.asarray(kernel[:, unit], np.float32),
+                                 bias=float(bias[unit]))
+                      for name, (kernel, bias) in weights for unit in range(len(bias)))
+        if all(self.session.request_edit(edit) for edit in edits):
+            return
+        self._start(epochs=0, edits=edits)

@@ -98,11 +98,15 @@ def main() -> int:
             hit.add(_name)
             raise RuntimeError(f"injected fault in {_name}")
 
+        instances = [w for w in QApplication.allWidgets() if isinstance(w, cls)]
+        if name == "paint":
+            instances = [None]
+        if not instances:
+            # not a widget: an application-wide event filter (wheel, tool tips) sees every event, and a body
+            # that raised on each of them would flood the log; the guard is the same one as the widgets'
+            continue
         original, attr.__wrapped__ = attr.__wrapped__, boom
         try:
-            instances = [w for w in QApplication.allWidgets() if isinstance(w, cls)]
-            if name == "paint":
-                instances = [None]
             for widget in instances[:3]:
                 if name != "closeEvent":
                     drive(name, widget)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QImage, QKeyEvent, QPainter, QPainterPath, QPainterPathStroker, QPen, \
+from PySide6.QtGui import QBrush, QColor, QCursor, QImage, QKeyEvent, QPainter, QPainterPath, QPainterPathStroker, QPen, \
     QTransform
 from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QGraphicsItem, QGraphicsPathItem,
                                QGraphicsRectItem, QGraphicsScene, QGraphicsTextItem, QGraphicsView, QHBoxLayout,
@@ -382,6 +382,7 @@ class NetworkView(QGraphicsView):
         """Set link widths and colours (and the biases shown in tooltips) from ``((name, arrays), ...)``."""
         self._weights = {name: arrays for name, arrays in weights}
         self._restyle_links()
+        self._refresh_tooltip()
 
     def _kernel(self, column: _Column) -> np.ndarray | None:
         arrays = self._weights.get(column.layer)
@@ -494,11 +495,41 @@ class NetworkView(QGraphicsView):
         if event.type() == QEvent.Type.ToolTip:
             node = self._node_at(event.pos())
             links = [i for i in self.items(event.pos()) if isinstance(i, _Link)]
-            text = node.describe() if node is not None else links[0].describe() if links else ""
+            self._hovered = node if node is not None else links[0] if links else None
+            text = self.hover_text(self._hovered)
             if text:
                 QToolTip.showText(event.globalPos(), text, self)
                 return True
         return super().viewportEvent(event)
+
+    def hover_text(self, item) -> str:
+        """A neuron's or link's tooltip: its formula with the current numbers when ``formula`` (a callable
+        ``(layer name, source unit or None, unit) -> str``) gives one, else its plain description."""
+        if item is None:
+            return ""
+        key = item.key if isinstance(item, _Node) else self._link_key(item)
+        found = ""
+        if key is not None and getattr(self, "formula", None) is not None:
+            try:
+                found = self.formula(*key) if isinstance(item, _Link) else self.formula(key[0], None, key[1])
+            except Exception:  # noqa: BLE001 - a tooltip must never raise into Qt
+                found = ""
+        return found or item.describe()
+
+    def _link_key(self, link: _Link) -> tuple[str, int, int] | None:
+        for previous, column in zip(self._columns, self._columns[1:]):
+            for s, row in enumerate(column.links):
+                if link in row and s < len(previous.shown):
+                    return column.layer, previous.shown[s], column.shown[row.index(link)]
+        return None
+
+    def _refresh_tooltip(self) -> None:
+        """Keep a shown formula current while training changes the numbers under it."""
+        item = getattr(self, "_hovered", None)
+        if item is not None and QToolTip.isVisible() and self.underMouse():
+            text = self.hover_text(item)
+            if text and text != QToolTip.text():
+                QToolTip.showText(QCursor.pos(), text, self)
 
     @qt_override
     def resizeEvent(self, event) -> None:

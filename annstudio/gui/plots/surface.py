@@ -127,6 +127,7 @@ class SurfacePlot(QWidget):
 
     point_clicked = Signal(float, float)
     erase_requested = Signal(float, float, float)
+    point_picked = Signal(float, float)   # pick mode (not edit mode): a left click chooses a point
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -393,8 +394,38 @@ class SurfacePlot(QWidget):
         width, height = self._plot.getViewBox().viewPixelSize()
         return float(ERASER_PIXELS * (width + height) / 2)
 
+    def set_picked(self, point) -> None:
+        """Ring the point the backprop explorer explains (None: no ring)."""
+        ring = getattr(self, "_picked", None)
+        if ring is None:
+            ring = self._picked = pg.ScatterPlotItem(size=20, symbol="o", brush=None,
+                                                     pen=pg.mkPen((20, 20, 20), width=2.5))
+            ring.setZValue(21)
+            ring.setVisible(getattr(self, "_pick_mode", False))
+            self._plot.addItem(ring, ignoreBounds=True)
+        if point is None:
+            ring.setData([], [])
+        else:
+            ring.setData([float(point[0])], [float(point[1])])
+
+    def set_pick_mode(self, enabled: bool) -> None:
+        """While on (and not editing), a left click also emits ``point_picked`` (the view still pans), and
+        the picked point's ring shows."""
+        self._pick_mode = bool(enabled)
+        if getattr(self, "_picked", None) is not None:
+            self._picked.setVisible(self._pick_mode)
+
     @qt_override(default=False)
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (getattr(self, "_pick_mode", False) and not self._edit_mode and watched is self._view.viewport()
+                and event.type() == QEvent.Type.MouseButtonPress and event.button() == Qt.MouseButton.LeftButton):
+            try:
+                point = self._to_data(event.position())
+                if point is not None:
+                    self.point_picked.emit(point.x(), point.y())
+            except Exception:  # noqa: BLE001 - an event filter must never raise into Qt
+                pass
+            return False
         if not self._edit_mode or watched is not self._view.viewport():
             return super().eventFilter(watched, event)
         kind = event.type()

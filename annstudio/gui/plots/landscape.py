@@ -1,0 +1,274 @@
+"""The loss landscape over two chosen parameters, with the optimizer's path across it.
+
+The grid is computed by :func:`annstudio.core.landscape.loss_grid` from the newest weights (every other
+parameter held at its current value). Each report adds a point to the path (one per epoch, or per batch
+when stepping). When a new run starts, the last one's path stays on the picture, dashed, so two
+optimizers from the same start can be compared.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from ...core import backprop as bp
+from ...core.landscape import Param, loss_grid, span, work
+from ...core.spec import NetworkSpec
+from ..crash import qt_override
+
+RESOLUTION = 61        # grid points per axis at most ...
+LEAST_RESOLUTION = 21  # ... and at least
+WORK = 20_000_000      # multiplications a grid may take; bigger networks get a coarser grid
+MAX_SAMPLES = 250      # the grid's loss is averaged over at most this many training points
+MAX_PATH = 2000        # weights kept per run (older points are thinned out)
+REDRAW_S = 0.5         # while training, the grid is recomputed at most this often
+CONTOURS = 9
+PATH_COLOR = (214, 39, 40)
+EARLIER_COLOR = (60, 60, 60)
+
+
+class LandscapeView(QWidget):
+    """Heat map of the loss over two parameters, contour lines, and the paths of this run and the last."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.first_box, self.second_box = QComboBox(), QComboBox()
+        for box in (self.first_box, self.second_box):
+            box.setToolTip("The parameter on this axis. All others are held at their current values.")
+            box.currentIndexChanged.connect(self._on_choice)
+        self.info = QLabel("")
+        self.info.setWordWrap(True)
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setMenuEnabled(False)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setColorMap(pg.colormap.get("viridis"))
+        self.plot.addItem(self.image)
+        self.curves: list[pg.IsocurveItem] = []
+        for _ in range(CONTOURS):
+            curve = pg.IsocurveItem(pen=pg.mkPen((255, 255, 255, 170), width=1))
+            curve.setParentItem(self.image)
+            self.curves.append(curve)
+        self.earlier_item = pg.PlotDataItem(pen=pg.mkPen(EARLIER_COLOR, width=2, style=Qt.PenStyle.DashLine),
+                                            symbol="o", symbolSize=4, symbolBrush=EARLIER_COLOR, symbolPen=None)
+        self.path_item = pg.PlotDataItem(pen=pg.mkPen(PATH_COLOR, width=2.5), symbol="o", symbolSize=5,
+                                         symbolBrush=PATH_COLOR, symbolPen=None)
+        self.start_item = pg.ScatterPlotItem(size=11, symbol="s", brush=(255, 255, 255), pen=pg.mkPen("k", width=1.5))
+        self.now_item = pg.ScatterPlotItem(size=13, symbol="star", brush=PATH_COLOR, pen=pg.mkPen("w", width=1))
+        legend = self.plot.addLegend(offset=(8, 8), labelTextColor="k", brush=(255, 255, 255, 210))
+        for item in (self.earlier_item, self.path_item, self.start_item, self.now_item):
+            self.plot.addItem(item)
+        legend.addItem(self.start_item, "start")
+        choose = QHBoxLayout()
+        choose.addWidget(QLabel("x axis:"))
+        choose.addWidget(self.first_box, 1)
+        choose.addWidget(QLabel("y axis:"))
+        choose.addWidget(self.second_box, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(choose)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.info)
+        self._params: list[Param] = []
+        self._spec: NetworkSpec | None = None
+        self._x = self._y = None
+        self._loss = "binary_crossentropy"
+        self._path: list[np.ndarray] = []      # flat parameter vectors of this run
+        self._earlier: list[np.ndarray] = []
+        self._label = self._earlier_label = ""
+        self._epochs: list[int] = []
+        self._weights: tuple | None = None
+        self._grid_key = None
+        self._drawn_at = 0.0
+        self._compute_s = 0.0
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.redraw)
+
+    # settings -------------------------------------------------------------------------------------
+    def set_network(self, spec: NetworkSpec) -> None:
+        """A new network: its parameters to choose from; the paths no longer apply. The same network again
+        (a reset): this run's path becomes the earlier one, to compare the next run with."""
+        same = spec == self._spec
+        if same and len(self._path) > 1:
+            self._earlier, self._earlier_label = self._path, self._label
+        elif not same:
+            self._earlier = []
+        chosen = (self.first_box.currentIndex(), self.second_box.currentIndex())
+        self._spec, self._weights, self._path, self._epochs = spec, None, [], []
+        self._params = []
+        sizes = [int(np.prod(spec.input_shape))] + [layer.units for layer in spec.layers if layer.kind == "dense"]
+        for layer, (inputs, units) in enumerate(zip(sizes, sizes[1:])):
+            for unit in range(min(units, 8)):
+                for source in list(range(min(inputs, 8))) + [None]:
+                    self._params.append(Param(layer, source, unit))
+        for box, default in zip((self.first_box, self.second_box), chosen if same else (0, 1)):
+            box.blockSignals(True)
+            box.clear()
+            box.addItems([p.label for p in self._params])
+            box.setCurrentIndex(min(default, len(self._params) - 1))
+            box.blockSignals(False)
+        self._grid_key = None
+        self._schedule(now=True)
+
+    def set_data(self, x: np.ndarray, y: np.ndarray, loss: str) -> None:
+        """The training points (as the network's inputs) and the loss the landscape shows."""
+        x, y = np.asarray(x), np.asarray(y)
+        if len(x) > MAX_SAMPLES:
+            pick = np.random.default_rng(0).choice(len(x), MAX_SAMPLES, replace=False)
+            x, y = x[pick], y[pick]
+        self._x, self._y, self._loss = x, y, loss
+        self._grid_key = None
+        self._schedule(now=True)
+
+    def choose(self, first: Param, second: Param) -> None:
+        """Show the landscape over these two parameters (e.g. two links clicked in the explorer)."""
+        for box, param in ((self.first_box, first), (self.second_box, second)):
+            if param in self._params:
+                box.setCurrentIndex(self._params.index(param))
+
+    def chosen(self) -> tuple[Param, Param] | None:
+        i, j = self.first_box.currentIndex(), self.second_box.currentIndex()
+        if not (0 <= i < len(self._params) and 0 <= j < len(self._params)):
+            return None
+        return self._params[i], self._params[j]
+
+    def _on_choice(self, _index: int) -> None:
+        self._grid_key = None
+        self._schedule(now=True)
+
+    # reports --------------------------------------------------------------------------------------
+    def add_report(self, report, label: str = "") -> None:
+        """Record the report's weights as a point of the path (a report from a new run starts a new path);
+        ``label`` names the run in the legend (e.g. its optimizer)."""
+        weights = getattr(report, "weights", None)
+        if weights is None:
+            return
+        dense = tuple((name, arrays) for name, arrays in weights if name.startswith("dense"))
+        flat = np.concatenate([np.ravel(a) for _, arrays in dense for a in arrays[:2]]).astype(np.float32)
+        epoch = report.epoch * 1_000_000 + report.batches
+        if self._path and (epoch < self._epochs[-1] or flat.shape != self._path[-1].shape):
+            if len(self._path) > 1:
+                self._earlier, self._earlier_label = self._path, self._label
+            self._path, self._epochs = [], []
+        if label:
+            self._label = label  # the run's settings as they are now (its first report may predate a change)
+        if self._epochs and epoch == self._epochs[-1]:
+            self._path[-1] = flat
+        else:
+            self._path.append(flat)
+            self._epochs.append(epoch)
+        if len(self._path) > MAX_PATH:
+            self._path, self._epochs = self._path[::2], self._epochs[::2]
+        self._weights = dense
+
+    def show_weights(self, weights: tuple | None) -> None:
+        """Redraw for these weights (the tab is in sight): at most every REDRAW_S seconds."""
+        if weights is not None:
+            self._weights = tuple((name, arrays) for name, arrays in weights if name.startswith("dense"))
+        self._schedule()
+
+    def _schedule(self, now: bool = False) -> None:
+        # the GUI thread computes the grid: while training, it may spend at most a quarter of its time on it
+        pause = max(REDRAW_S, 3 * self._compute_s)
+        wait = 0.0 if now else max(0.0, pause - (time.perf_counter() - self._drawn_at))
+        if not self._timer.isActive():
+            self._timer.start(int(wait * 1000))
+
+    # drawing --------------------------------------------------------------------------------------
+    def _offsets(self) -> list[int]:
+        """Where each parameter starts in a flat vector of the Dense layers' kernels and biases."""
+        sizes = [int(np.prod(self._spec.input_shape))] + [l.units for l in self._spec.layers if l.kind == "dense"]
+        starts, at = [], 0
+        for inputs, units in zip(sizes, sizes[1:]):
+            starts.append(at)
+            at += inputs * units + units
+        return starts
+
+    def _flat_index(self, param: Param, sizes_in: list[int], units: list[int]) -> int:
+        start = self._offsets()[param.layer]
+        if param.source is None:
+            return start + sizes_in[param.layer] * units[param.layer] + param.unit
+        return start + param.source * units[param.layer] + param.unit
+
+    def path_of(self, path: list[np.ndarray], first: Param, second: Param) -> np.ndarray:
+        if not path or self._spec is None:
+            return np.zeros((0, 2))
+        units = [l.units for l in self._spec.layers if l.kind == "dense"]
+        sizes_in = [int(np.prod(self._spec.input_shape))] + units[:-1]
+        i, j = self._flat_index(first, sizes_in, units), self._flat_index(second, sizes_in, units)
+        return np.array([[v[i], v[j]] for v in path if v.size > max(i, j)], dtype=float).reshape(-1, 2)
+
+    @qt_override
+    def showEvent(self, event) -> None:
+        try:
+            self._schedule(now=True)  # what changed while it was out of sight
+        except Exception:  # noqa: BLE001 - an event handler must never raise into Qt
+            pass
+        super().showEvent(event)
+
+    def redraw(self) -> None:
+        if not self.isVisible():  # out of sight: nothing to compute until it is shown
+            return
+        self._drawn_at = time.perf_counter()
+        pair = self.chosen()
+        if pair is None or self._weights is None or self._x is None or self._spec is None:
+            self.info.setText("Train or step the network to see its loss landscape.")
+            return
+        first, second = pair
+        if first == second:
+            self.info.setText("Choose two different parameters.")
+            return
+        try:
+            chain = bp.dense_chain(self._spec, self._weights)
+            now = np.array([first.value(chain), second.value(chain)])
+            path = self.path_of(self._path, first, second)
+            earlier = self.path_of(self._earlier, first, second)
+            shown = np.concatenate([path, earlier, now[None]])
+            per_point = max(1, work(chain, len(self._x), 1))
+            res = int(np.clip(np.sqrt(WORK / per_point), LEAST_RESOLUTION, RESOLUTION))
+            xs = np.linspace(*span(shown[:, 0]), res)
+            ys = np.linspace(*span(shown[:, 1]), res)
+            started = time.perf_counter()
+            grid = loss_grid(chain, self._x, self._y, self._loss, first, second, xs, ys)
+            self._compute_s = time.perf_counter() - started
+        except bp.CannotExplain as exc:
+            self.info.setText(str(exc))
+            return
+        shown_grid = np.log10(np.maximum(grid, 1e-6))   # valleys keep their shape next to steep walls
+        self.image.setImage(shown_grid, autoLevels=True)
+        dx, dy = xs[1] - xs[0], ys[1] - ys[0]
+        self.image.setRect(xs[0] - dx / 2, ys[0] - dy / 2, dx * res, dy * res)
+        low, high = float(shown_grid.min()), float(shown_grid.max())
+        for k, curve in enumerate(self.curves):
+            curve.setData(shown_grid.T)  # the curves read the image column-major
+            curve.setLevel(low + (high - low) * (k + 1) / (CONTOURS + 1))
+        self.path_item.setData(path[:, 0], path[:, 1]) if len(path) else self.path_item.setData([], [])
+        self.earlier_item.setData(earlier[:, 0], earlier[:, 1]) if len(earlier) else self.earlier_item.setData([], [])
+        start = path[:1] if len(path) else now[None]
+        self.start_item.setData(start[:, 0], start[:, 1])
+        self.now_item.setData([now[0]], [now[1]])
+        self._name_paths()
+        self.plot.setLabel("bottom", first.label)
+        self.plot.setLabel("left", second.label)
+        self.plot.setRange(xRange=(xs[0], xs[-1]), yRange=(ys[0], ys[-1]), padding=0)
+        self.info.setText(
+            f"Colour: the loss over the training points (dark = low, on a log scale), with every other parameter "
+            f"at its current value; white lines join equal losses. Red: this run's path, a point per report "
+            f"({len(path)} so far); dashed: the run before"
+            f"{' (its other parameters were not the ones held here, so it need not follow these valleys)' if len(earlier) else ''}"
+            f". Lowest loss here {float(grid.min()):.4g}, at the "
+            f"star {float(grid.flat[np.argmin(np.abs(xs - now[0])) + res * np.argmin(np.abs(ys - now[1]))]):.4g}.")
+
+    def _name_paths(self) -> None:
+        legend = self.plot.plotItem.legend
+        for item, name in ((self.path_item, "this run"), (self.earlier_item, "earlier run")):
+            label = self._label if item is self.path_item else self._earlier_label
+            legend.removeItem(item)
+            if item.xData is not None and len(item.xData):
+                legend.addItem(item, f"{name}: {label}" if label else name)
+
+    def grid_shown(self) -> np.ndarray | None:
+        return self.image.image

@@ -1,0 +1,142 @@
+"""The Backprop explorer and the loss landscape in the playground, driven by clicks and keys."""
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+
+from annstudio.core import backprop as bp
+from annstudio.core import lessons
+from annstudio.core.landscape import Param
+from annstudio.gui.playground import BACKPROP_TAB, LANDSCAPE_TAB, Playground
+
+
+@pytest.fixture
+def playground(qtbot):
+    p = Playground(preset=lessons.get("looking-at-parameters"))
+    qtbot.addWidget(p)
+    p.resize(1400, 800)
+    p.show()
+    qtbot.waitExposed(p)
+    qtbot.waitUntil(lambda: not p.session.is_running() and p.latest_report() is not None, timeout=60000)
+    yield p
+    p.shutdown()
+
+
+def _click_data_point(qtbot, p, point):
+    plot = p.surface._plot.getViewBox()
+    view = p.surface._view
+    where = view.mapFromScene(plot.mapViewToScene(QPointF(float(point[0]), float(point[1]))))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=where)
+
+
+def _weights(report):
+    return {name: [np.array(a) for a in arrays] for name, arrays in report.weights}
+
+
+def test_stepping_while_paused_changes_nothing_until_apply_and_play_goes_on(playground, qtbot):
+    p = playground
+    p.training.epochs_spin.setValue(3)
+    p.step()  # one epoch, then paused
+    qtbot.waitUntil(lambda: p.state() == "paused" and p.latest_report().epoch == 1, timeout=60000)
+    p.views.setCurrentIndex(BACKPROP_TAB)
+    explorer = p.backprop_view
+    data = p.dataset()
+    _click_data_point(qtbot, p, data.x_train[7])
+    assert np.allclose(explorer.sample()[0], data.x_train[7], atol=1e-6)
+    before = p.latest_report()
+    weights = _weights(before)
+    explorer.setFocus()
+    for _ in range(explorer.last_stage):
+        qtbot.keyClick(explorer, Qt.Key.Key_Right)
+    assert explorer.stage == explorer.last_stage and explorer.apply_button.isEnabled()
+    qtbot.keyClick(explorer, Qt.Key.Key_Left)
+    assert explorer.step_title() == "Backward: layer 1 of 2"
+    qtbot.mouseClick(explorer.diagram, Qt.MouseButton.LeftButton,
+                     pos=explorer.diagram.link_point(0, 1, 0).toPoint())
+    assert explorer.selected == (0, 1, 0)
+    qtbot.mouseClick(explorer.diagram, Qt.MouseButton.LeftButton,
+                     pos=explorer.diagram.neuron_point(1, 0).toPoint())
+    assert explorer.selected == (1, None, 0)  # the output neuron's bias
+    assert p.landscape.chosen() == (Param(0, 1, 0), Param(1, None, 0))  # the last two clicked: its axes
+    qtbot.mouseClick(explorer.diagram, Qt.MouseButton.LeftButton,
+                     pos=explorer.diagram.link_point(0, 1, 0).toPoint())
+    assert "The chain rule of the weight you clicked" in explorer.text.toHtml()
+    qtbot.keyClick(explorer, Qt.Key.Key_Right)
+    qtbot.wait(200)
+    assert p.latest_report() is before  # nothing reached the training
+    for name, arrays in _weights(p.latest_report()).items():
+        for a, b in zip(arrays, weights[name]):
+            np.testing.assert_array_equal(a, b)
+    result = explorer.result
+    rate = p.train_spec().learning_rate
+    expected = {layer.name: layer.kernel - rate * layer.grad_kernel for layer in result.layers}
+    qtbot.mouseClick(explorer.apply_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: np.allclose(p.latest_report().layer_weights("dense_1")[0], expected["dense_1"],
+                                        atol=1e-6), timeout=60000)
+    np.testing.assert_allclose(p.latest_report().layer_weights("dense_2")[0], expected["dense_2"], atol=1e-6)
+    assert p.state() == "paused"
+    p.play()
+    qtbot.waitUntil(lambda: p.state() == "finished" and not p.session.is_running(), timeout=60000)
+    assert p.latest_report().epoch == 3 and [r["epoch"] for r in p.loss.rows()] == [1, 2, 3]
+
+
+def test_explorer_and_hover_show_core_numbers_and_adams_own_averages_after_training(playground, qtbot):
+    p = playground
+    p.views.setCurrentIndex(BACKPROP_TAB)
+    explorer = p.backprop_view
+    p.pick_point(3)
+    spec, report, data = p.network_spec(), p.latest_report(), p.dataset()
+    expected = bp.explain(spec, report.weights, data.x_train[3], data.y_train[3], "binary_crossentropy")
+    assert explorer.result.loss == pytest.approx(expected.loss)
+    np.testing.assert_allclose(explorer.result.layers[0].delta, expected.layers[0].delta)
+    explorer.next()
+    assert "a(1,1) = b + Σ w·x" in explorer.text.toPlainText()
+    text = explorer.text.toPlainText()
+    assert "11 multiplications" in text and "27 when every parameter" in text
+    # hovering in the network view: the formula with the numbers of now
+    view = p.network_view
+    p.views.setCurrentIndex(0)
+    weight = float(p.latest_report().layer_weights("dense_2")[0][1, 0])
+    link = view.hover_text(view.link_item("dense_2", 1, 0))
+    assert link.startswith(f"<div style='white-space:pre'>w(2: 2→1) = {weight:.4g}<br>∂ℓ/∂w = δ · input = ")
+    neuron = view.hover_text(view.node_item("dense_1", 0))
+    assert "a(1,1) = b + Σ w·x = " in neuron and "δ(1,1) = g'(a) · Σ w·δ(above)" in neuron
+    p.training.epochs_spin.setValue(1)
+    p.play()
+    qtbot.waitUntil(lambda: p.state() == "finished" and not p.session.is_running(), timeout=60000)
+    weight = float(p.latest_report().layer_weights("dense_2")[0][1, 0])
+    assert f"w(2: 2→1) = {weight:.4g}<br>" in view.hover_text(view.link_item("dense_2", 1, 0))
+    # the update step: Adam's next step with the averages training has gathered
+    p.views.setCurrentIndex(BACKPROP_TAB)
+    while explorer.stage < explorer.last_stage:
+        explorer.next()
+    explorer.select(1, 0, 0)
+    steps, layers = p.latest_report().adam
+    m, v = dict(layers)["dense_2"][0]
+    assert steps == 32  # 1000 points in batches of 32
+    text = explorer.text.toPlainText()
+    assert "in its 32 steps so far" in text
+    step = bp.AdamStep(float(explorer.result.layers[1].kernel[0, 0]), float(explorer.result.layers[1].grad_kernel[0, 0]),
+                       p.train_spec().learning_rate, float(m[0, 0]), float(v[0, 0]), steps + 1)
+    assert step.text() in text
+
+
+def test_landscape_draws_the_path_live_and_keeps_the_last_run_after_a_reset(playground, qtbot):
+    p = playground
+    p.views.setCurrentIndex(LANDSCAPE_TAB)
+    view = p.landscape
+    assert [view.first_box.currentText(), view.second_box.currentText()] == ["w(1: 1→1)", "w(1: 2→1)"]
+    p.training.epochs_spin.setValue(3)
+    p.training.set_speed(10)
+    p.play()
+    qtbot.waitUntil(lambda: p.state() == "finished" and not p.session.is_running(), timeout=60000)
+    qtbot.waitUntil(lambda: view.grid_shown() is not None, timeout=10000)
+    first, second = view.chosen()
+    path = view.path_of(view._path, first, second)
+    assert len(path) >= 3  # the untrained start and (at 10 epochs a second) every epoch
+    final = p.latest_report().layer_weights("dense_1")[0]
+    assert path[-1] == pytest.approx([final[0, 0], final[1, 0]])
+    assert view.grid_shown().shape == (61, 61)
+    p.reset()
+    qtbot.waitUntil(lambda: not p.session.is_running() and p.latest_report() is not None
+                    and p.latest_report().epoch == 0, timeout=60000)
+    np.testing.assert_allclose(view.path_of(view._earlier, first, second), path)
