@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 )
 
 from ..core import lessons
-from ..core.unsaved import UnsavedWork
 from ..core.spec import (
     DataSpec,
     SpecError,
@@ -32,6 +31,7 @@ from ..core.spec import (
     network_from_dict,
     train_from_dict,
 )
+from ..core.unsaved import UnsavedWork
 from . import style
 from .crash import qt_override, report_exception, run_all
 from .dialog_ref import DialogRef
