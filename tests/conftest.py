@@ -26,14 +26,18 @@ def _private_keras_home(tmp_path_factory, monkeypatch):
     yield
 
 
-@pytest.fixture(autouse=True)
-def _unsaved_work_is_discarded(monkeypatch):
+@pytest.fixture(autouse=True, scope="session")
+def _unsaved_work_is_discarded():
     """Quitting or loading over unsaved work asks Save / Discard / Cancel in a modal box, which would wait
-    forever in a test: here it answers "discard". A test about the question replaces ``ask_unsaved`` itself."""
-    app = sys.modules.get("annstudio.gui.app")  # every test that makes a window imports it at module level
-    if app is not None:
-        monkeypatch.setattr(app.MainWindow, "ask_unsaved", lambda self, text: "discard")
-    yield
+    forever in a test: here it answers "discard", for the whole session (module-scoped windows close after
+    function-scoped patches are gone). A test about the question sets ``window.ask_unsaved`` itself."""
+    app = sys.modules.get("annstudio.gui.app")  # collected first: every test that makes a window imports it
+    if app is None:
+        yield
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(app.MainWindow, "ask_unsaved", lambda self, text: "discard")
+        yield
 
 
 @pytest.fixture(scope="session")

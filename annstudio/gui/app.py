@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 )
 
 from ..core import lessons
-from ..core.unsaved import UnsavedWork
 from ..core.spec import (
     DataSpec,
     SpecError,
@@ -32,6 +31,7 @@ from ..core.spec import (
     network_from_dict,
     train_from_dict,
 )
+from ..core.unsaved import UnsavedWork
 from . import style, tooltips, wheel
 from .crash import qt_override, report_exception, run_all
 from .dialog_ref import DialogRef
@@ -569,6 +569,8 @@ class MainWindow(QMainWindow):
             return True
         answer = self.ask_unsaved(self.unsaved.describe(names))
         if answer == "discard":
+            for name in names:  # not wanted: not asked about again
+                self.unsaved.clear(name)
             return True
         if answer != "save":
             return False
