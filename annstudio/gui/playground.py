@@ -165,18 +165,19 @@ class Playground(QWidget):
         self.views = QuietTabWidget()
         self.views.addTab(network_tab, "Network")
         self.views.addTab(self.neurons, "Neurons")
-        self.views.addTab(self.hidden_space, "Hidden space")
+        self.views.addTab(self.hidden_space, "Hidden")
         self.views.addTab(self.weights_plot, "Weights")
         self.views.addTab(self.backprop_view, "Backprop")
         self.views.addTab(self.landscape, "Landscape")
         bar = self.views.tabBar()
         bar.setUsesScrollButtons(False)  # every tab in sight: a narrow column shortens their names instead
         bar.setElideMode(Qt.TextElideMode.ElideRight)
+        bar.setStyleSheet("QTabBar::tab { padding: 4px 7px; }")  # six tabs side by side in a 1280-px window
         self.views.setTabToolTip(0, "The network as nodes and links: blue links are positive weights, orange "
                                     "negative, thicker is larger. Click a neuron to see and edit it.")
         self.views.setTabToolTip(1, "What every neuron computes over the input plane.")
-        self.views.setTabToolTip(2, "The two hidden neurons' outputs (z1, z2) for every point, and the output "
-                                    "neuron's line in that space.")
+        self.views.setTabToolTip(2, "Hidden space: the two hidden neurons' outputs (z1, z2) for every point, and "
+                                    "the output neuron's line in that space.")
         self.views.setTabToolTip(3, "Weights and gradients: how the weights spread over the epochs, and how big "
                                     "each layer's gradient is.")
         self.views.setTabToolTip(BACKPROP_TAB, "One training point forward through the network and its error "
@@ -826,7 +827,7 @@ class Playground(QWidget):
         self.pick_point(int(np.argmin(((points - (x, y)) ** 2).sum(axis=1))))
 
     def apply_update(self, weights: tuple) -> None:
-        """The explorer's "Apply update": every neuron gets its new weights through the engine's edits."""
+        """The explorer's "Apply": every neuron gets its new weights through the engine's edits."""
         edits = tuple(NeuronEdit(name, unit, incoming=np.asarray(kernel[:, unit], np.float32),
                                  bias=float(bias[unit]))
                       for name, (kernel, bias) in weights for unit in range(len(bias)))

@@ -2,7 +2,7 @@
 
 The maths is :mod:`annstudio.core.backprop`; this widget only keeps the chosen point, the step the student
 is at, and the weight they clicked, and draws them. It works on a copy of the weights (the newest report's),
-so stepping through it never changes the training; only "Apply update" asks for a change
+so stepping through it never changes the training; only "Apply" asks for a change
 (``update_requested``), which the playground sends through the engine's neuron edits.
 
 Steps: 0 the point is fed in; 1…L forward through layer l; L+1 the loss; L+2…2L+1 backward through the
@@ -241,10 +241,10 @@ class BackpropExplorer(QWidget):
         self.text.setOpenLinks(False)
         self.sample_label = QLabel("Click a point in the data plot, or take a random one.")
         self.sample_label.setWordWrap(True)
-        self.random_button = QPushButton("A random point")
+        self.random_button = QPushButton("Random point")
         self.back_button = QPushButton("◀ Back")
         self.next_button = QPushButton("Next ▶")
-        self.apply_button = QPushButton("Apply update")
+        self.apply_button = QPushButton("Apply")
         self.random_button.setToolTip("Take a random training point (R).")
         self.back_button.setToolTip("One step back (Left arrow).")
         self.next_button.setToolTip("Forward one layer, then the loss, then backward one layer (Right arrow).")
@@ -420,7 +420,7 @@ class BackpropExplorer(QWidget):
             return f"<p>{_esc(problem)}.</p>{hint}"
         result = self.result
         if result is None:
-            return ("<p>Pick a training point: click one in the data plot, or press <b>A random point</b>. "
+            return ("<p>Pick a training point: click one in the data plot, or press <b>Random point</b>. "
                     "Then press <b>Next ▶</b> to send it through the network one layer at a time, and on "
                     "to the loss and back.</p>" + self._counts())
         depth, stage = self.depth, self.stage
@@ -477,7 +477,7 @@ class BackpropExplorer(QWidget):
         name = bp.parameter_name(layer + 1, source, unit)
         sgd = bp.SgdStep(weight, gradient, self._rate)
         text = [f"<p>Gradient descent moves every weight a little downhill: for {name},</p>", _pre(sgd.text()),
-                "<p><b>Apply update</b> does this for every weight and bias at once (plain SGD on this one "
+                "<p><b>Apply</b> does this for every weight and bias at once (plain SGD on this one "
                 "point) and hands the new weights to the training.</p>"]
         if self._optimizer == "adam":
             m, v, steps = self._adam_moments(p.name, source, unit)
