@@ -107,3 +107,8 @@ def get(preset_id: str) -> Preset:
         return _BY_ID[preset_id]
     except KeyError:
         raise SpecError(f"unknown preset {preset_id!r}; run 'annstudio presets' to list them") from None
+
+
+def matching(network, data_kind: str) -> "Preset | None":
+    """The lecture's experiment with this network on this kind of data (a workspace saved from it), if any."""
+    return next((p for p in PRESETS if p.network == network and p.data.kind == data_kind), None)

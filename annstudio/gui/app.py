@@ -416,6 +416,10 @@ class MainWindow(QMainWindow):
             self.lessons.select_lesson(str(path))
             self.lessons.mark_loaded(str(path))
             self.lessons_dock.show()
+        else:  # the lecture's experiment it holds, if any: its lesson is the one to read
+            preset = ws.preset or getattr(lessons.matching(ws.network, ws.data.kind), "id", "")
+            if preset:
+                self._select_lesson_of(preset)
         self.tabs.setCurrentWidget(p)
         self.statusBar().showMessage(f"Opened {Path(path).name}" + (f", epoch {ws.epoch}" if ws.epoch else ""))
         return True

@@ -369,10 +369,10 @@ class FileActions(QObject):
         and kind of data it still has (its text and title), or the teacher's lesson the Lessons panel shows."""
         from ..core import lesson_texts, lessons
 
-        for preset in lessons.PRESETS:
-            if preset.network == ws.network and preset.data.kind == ws.data.kind:
-                ws.preset = preset.id
-                return
+        preset = lessons.matching(ws.network, ws.data.kind)
+        if preset is not None:
+            ws.preset = preset.id
+            return
         panel = getattr(self.window, "lessons", None)
         key = panel.current_lesson() if panel is not None else None
         if key and key not in lesson_texts.ids():  # a teacher's lesson: its key is its workspace's path

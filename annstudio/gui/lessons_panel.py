@@ -33,7 +33,7 @@ _LECTURE, _CUSTOM = "lecture", "custom"
 _HIGHLIGHT = ("QPushButton { background: #0877bd; color: white; font-weight: bold; padding: 5px 8px; "
               "border-radius: 3px; } QPushButton:hover { background: #0a8ad8; }")
 _ERROR_STYLE = "color: #c62828; font-weight: bold;"
-MAX_BUTTON_LINES = 3
+MAX_BUTTON_LINES = 5  # a long experiment title wraps rather than ending in "…"
 
 
 def _wrap(text: str, metrics: QFontMetrics, width: int, max_lines: int) -> str:

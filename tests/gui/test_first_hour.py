@@ -165,3 +165,14 @@ def test_the_lessons_panel_gets_its_room_back_when_the_window_grows(qtbot, windo
     window.resize(1900, 1000)
     qtbot.waitUntil(lambda: window.lessons_dock.width() >= lessons_width(1900) - 8, timeout=3000)
     assert window.lessons_dock.width() > narrow
+
+
+def test_opening_a_workspace_shows_the_lesson_of_its_experiment(qtbot, window, tmp_path):
+    p = window.playground
+    qtbot.waitUntil(lambda: not p.session.is_running(), timeout=60000)
+    path = str(tmp_path / "parabola.annws")
+    assert window.files.save_workspace(path)
+    window.load_preset("logistic-regression")
+    assert window.lessons.current_lesson() == "logistic-regression"
+    assert window.files.open_workspace(path)
+    assert window.lessons.current_lesson() == "looking-at-parameters"
