@@ -19,7 +19,7 @@ from PySide6.QtGui import QBrush, QColor, QCursor, QImage, QKeyEvent, QPainter, 
     QTransform
 from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QGraphicsItem, QGraphicsPathItem,
                                QGraphicsRectItem, QGraphicsScene, QGraphicsTextItem, QGraphicsView, QHBoxLayout,
-                               QLabel, QPushButton, QScrollArea, QToolTip, QVBoxLayout, QWidget)
+                               QLabel, QPushButton, QScrollArea, QSizePolicy, QToolTip, QVBoxLayout, QWidget)
 
 from ...core.datasets import expand_features
 from ...core.spec import NetworkSpec
@@ -681,6 +681,8 @@ class NeuronEditor(QWidget):
         incoming.setToolTip(self._scroll.toolTip())
         layout.addWidget(incoming)
         layout.addWidget(self._scroll, 1)
+        for box in (self.freeze_box, self.off_box):  # as wide as its words: a click beside them does nothing
+            box.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
         for widget in (self._many, self._update_note, self.error, self.freeze_box, self.off_box):
             layout.addWidget(widget)
         layout.addLayout(buttons)
