@@ -32,6 +32,8 @@ from ..core.spec import (
     train_from_dict,
 )
 from . import style
+from .crash import qt_override, run_all
+from .dialog_ref import DialogRef
 from .files import FileActions
 from .lessons_panel import LessonDialog, LessonsPanel
 from .playground import Playground
@@ -85,7 +87,7 @@ class MainWindow(QMainWindow):
         self.lessons.workspace_requested.connect(lambda path: self.files.open_workspace(path))
         self.playground.run_finished.connect(self._add_run)
         self.setAcceptDrops(True)
-        self._message_box: QMessageBox | None = None
+        self._message_box: DialogRef[QMessageBox] = DialogRef(forget_on_finish=False)
         self._last_error = ""
         self.playground.status.connect(self.statusBar().showMessage)
         self.playground.error.connect(self.show_error)
@@ -350,10 +352,12 @@ class MainWindow(QMainWindow):
             self._compare.add_run(run)
 
     # drag and drop ----------------------------------------------------------------------------------
+    @qt_override
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
         if any(url.toLocalFile().lower().endswith((".keras", ".annws")) for url in event.mimeData().urls()):
             event.acceptProposedAction()
 
+    @qt_override
     def dropEvent(self, event) -> None:  # noqa: N802 - Qt's name
         for url in event.mimeData().urls():
             path = url.toLocalFile()
@@ -366,19 +370,22 @@ class MainWindow(QMainWindow):
         lines = [f"{a.shortcut().toString()}\t{a.text().replace('&', '')}" for a in self.actions()
                  if not a.shortcut().isEmpty()]
         box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts", "\n".join(lines), parent=self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 
     def show_error(self, message: str) -> None:
         """A message the user should read: in the status bar and a (non-blocking) dialog."""
         self._last_error = message
         self.statusBar().showMessage(message)
-        if self._message_box is not None and self._message_box.isVisible():
-            self._message_box.setText(message)
+        box = self._message_box.get()
+        if box is not None and box.isVisible():
+            box.setText(message)
             return
         box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME, message, parent=self)
         box.setWindowModality(Qt.WindowModality.NonModal)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
-        self._message_box = box
+        self._message_box.set(box)
 
     # settings ---------------------------------------------------------------------------------------
     def _restore_settings(self) -> None:
@@ -436,14 +443,16 @@ class MainWindow(QMainWindow):
             s.setValue("playground/last", json.dumps(last))
         s.sync()
 
+    @qt_override
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        self.playground.shutdown()
-        self.playground.setEnabled(False)  # nothing may start a new run while the window goes
-        if self._mnist is not None:
-            self._mnist.shutdown()
-            self._mnist.setEnabled(False)
-        self.save_settings()
-        super().closeEvent(event)
+        """Stop and join every thread of both workspaces and save the settings, each even when another
+        fails; the window closes in any case."""
+        mnist = self._mnist
+        run_all(self.playground.shutdown,
+                lambda: self.playground.setEnabled(False),  # nothing may start a new run while the window goes
+                *((mnist.shutdown, lambda: mnist.setEnabled(False)) if mnist is not None else ()),
+                self.save_settings)
+        event.accept()
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:

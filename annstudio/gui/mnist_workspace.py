@@ -28,6 +28,8 @@ from ..core.spec import NetworkSpec, SpecError, TrainSpec
 from . import style
 from .builder import BuilderPanel
 from .canvas import DigitReader
+from .crash import qt_override
+from .dialog_ref import DialogRef
 from .mnist_views import ConfusionMatrixView, DigitGallery, FirstLayerWeights, MisclassifiedGallery
 from .plots.loss import LossPlot
 from .training_panel import TrainingPanel
@@ -258,8 +260,8 @@ class MnistWorkspace(QWidget):
         self._loader: MnistLoader | None = None
         self._loader_thread: QThread | None = None
         self._loading = ""                        # "", "loading" or "downloading"
-        self.progress_dialog: QProgressDialog | None = None
-        self.download_question: QMessageBox | None = None
+        self._progress_dialog: DialogRef[QProgressDialog] = DialogRef(forget_on_finish=False)
+        self._download_question: DialogRef[QMessageBox] = DialogRef()
         self._autoloaded = False
         self._size_limit: int | None = None      # a preset's data size
         self._latest: EpochReport | None = None
@@ -771,13 +773,22 @@ class MnistWorkspace(QWidget):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
         def answered(button) -> None:
-            self.download_question = None
             if button is yes:
                 self.download()
 
         box.buttonClicked.connect(answered)
-        self.download_question = box
+        self._download_question.set(box)  # forgotten however it closes: a button, its title bar, reject()
         box.open()
+
+    @property
+    def download_question(self) -> QMessageBox | None:
+        """The open "Download MNIST?" question (None: not asked, answered, or closed)."""
+        return self._download_question.get()
+
+    @property
+    def progress_dialog(self) -> QProgressDialog | None:
+        """The download's progress dialog while it is there."""
+        return self._progress_dialog.get()
 
     def download(self) -> bool:
         """Download MNIST into the Keras cache (a progress dialog with Cancel), then load it."""
@@ -795,7 +806,7 @@ class MnistWorkspace(QWidget):
         dialog.setMinimumWidth(420)
         dialog.setValue(0)
         dialog.canceled.connect(self.cancel_download)
-        self.progress_dialog = dialog
+        self._progress_dialog.set(dialog)
         dialog.show()
         return True
 
@@ -881,7 +892,7 @@ class MnistWorkspace(QWidget):
             _gc_resume()
         if loader is not None:
             loader.deleteLater()
-        dialog, self.progress_dialog = self.progress_dialog, None
+        dialog = self._progress_dialog.take()
         if dialog is not None:
             dialog.canceled.disconnect(self.cancel_download)
             dialog.close()
@@ -971,6 +982,7 @@ class MnistWorkspace(QWidget):
                     "already have.</p><p>Then build a network on the left and press <b>Play</b>.</p>")
         self.placeholder.setText(hint)
 
+    @qt_override
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
         if not self._autoloaded and self._full is None and not self.is_loading():
@@ -1121,9 +1133,7 @@ class MnistWorkspace(QWidget):
         """Stop training and any loading or download, and wait for their threads (closing, switching)."""
         self._draw_timer.stop()
         self._stop_evaluation()
-        if self.download_question is not None:
-            self.download_question.close()
-            self.download_question = None
+        self._download_question.close()
         if self._loader is not None:
             self._loader.cancel()
         trained = self.session.shutdown()
