@@ -275,6 +275,15 @@ def read_mnist_file(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, np
 ProgressFn = Callable[[int, int], bool | None]
 
 
+def _readable(tmp: str, target: Path) -> None:
+    from .atomic import file_mode
+
+    try:
+        os.chmod(tmp, file_mode(target))
+    except OSError:
+        pass
+
+
 def download_mnist(target: Path | None = None, progress: ProgressFn | None = None, url: str = MNIST_URL,
                    sha256: str | None = MNIST_SHA256, timeout: float = 30.0) -> Path:
     """Download ``mnist.npz`` into the Keras cache, atomically.
@@ -293,6 +302,7 @@ def download_mnist(target: Path | None = None, progress: ProgressFn | None = Non
     digest = hashlib.sha256()
     fd, tmp = tempfile.mkstemp(prefix=".mnist-", suffix=".part", dir=target.parent)
     try:
+        _readable(tmp, target)  # mkstemp's file is private (0600): give it a new file's usual permissions
         with os.fdopen(fd, "wb") as out:
             try:
                 response = urllib.request.urlopen(url, timeout=timeout)  # noqa: S310 - fixed https address

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core import lessons
+from ..core.unsaved import UnsavedWork
 from ..core.spec import (
     DataSpec,
     SpecError,
@@ -32,7 +33,7 @@ from ..core.spec import (
     train_from_dict,
 )
 from . import style
-from .crash import qt_override, run_all
+from .crash import qt_override, report_exception, run_all
 from .dialog_ref import DialogRef
 from .files import FileActions
 from .lessons_panel import LessonDialog, LessonsPanel
@@ -86,6 +87,8 @@ class MainWindow(QMainWindow):
         self.lessons.preset_requested.connect(self.load_preset)
         self.lessons.workspace_requested.connect(lambda path: self.files.open_workspace(path))
         self.playground.run_finished.connect(self._add_run)
+        self.unsaved = UnsavedWork()  # what quitting or loading over a workspace would lose
+        self._track_unsaved_playground()
         self.setAcceptDrops(True)
         self._message_box: DialogRef[QMessageBox] = DialogRef(forget_on_finish=False)
         self._last_error = ""
@@ -110,6 +113,8 @@ class MainWindow(QMainWindow):
             self._mnist.run_finished.connect(self._add_run)
             self._mnist.status.connect(self.statusBar().showMessage)
             self._mnist.error.connect(self.show_error)
+            self._mnist.state_changed.connect(lambda state: self._trained("mnist", state))
+            self._mnist.reader.personal_set_changed.connect(lambda: self.unsaved.mark("mnist", "drawings"))
             self._put_page(MNIST_TAB, self._mnist)
         return self._mnist
 
@@ -223,8 +228,12 @@ class MainWindow(QMainWindow):
 
     def load_preset_object(self, preset: "lessons.Preset") -> bool:
         workspace = self.mnist if preset.data.kind == "mnist" else self.playground
+        if not self.confirm_unsaved([workspace]):
+            return False
         self.tabs.setCurrentWidget(workspace)
         ok = workspace.load_preset(preset)
+        if ok:
+            self.unsaved.clear(self.workspace_name(workspace))
         try:
             from ..core.lesson_texts import lesson_for_preset
 
@@ -270,10 +279,13 @@ class MainWindow(QMainWindow):
         """An opened model: into the playground when its input fits it (2 features, or 1 for regression)."""
         shape = tuple(network.input_shape)
         if shape == (28, 28) and network.output_units == 10:  # an MNIST reader: the MNIST tab and its canvas
+            if not self.confirm_unsaved([self.mnist]):
+                return False
             self.tabs.setCurrentWidget(self.mnist)
             train = lessons.get("mnist-mlp").train
             ok = self.mnist.load_state(network, train, weights)
             if ok:
+                self.unsaved.clear("mnist")
                 self.mnist.show_tab("Draw")
                 self.statusBar().showMessage(f"Opened {name}: {network.describe()}. Draw a digit for it to read, "
                                              "or load MNIST and train it further.")
@@ -305,8 +317,11 @@ class MainWindow(QMainWindow):
         loss = "mse" if shape == (1,) else ("binary_crossentropy" if output == 1
                                              else "sparse_categorical_crossentropy")
         train = replace(p.train_spec(), loss=loss)
+        if not self.confirm_unsaved([p]):
+            return False
         ok = p.load_state(network, train, data_spec=data, weights=weights)
         if ok:
+            self.unsaved.clear("playground")
             self.tabs.setCurrentWidget(p)
             self.statusBar().showMessage(f"Opened {name}: {network.describe()}. Press Space to train it further.")
         return ok
@@ -317,18 +332,24 @@ class MainWindow(QMainWindow):
 
             personal = MnistWorkspace.personal_from_state(ws.gui_state.get("personal", {}))
             path_ok = ws.data.path and Path(ws.data.path).is_file()
+            if not self.confirm_unsaved([self.mnist]):
+                return False
             self.tabs.setCurrentWidget(self.mnist)
             ok = self.mnist.load_state(ws.network, ws.train, ws.weights, ws.history, personal,
                                        ws.data.path if path_ok else "")
             if ok:
+                self.unsaved.clear("mnist")
                 self.statusBar().showMessage(f"Opened {Path(path).name}" + (f", epoch {ws.epoch}" if ws.epoch else ""))
             return ok
         p = self.playground
+        if not self.confirm_unsaved([p]):
+            return False
         ok = p.load_state(ws.network, ws.train, data_spec=ws.data, points=ws.points, user_data=ws.user_data,
                           weights=ws.weights, history=ws.history)
         if not ok:
             self.show_error(p.data_panel.last_error() or "The workspace's data could not be shown.")
             return False
+        self.unsaved.clear("playground")
         self.apply_hidden_controls(ws.hidden_controls)
         if ws.lesson:
             first = ws.lesson.strip().splitlines()[0].lstrip("# ").strip()
@@ -443,10 +464,67 @@ class MainWindow(QMainWindow):
             s.setValue("playground/last", json.dumps(last))
         s.sync()
 
+    # unsaved work ----------------------------------------------------------------------------------------
+    def workspace_name(self, workspace: QWidget) -> str:
+        return "mnist" if workspace is not None and workspace is self._mnist else "playground"
+
+    def _track_unsaved_playground(self) -> None:
+        p = self.playground
+        p.state_changed.connect(lambda state: self._trained("playground", state))
+        p.neuron_editor.edit_requested.connect(lambda *_: self.unsaved.mark("playground", "edited"))
+        p.data_panel.dataset_changed.connect(
+            lambda _data: p.data_panel.is_own_data() and self.unsaved.mark("playground", "points"))
+
+    def _trained(self, workspace: str, state: str) -> None:
+        if state in ("running", "paused"):  # training or stepping: the weights are no longer what was loaded
+            self.unsaved.mark(workspace, "trained")
+
+    def ask_unsaved(self, text: str) -> str:
+        """Ask what to do with unsaved work: "save", "discard" or "cancel" (tests replace this method)."""
+        box = QMessageBox(QMessageBox.Icon.Question, APP_NAME, text + "\n\nSave it before going on?", parent=self)
+        box.setObjectName("unsaved-question")
+        box.setStandardButtons(QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                               | QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+        answer = box.exec()
+        box.deleteLater()
+        return {QMessageBox.StandardButton.Save: "save",
+                QMessageBox.StandardButton.Discard: "discard"}.get(QMessageBox.StandardButton(answer), "cancel")
+
+    def confirm_unsaved(self, workspaces: list[QWidget] | None = None) -> bool:
+        """True when it is fine to go on: nothing unsaved in ``workspaces`` (default: both), or the user
+        discarded it, or saved it. Cancel, or a save that is cancelled or fails: False, nothing changed."""
+        pages = [self.playground, self._mnist] if workspaces is None else workspaces
+        names = self.unsaved.workspaces([self.workspace_name(page) for page in pages if page is not None])
+        if not names:
+            return True
+        answer = self.ask_unsaved(self.unsaved.describe(names))
+        if answer == "discard":
+            return True
+        if answer != "save":
+            return False
+        current = self.tabs.currentWidget()
+        for name in names:
+            self.tabs.setCurrentWidget(self.mnist if name == "mnist" else self.playground)
+            if not self.files.save_workspace():
+                self.tabs.setCurrentWidget(current)
+                return False
+        self.tabs.setCurrentWidget(current)
+        return True
+
     @qt_override
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        """Stop and join every thread of both workspaces and save the settings, each even when another
-        fails; the window closes in any case."""
+        """Ask about unsaved work (Cancel keeps the window open); then stop and join every thread of both
+        workspaces and save the settings, each even when another fails; the window closes in any case."""
+        try:
+            keep = not self.confirm_unsaved()
+        except Exception as exc:  # noqa: BLE001 - a failed question must not keep the threads running
+            report_exception(exc)
+            keep = False
+        if keep:
+            event.ignore()
+            return
         mnist = self._mnist
         run_all(self.playground.shutdown,
                 lambda: self.playground.setEnabled(False),  # nothing may start a new run while the window goes

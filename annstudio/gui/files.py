@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, QSettings
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
+from ..core.unsaved import NETWORK_REASONS
 from ..core.workspace import SUFFIX as WORKSPACE_SUFFIX
 
 if TYPE_CHECKING:
@@ -164,9 +165,12 @@ class FileActions(QObject):
             return False
         reader = KerasReader(model, name)
         mnist = self.window.mnist
+        if not self.window.confirm_unsaved([mnist]):
+            return False
         self.window.tabs.setCurrentWidget(mnist)
         ok = mnist.load_keras_reader(reader, name)
         if ok:
+            self.window.unsaved.clear("mnist")
             self._remember(path)
         return ok
 
@@ -214,9 +218,12 @@ class FileActions(QObject):
             self.window.show_error("There is no network to save yet: wait for it to appear, or train it.")
             return False
         network, train = p.network_spec(), p.train_spec()
-        return self._write_model(path, "model.keras",
-                                 lambda target: store.save_weights_as_model(network, weights, target, train),
-                                 f"Saved the model (epoch {epoch})")
+        saved = self._write_model(path, "model.keras",
+                                  lambda target: store.save_weights_as_model(network, weights, target, train),
+                                  f"Saved the model (epoch {epoch})")
+        if saved:
+            self.window.unsaved.clear(self.window.workspace_name(p), NETWORK_REASONS)
+        return saved
 
     def _write_model(self, path: str | None, suggested: str, write, done: str) -> bool:
         """Ask where (unless ``path``), add .keras, ``write(path)``; a sentence either way."""
@@ -276,6 +283,7 @@ class FileActions(QObject):
         except Exception as exc:  # noqa: BLE001
             self._fail("The workspace was not saved", exc)
             return False
+        self.window.unsaved.clear(self.window.workspace_name(self.window.tabs.currentWidget()))
         self._remember(path)
         self.window.statusBar().showMessage(f"Saved the workspace to {path}")
         return True

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from ..core import lessons as presets
 from ..core.lesson_texts import LESSONS, VIEWS, LessonTextMissing, get, lesson_text
+from .crash import qt_override
 
 _ROLE = Qt.ItemDataRole.UserRole
 _LECTURE, _CUSTOM = "lecture", "custom"
@@ -81,6 +82,7 @@ class WrappedButton(QPushButton):
     def full_text(self) -> str:
         return self._full
 
+    @qt_override
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         text = _wrap(self._full, self.fontMetrics(), max(self.width() - 24, 10), MAX_BUTTON_LINES)

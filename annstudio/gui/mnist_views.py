@@ -16,7 +16,9 @@ from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
+from ..core.words import plural
 from . import style
+from .crash import qt_override
 
 DIGITS = tuple(range(10))
 
@@ -83,6 +85,7 @@ class PixelView(QWidget):
         self._image = None if image is None else self._render(image)
         self.update()
 
+    @qt_override
     def paintEvent(self, event) -> None:  # noqa: N802
         painter = QPainter(self)
         painter.drawImage(0, 0, self._image if self._image is not None else self._blank)
@@ -108,6 +111,7 @@ class ProbabilityStems(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(300, 190)
 
+    @qt_override
     def resizeEvent(self, event) -> None:  # noqa: N802
         self._background = None
         super().resizeEvent(event)
@@ -139,6 +143,7 @@ class ProbabilityStems(QWidget):
         painter.end()
         return pixmap
 
+    @qt_override
     def paintEvent(self, event) -> None:  # noqa: N802
         if self._background is None or self._background.size() != self.size():
             self._background = self._draw_background()
@@ -196,6 +201,7 @@ class ActivationStrip(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(560, 60)
 
+    @qt_override
     def paintEvent(self, event) -> None:  # noqa: N802
         painter = QPainter(self)
         painter.fillRect(self.rect(), self.palette().window())
@@ -252,6 +258,7 @@ class _Mosaic(QWidget):
             self._image = gray_image(sheet)
         self.update()
 
+    @qt_override
     def paintEvent(self, event) -> None:  # noqa: N802
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(255, 255, 255))
@@ -343,7 +350,7 @@ class DigitGallery(QWidget):
         self.mosaic.set_digits(self.images[self.shown], [self._caption(i) for i in self.shown])
         more = f" (the first {len(self.shown)} shown)" if total > len(self.shown) else ""
         title = f"{self._title}: " if self._title else ""
-        self.title.setText(f"{title}{total} digit{'s' * (total != 1)}{more}")
+        self.title.setText(f"{title}{plural(total, 'digit')}{more}")
 
     def _caption(self, index: int) -> str:
         if self.predicted is None:
@@ -378,6 +385,8 @@ class ConfusionMatrixView(QWidget):
     cell_clicked = Signal(int, int)
 
     CELL = 38
+    TIP = ("Rows: the true digit. Columns: what the network said. The diagonal holds the digits read correctly. "
+           "Click a cell to see its digits.")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -385,8 +394,7 @@ class ConfusionMatrixView(QWidget):
         self._left, self._top = 46, 40
         self.setMouseTracking(True)
         self.setMinimumSize(self._left + 10 * self.CELL + 90, self._top + 10 * self.CELL + 30)
-        self.setToolTip("Rows: the true digit. Columns: what the network said. The diagonal holds the "
-                        "digits read correctly. Click a cell to see its digits.")
+        self.setToolTip(self.TIP)
 
     def set_matrix(self, matrix: np.ndarray) -> None:
         matrix = np.asarray(matrix)
@@ -411,21 +419,24 @@ class ConfusionMatrixView(QWidget):
     def cell_rect(self, true: int, predicted: int) -> QRect:
         return QRect(self._left + predicted * self.CELL, self._top + true * self.CELL, self.CELL, self.CELL)
 
+    @qt_override
     def mousePressEvent(self, event) -> None:  # noqa: N802
         cell = self.cell_at(event.position().x(), event.position().y())
         if cell is not None and event.button() == Qt.MouseButton.LeftButton:
             self.cell_clicked.emit(*cell)
 
+    @qt_override
     def mouseMoveEvent(self, event) -> None:  # noqa: N802
         cell = self.cell_at(event.position().x(), event.position().y())
         if cell is None:
-            self.setToolTip(self.toolTip())
+            self.setToolTip(self.TIP)
             return
         true, predicted = cell
-        n = self.matrix[true, predicted]
-        self.setToolTip(f"{n} digit{'s' * (n != 1)} that {'are' if n != 1 else 'is'} a {true}, read as a "
+        n = int(self.matrix[true, predicted])
+        self.setToolTip(f"{plural(n, 'digit')} that {'are' if n != 1 else 'is'} a {true}, read as a "
                         f"{predicted}. Click to see them.")
 
+    @qt_override
     def paintEvent(self, event) -> None:  # noqa: N802
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(255, 255, 255))
@@ -534,6 +545,7 @@ class _WeightTiles(QWidget):
         super().__init__(owner)
         self._owner = owner
 
+    @qt_override
     def paintEvent(self, event) -> None:  # noqa: N802
         owner = self._owner
         painter = QPainter(self)

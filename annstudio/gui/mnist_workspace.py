@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFrame, QHBoxLayout, QLab
 from ..core import datasets, lessons
 from ..core.forward import NumpyForward
 from ..core.spec import NetworkSpec, SpecError, TrainSpec
+from ..core.words import plural
 from . import style
 from .builder import BuilderPanel
 from .canvas import DigitReader
@@ -1187,9 +1188,9 @@ class MnistWorkspace(QWidget):
             text = (f"Training epoch {done + 1} of {self._run_target} on {images}… each point on the curves is "
                     "one finished epoch.")
         elif self._state == "paused":
-            text = f"Paused after {done} epoch{'s' * (done != 1)}. Play goes on; Step trains one more epoch."
+            text = f"Paused after {plural(done, 'epoch')}. Play goes on; Step trains one more epoch."
         elif self._state == "finished":
-            text = (f"Trained {done} epoch{'s' * (done != 1)}. Play trains {self.train_spec().epochs} more; "
+            text = (f"Trained {plural(done, 'epoch')}. Play trains {self.train_spec().epochs} more; "
                     "Reset starts over. See the Results and Draw tabs.")
         else:
             text = "" if self._full is None else "Press Play to train the network on the digits."
@@ -1354,10 +1355,10 @@ class MnistWorkspace(QWidget):
             text = ("Draw digits above and label them with “This is a …”; then check this box and press Play "
                     "to teach the network your handwriting.")
         elif not self.use_drawings.isChecked():
-            text = (f"You have {n} labelled drawing{'s' * (n != 1)}. Check the box, then press Play, to train "
+            text = (f"You have {plural(n, 'labelled drawing')}. Check the box, then press Play, to train "
                     "on them too.")
         else:
             base = f"{count(len(data.x_train))} MNIST digits + " if data is not None else ""
-            text = (f"The next Play trains on {base}your {n} drawing{'s' * (n != 1)}, each "
+            text = (f"The next Play trains on {base}your {plural(n, 'drawing')}, each "
                     f"{PERSONAL_REPEAT} times, going on from the network as it is now.")
         self.drawings_note.setText(text)

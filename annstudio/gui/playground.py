@@ -278,6 +278,7 @@ class Playground(QWidget):
         self._latest = self._drawn = None  # the old report no longer describes this network
         self._frozen.clear()
         self._off.clear()
+        self.neuron_editor.clear()  # its neuron belonged to the old network
         self.network_view.set_network(self.network_spec())
         self.network_view.set_neuron_states(self._frozen, self._off)
         self._neurons_stale = True   # the Neurons tab's tiles: now if in sight, else soon (not at start-up)

@@ -76,6 +76,7 @@ def main() -> int:
     app = make_app([])
     for name in names:
         window = MainWindow(restore=False)
+        window.ask_unsaved = lambda text: "discard"  # closing mid-training: the work is not wanted
         handler = crash.install_excepthook(lambda: window)
         window.show()
         scenario(window, name, mnist)

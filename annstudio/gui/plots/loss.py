@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from ...core.history import History
 from .. import style
 from .ranges import cached_axes, live_epoch_range, live_value_range
+from ..crash import qt_override
 
 #: Every number a history row may carry that this plot draws or reads out.
 KEYS = ("loss", "test_loss", "accuracy", "test_accuracy", "rmse", "test_rmse", "r2", "test_r2")
@@ -157,6 +158,7 @@ class _FixedSizeBox(QWidget):
         self.setFixedHeight(lines * label.fontMetrics().lineSpacing() + 4)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
 
+    @qt_override
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self._label.setFixedSize(event.size())
         super().resizeEvent(event)
@@ -520,6 +522,7 @@ class LossPlot(QWidget):
                 return
         self.hover_epoch(None)
 
+    @qt_override(default=False)
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self._view.viewport() and event.type() == QEvent.Type.Leave:
             self.hover_epoch(None)

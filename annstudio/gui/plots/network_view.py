@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QGraphics
 from ...core.datasets import expand_features
 from ...core.spec import NetworkSpec
 from .. import style
+from ..crash import qt_override
 from .neurons import colorize, layer_names, layer_titles, levels_for, output_activations
 
 NODE = 30.0           # side of a neuron's square (scene units)
@@ -95,6 +96,7 @@ class _Node(QGraphicsRectItem):
         self.face = QImage(self._buffer.data, w, h, 4 * w, QImage.Format.Format_RGBA8888)
         self.update()
 
+    @qt_override
     def paint(self, painter: QPainter, option, widget=None) -> None:
         rect = self.rect()
         painter.setOpacity(0.3 if self.off else 1.0)
@@ -179,6 +181,7 @@ class _Link(QGraphicsPathItem):
 class _Tag(QGraphicsTextItem):
     """Text on a pale label, for the layers drawn between the columns."""
 
+    @qt_override
     def paint(self, painter: QPainter, option, widget=None) -> None:
         painter.setPen(QPen(QColor(150, 150, 150)))
         painter.setBrush(QBrush(QColor(250, 246, 225)))
@@ -455,6 +458,7 @@ class NetworkView(QGraphicsView):
             node.update()
 
     # interaction ---------------------------------------------------------------------------------
+    @qt_override
     def mousePressEvent(self, event) -> None:
         """A click on a neuron asks for it to be edited; clicks elsewhere are taken and do nothing."""
         if event.button() == Qt.MouseButton.LeftButton:
@@ -463,6 +467,7 @@ class NetworkView(QGraphicsView):
                 self.neuron_clicked.emit(*node.key)
         event.accept()
 
+    @qt_override
     def mouseReleaseEvent(self, event) -> None:
         event.accept()
 
@@ -472,6 +477,7 @@ class NetworkView(QGraphicsView):
                 return item
         return None
 
+    @qt_override(default=False)
     def viewportEvent(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip:
             node = self._node_at(event.pos())
@@ -482,6 +488,7 @@ class NetworkView(QGraphicsView):
                 return True
         return super().viewportEvent(event)
 
+    @qt_override
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit()
@@ -567,6 +574,7 @@ class NeuronEditor(QWidget):
     """One neuron's bias and incoming weights, editable, and whether it is frozen or switched off."""
 
     edit_requested = Signal(str, int, object, float, bool, bool)  # layer, unit, incoming, bias, frozen, off
+    EMPTY_TITLE = "Click a neuron in the network diagram to see its weights here."
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -574,7 +582,7 @@ class NeuronEditor(QWidget):
         self._incoming = np.zeros(0, np.float32)
         self._bias, self._frozen, self._off = 0.0, False, False
         self._boxes: list[QDoubleSpinBox] = []
-        self._title = QLabel("Click a neuron in the network diagram to see its weights here.")
+        self._title = QLabel(self.EMPTY_TITLE)
         self._title.setWordWrap(True)
         self._title.setToolTip("Which neuron you are looking at.")
         self._explain = QLabel("Its output is activation(bias + sum of weight × input). Change numbers and press "
@@ -676,6 +684,21 @@ class NeuronEditor(QWidget):
     def shown_neuron(self) -> tuple[str, int] | None:
         return (self._layer, self._unit) if self._unit >= 0 else None
 
+    def clear(self) -> None:
+        """Show no neuron (another network was loaded: the shown one's numbers belong to the old one, and
+        Apply must not write them into the new one)."""
+        self._layer, self._unit = "", -1
+        self._incoming = np.zeros(0, np.float32)
+        self._bias, self._frozen, self._off = 0.0, False, False
+        while self._weights_form.rowCount():
+            self._weights_form.removeRow(0)
+        self._boxes, self._shown = [], []
+        self._many.hide()
+        self._update_note.hide()
+        self._title.setText(self.EMPTY_TITLE)
+        self.revert()
+        self.setEnabled(False)
+
     def follow(self, incoming: np.ndarray, bias: float) -> bool:
         """Training moved this neuron: show the new values and the last update (backpropagation made
         visible), unless the user is typing new values. True when the view followed."""
@@ -736,9 +759,13 @@ class NeuronEditor(QWidget):
             if box.value() != shown:
                 incoming[i] = box.value()
         bias = self.bias_box.value() if self.bias_box.value() != self._shown_bias else self._bias
-        self.edit_requested.emit(self._layer, self._unit, incoming, float(bias), self.freeze_box.isChecked(),
-                                 self.off_box.isChecked())
+        frozen, off = self.freeze_box.isChecked(), self.off_box.isChecked()
+        # what was applied is now the neuron's state: the next picture of training must not show the old one
+        self._incoming, self._bias, self._frozen, self._off = incoming, float(bias), frozen, off
+        self.revert()
+        self.edit_requested.emit(self._layer, self._unit, incoming.copy(), float(bias), frozen, off)
 
+    @qt_override
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.apply_button.isEnabled():
             self.apply()

@@ -14,6 +14,7 @@ from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from .. import style
+from ..crash import qt_override
 
 if TYPE_CHECKING:
     from ...core.datasets import Dataset
@@ -392,6 +393,7 @@ class SurfacePlot(QWidget):
         width, height = self._plot.getViewBox().viewPixelSize()
         return float(ERASER_PIXELS * (width + height) / 2)
 
+    @qt_override(default=False)
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if not self._edit_mode or watched is not self._view.viewport():
             return super().eventFilter(watched, event)
