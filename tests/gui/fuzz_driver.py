@@ -189,6 +189,7 @@ class Driver:
         self.log: list[str] = []
         self.failures: list[str] = []
         self.in_action = False
+        self.inner: list[str] = []  # what the dismisser did inside the running action
         self.progress = self.started = time.monotonic()
         self.seen = 0  # exceptions the crash handler had counted when last looked
         self.timer = QTimer()
@@ -206,7 +207,11 @@ class Driver:
             modal = self.scope.modal()
             if modal is None or not (self.in_action or time.monotonic() - self.progress > 2.0):
                 return
-            self.note("  (modal) " + self.fa.dismiss_dialog(self.dismiss_rng, modal, self.scope.files))
+            text = "  then, in a modal " + self.fa.dismiss_dialog(self.dismiss_rng, modal, self.scope.files)
+            if self.in_action:
+                self.inner.append(text)  # noted after the action that opened the dialog
+            else:
+                self.note(text)
         except Exception as exc:  # noqa: BLE001 - a fuzzer problem, reported as one
             self.failures.append(f"the dismisser failed: {exc!r}")
 
@@ -229,6 +234,9 @@ class Driver:
         finally:
             self.in_action = False
             self.progress = time.monotonic()
+            for text in self.inner:
+                self.note(text)
+            self.inner = []
         QTest.qWait(self.rng.choice([0, 5, 10, 30]))
         self.progress = time.monotonic()
         self.check(self.log[-1])
@@ -259,6 +267,9 @@ class Driver:
                 self.window.close()
             finally:
                 self.in_action = False
+                for text in self.inner:
+                    self.note(text)
+                self.inner = []
             QTest.qWait(20)
         if self.window.isVisible():
             self.failures.append("the window did not close after 30 tries")
