@@ -18,12 +18,13 @@ import json
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, ".."))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "gui"))
 
-from fuzz_driver import describe_failure, run_seed  # noqa: E402
+from fuzz_driver import SeedResult, describe_failure, run_seed  # noqa: E402
 
 
 def main() -> None:
@@ -35,24 +36,31 @@ def main() -> None:
     parser.add_argument("--mnist-size", type=int, default=3000,
                         help="training digits the MNIST seeds get (a quarter as many test digits; 0: the whole file)")
     parser.add_argument("--timeout", type=float, default=600, help="seconds one seed may take (default 600)")
+    parser.add_argument("--jobs", type=int, default=1, help="seeds run at the same time (default 1)")
     args = parser.parse_args()
     if args.data and not os.path.isfile(args.data):
         parser.error(f"{args.data} is not a file")
 
     started = time.monotonic()
-    failing, crashed, done, with_mnist = [], [], 0, 0
-    for seed in range(args.start, args.start + args.seeds):
-        data = args.data if args.data and seed % 2 == 1 else None
-        with_mnist += data is not None
-        result = run_seed(seed, args.actions, data=data, timeout=args.timeout, mnist_size=args.mnist_size)
-        done += result.done
-        verdict = "ok" if result.ok else "FAILED: " + "; ".join(result.failures)
-        print(f"seed {seed}{' (MNIST)' if data else ''}: {result.done}/{args.actions} actions, "
-              f"{result.seconds:.0f} s, exit code {result.returncode}: {verdict}", flush=True)
-        if not result.ok:
-            failing.append(seed)
-            crashed += [seed] if result.crashed else []
-            print(describe_failure(result, data), flush=True)
+    seeds = list(range(args.start, args.start + args.seeds))
+    data_for = {seed: args.data if args.data and seed % 2 == 1 else None for seed in seeds}
+
+    def one(seed: int) -> SeedResult:
+        return run_seed(seed, args.actions, data=data_for[seed], timeout=args.timeout, mnist_size=args.mnist_size)
+
+    failing, crashed, done = [], [], 0
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:  # each seed is its own process
+        for seed, result in zip(seeds, pool.map(one, seeds)):
+            data = data_for[seed]
+            done += result.done
+            verdict = "ok" if result.ok else "FAILED: " + "; ".join(result.failures)
+            print(f"seed {seed}{' (MNIST)' if data else ''}: {result.done}/{args.actions} actions, "
+                  f"{result.seconds:.0f} s, exit code {result.returncode}: {verdict}", flush=True)
+            if not result.ok:
+                failing.append(seed)
+                crashed += [seed] if result.crashed else []
+                print(describe_failure(result, data), flush=True)
+    with_mnist = sum(data is not None for data in data_for.values())
     print(json.dumps({"seeds": args.seeds, "first_seed": args.start, "actions_per_seed": args.actions,
                       "seeds_with_mnist": with_mnist, "actions_done": done, "failures": len(failing),
                       "crashes": len(crashed), "failing_seeds": failing, "crashed_seeds": crashed,

@@ -336,6 +336,7 @@ def child_main(argv: list[str] | None = None) -> int:
     window = MainWindow()
     handler = install_excepthook(lambda: window)
     window.show()
+    window.activateWindow()  # shortcuts (Space, F1, Ctrl+R…) go to the active window
     extra = [Path(args.data)] if args.data else []
     files = fa.FileChooser(Path.cwd() / "files", extra)
     driver = Driver(window, handler, args.seed, files)
