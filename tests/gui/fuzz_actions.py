@@ -166,11 +166,12 @@ def trigger_action(rng: random.Random, scope: Scope) -> str:
 
 
 def popup_menu(rng: random.Random, scope: Scope) -> str:
-    """A context menu is open (a right click on a plot): pick one of its entries, or close it."""
+    """A context menu is open (a right click on a plot): pick one of its entries, or close it; any other
+    popup (a combo box's list) is closed with Esc."""
     popup = QApplication.activePopupWidget()
-    if not isinstance(popup, QMenu):
+    if popup is None:
         return "popup: none"
-    actions = _menu_actions(popup)
+    actions = _menu_actions(popup) if isinstance(popup, QMenu) else []
     if not actions or rng.random() < 0.25:
         QTest.keyClick(popup, Qt.Key.Key_Escape)
         return "popup: Esc"
@@ -424,7 +425,7 @@ ACTIONS: list[tuple[Action, int]] = [
 
 def choose(rng: random.Random, scope: Scope) -> Action:
     """The next action: mostly dealing with a modal dialog when one is up, as a user must."""
-    if isinstance(QApplication.activePopupWidget(), QMenu) and rng.random() < 0.7:
+    if QApplication.activePopupWidget() is not None and rng.random() < 0.7:
         return popup_menu
     if scope.modal() is not None and rng.random() < 0.5:
         return dismiss

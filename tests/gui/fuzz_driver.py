@@ -202,10 +202,18 @@ class Driver:
         print(f"{self.log[-1]}  [{time.monotonic() - self.started:.2f} s]", flush=True)
 
     def _unblock(self) -> None:
-        """A modal dialog blocks the action that opened it (or the driver stalls): dismiss it randomly."""
+        """A modal dialog or a menu blocks the action that opened it (or the driver stalls): dismiss it
+        randomly."""
+        from PySide6.QtWidgets import QApplication
+
         try:
+            blocked = self.in_action or time.monotonic() - self.progress > 2.0
+            if blocked and QApplication.activePopupWidget() is not None:  # a menu's exec()
+                text = "  then, in a popup: " + self.fa.popup_menu(self.dismiss_rng, self.scope)
+                self.inner.append(text) if self.in_action else self.note(text)
+                return
             modal = self.scope.modal()
-            if modal is None or not (self.in_action or time.monotonic() - self.progress > 2.0):
+            if modal is None or not blocked:
                 return
             text = "  then, in a modal " + self.fa.dismiss_dialog(self.dismiss_rng, modal, self.scope.files)
             if self.in_action:
