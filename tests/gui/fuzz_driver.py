@@ -210,12 +210,11 @@ class Driver:
             blocked = self.in_action or time.monotonic() - self.progress > 2.0
             if blocked and QApplication.activePopupWidget() is not None:  # a menu's exec()
                 text = "  then, in a popup: " + self.fa.popup_menu(self.dismiss_rng, self.scope)
-                self.inner.append(text) if self.in_action else self.note(text)
-                return
-            modal = self.scope.modal()
-            if modal is None or not blocked:
-                return
-            text = "  then, in a modal " + self.fa.dismiss_dialog(self.dismiss_rng, modal, self.scope.files)
+            else:
+                modal = self.scope.modal()
+                if modal is None or not blocked:
+                    return
+                text = "  then, in a modal " + self.fa.dismiss_dialog(self.dismiss_rng, modal, self.scope.files)
             if self.in_action:
                 self.inner.append(text)  # noted after the action that opened the dialog
             else:
