@@ -501,6 +501,8 @@ class MainWindow(QMainWindow):
             return True
         answer = self.ask_unsaved(self.unsaved.describe(names))
         if answer == "discard":
+            for name in names:  # not wanted: not asked about again
+                self.unsaved.clear(name)
             return True
         if answer != "save":
             return False
