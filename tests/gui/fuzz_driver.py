@@ -126,8 +126,11 @@ def run_seed(seed: int, actions: int, data: str | None = None, timeout: float = 
         if TRACEBACK in stderr and not any("uncaught" in f for f in result.failures):
             result.failures.append("a traceback on stderr")
         log = home / "app-data" / "annstudio.log"
-        if log.is_file() and TRACEBACK in log.read_text(errors="replace") and result.ok:
-            result.failures.append("a traceback in the app's log")
+        text = log.read_text(errors="replace") if log.is_file() else ""
+        if TRACEBACK in text:
+            result.output += "\nthe app's log:\n" + "\n".join(text.splitlines()[-60:])
+            if result.ok:
+                result.failures.append("a traceback in the app's log")
     return result
 
 
@@ -147,7 +150,7 @@ def describe_failure(result: SeedResult, data: str | None = None) -> str:
     replay = f"python tests/gui/fuzz_driver.py --seed {result.seed} --actions {result.actions}"
     if data:
         replay += f" --data {data}"
-    tail = "\n".join(result.output.strip().splitlines()[-80:])
+    tail = "\n".join(result.output.strip().splitlines()[-150:])
     return (f"seed {result.seed} failed after {result.done} of {result.actions} actions "
             f"(exit code {result.returncode}): {'; '.join(result.failures)}\nreplay: {replay}\n{tail}")
 
@@ -189,6 +192,7 @@ class Driver:
         self.log: list[str] = []
         self.failures: list[str] = []
         self.in_action = False
+        self.dismissing = False  # a dismissal is scheduled
         self.inner: list[str] = []  # what the dismisser did inside the running action
         self.progress = self.started = time.monotonic()
         self.seen = 0  # exceptions the crash handler had counted when last looked
@@ -203,16 +207,27 @@ class Driver:
 
     def _unblock(self) -> None:
         """A modal dialog or a menu blocks the action that opened it (or the driver stalls): dismiss it
-        randomly."""
+        randomly, from a single-shot timer. A dismissal may itself open a modal dialog (Save → a file
+        dialog → "replace it?"); this repeating timer must stay free to answer that one too."""
+        from PySide6.QtCore import QTimer
         from PySide6.QtWidgets import QApplication
 
+        blocked = self.in_action or time.monotonic() - self.progress > 2.0
+        if blocked and not self.dismissing and (QApplication.activePopupWidget() is not None
+                                                 or self.scope.modal() is not None):
+            self.dismissing = True
+            QTimer.singleShot(0, self._dismiss)
+
+    def _dismiss(self) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        self.dismissing = False  # from here on, a dialog this dismissal opens gets its own
         try:
-            blocked = self.in_action or time.monotonic() - self.progress > 2.0
-            if blocked and QApplication.activePopupWidget() is not None:  # a menu's exec()
+            if QApplication.activePopupWidget() is not None:  # a menu's exec()
                 text = "  then, in a popup: " + self.fa.popup_menu(self.dismiss_rng, self.scope)
             else:
                 modal = self.scope.modal()
-                if modal is None or not blocked:
+                if modal is None:
                     return
                 text = "  then, in a modal " + self.fa.dismiss_dialog(self.dismiss_rng, modal, self.scope.files)
             if self.in_action:
