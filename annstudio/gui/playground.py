@@ -95,6 +95,8 @@ class Playground(QWidget):
         self._neurons_stale = True
         self._last_error = ""
         self._stale = True           # the trainer no longer matches the settings
+        self._settings_version = 0   # counts changes of data or network...
+        self._run_version = 0        # ...and the run going on was started at this one
         self._rate = 0.0
         self._queued = None          # Play pressed while the untrained picture was still being made
         self._start_weights: tuple | None = None  # weights of an opened model/workspace, until a reset
@@ -299,6 +301,7 @@ class Playground(QWidget):
             self._start_weights, self._start_epoch = None, 0
         self._stale = True
         self._run_serial += 1  # what trains next is a new run in Compare runs, not the last one going on
+        self._settings_version += 1  # a run still making the old network's picture is now out of date
         self._latest = self._drawn = None  # the old report no longer describes this network
         self._frozen.clear()
         self._off.clear()
@@ -404,6 +407,7 @@ class Playground(QWidget):
                                          batch_size=train.batch_size, speed=self.training.speed())
         if started:
             self._stale = False
+            self._run_version = self._settings_version
             # a start shows the current settings' network: a refresh still pending would otherwise throw away
             # what this run trains (a short run ends within the refresh's delay)
             self._refresh_timer.stop()
@@ -506,7 +510,14 @@ class Playground(QWidget):
             self._start(epochs=0, edits=(edit,))
 
     # reports ----------------------------------------------------------------------------------------
+    def _outdated_run(self) -> bool:
+        """The run reporting was started for data or a network changed since (the untrained picture is made
+        while the panels can still change): its reports describe a network no longer shown."""
+        return self._run_version != self._settings_version
+
     def _on_reports(self, batch: ReportBatch) -> None:
+        if self._outdated_run():
+            return
         self.loss.append_rows(batch.rows)  # taken in now, drawn a few times a second
         self._latest = batch.report
         self.landscape.add_report(batch.report, self._run_label())
@@ -656,6 +667,14 @@ class Playground(QWidget):
         return report_line(report.epoch, report.metrics, report.batches, report.partial, rate)
 
     def _on_finished(self, outcome: RunOutcome) -> None:
+        if self._outdated_run():  # its picture was dropped: go on with the current network
+            self._set_state("idle")
+            queued, self._queued = self._queued, None
+            if queued is not None:
+                queued()  # Play (or Step) pressed meanwhile: train the network now shown
+            else:
+                self._refresh_timer.start()
+            return
         if outcome.diverged:
             self._fail(outcome.message)
         trained = outcome.trainer is not None and outcome.trainer.epoch > 0
