@@ -28,7 +28,7 @@ LONG_RUN_SEEDS = {
 
 #: (seed, actions, with MNIST): what the suite runs; one seed loads MNIST and trains the digit network first.
 #: The regression seeds are among them, so they cost nothing extra.
-SEEDS = [(4, 150, False), (2, 150, False), (11, 150, True)]
+SEEDS = [(4, 150, False), (2, 150, False), (11, 80, True)]  # the MNIST seed shorter: its first epoch costs most
 assert set(REGRESSION_SEEDS) <= {seed for seed, _, _ in SEEDS}
 
 
@@ -49,6 +49,6 @@ def mnist_file(tmp_path_factory) -> Path:
 @pytest.mark.parametrize("seed, actions, with_mnist", SEEDS)
 def test_a_careless_student_cannot_break_the_window(seed, actions, with_mnist, mnist_file):
     data = str(mnist_file) if with_mnist else None
-    result = run_seed(seed, actions, data=data, timeout=240, mnist_size=1500)
+    result = run_seed(seed, actions, data=data, timeout=400, mnist_size=1500)
     assert result.ok, describe_failure(result, data)
     assert result.returncode == 0 and result.done == actions
