@@ -13,6 +13,8 @@ the epoch's batches, weighted by batch size.
 """
 from __future__ import annotations
 
+import atexit
+import logging
 import math
 import threading
 import time
@@ -23,10 +25,11 @@ from typing import Iterator
 import numpy as np
 
 from . import build as _build
-from .control import NeuronEdit, TrainControl
+from . import faststart
+from .control import NeuronEdit, TrainControl, gc_paused
 from .datasets import Dataset, expand_features
 from .history import History
-from .spec import NetworkSpec, TrainSpec
+from .spec import ACTIVATIONS, NetworkSpec, TrainSpec
 
 import keras  # noqa: E402  (build sets the TF log level first)
 import tensorflow as tf  # noqa: E402
@@ -35,6 +38,21 @@ import tensorflow as tf  # noqa: E402
 _EVAL_LIMIT = 10_000  # evaluate at most this many samples in one graph call
 _MAX_EPOCHS_PER_CALL = 256     # a watched training of a small data set runs up to this many epochs per call
 _ORDER_ELEMENTS = 1 << 18      # ... and hands it at most this many sample indices (the epochs' orders)
+
+log = logging.getLogger(__name__)
+_COMPILERS: "weakref.WeakSet[threading.Thread]" = weakref.WeakSet()
+
+
+@atexit.register
+def _join_compilers() -> None:
+    """A process must not end while a thread is inside XLA's compiler (it can crash on the way out)."""
+    for thread in list(_COMPILERS):
+        thread.join(60)
+
+
+def compiling() -> int:
+    """How many programs are being compiled in the background now (tests, benchmarks)."""
+    return sum(1 for thread in list(_COMPILERS) if thread.is_alive())
 
 
 class TrainingError(Exception):
@@ -154,6 +172,20 @@ class _Compiled:
         self.probe_fn = None
         self.eval_fn = None
         self.uses = 1
+        self.ready: set[tuple] = set()                      # programs whose compile is done
+        self.compiling: dict[tuple, threading.Thread] = {}  # programs compiling in the background
+        self.fast = None                                    # the any-width programs (see faststart)
+        key = faststart.structure(network, layout[3], self.has_test, probes.grad_norms, train.loss,
+                                  train.optimizer)
+        self.train_vars = list(self.model.trainable_variables)
+        self.slot_vars = self._slot_variables()
+        if key is not None and self.slot_vars is not None and faststart.usable_optimizer(self.optimizer):
+            self.fast = faststart.programs(key, self.optimizer)
+            dense = [layer for layer in network.layers if layer.kind == "dense"]
+            self.fast_hyper = {"activations": tf.constant([ACTIVATIONS.index(layer.activation)
+                                                           for layer in dense[:-1]], tf.int32),
+                               "l1": tf.constant([layer.l1 for layer in dense], tf.float32),
+                               "l2": tf.constant([layer.l2 for layer in dense], tf.float32)}
         features = tuple(network.input_shape)
         target = (tf.TensorSpec([None], tf.int32) if train.loss == "sparse_categorical_crossentropy"
                   else tf.TensorSpec([None, 1], tf.float32))
@@ -164,6 +196,70 @@ class _Compiled:
         for name in layout[3]:  # "grid", "ngrid", "act": probe inputs
             spec[name] = points
         self.data_spec = spec
+
+    def _slot_variables(self) -> list | None:
+        """The optimizer's variables in the order faststart's update takes them (None: unknown layout)."""
+        name = type(self.optimizer).__name__.lower()
+        try:
+            if name == "adam":
+                return list(self.optimizer._momentums) + list(self.optimizer._velocities)
+            if name == "rmsprop":
+                return list(self.optimizer._velocities)
+            if name == "sgd":
+                return []
+        except AttributeError:
+            pass
+        return None
+
+    # the any-width programs ---------------------------------------------------------------------------
+    def fast_train(self, data: dict, order, start: int, n_full: int, batch_size: int, rest: int) -> dict:
+        """Train through the any-width program from the variables' values, and put the result back into
+        the variables: the model and optimizer end exactly where the compiled program would leave them."""
+        opt = self.optimizer
+        state = {"slots": [tf.convert_to_tensor(v) for v in self.slot_vars],
+                 "iterations": tf.convert_to_tensor(opt.iterations),
+                 "learning_rate": tf.convert_to_tensor(opt.learning_rate)}
+        out = self.fast.train([tf.convert_to_tensor(v) for v in self.train_vars], state, self.fast_hyper, data,
+                              order, tf.constant(start, tf.int32), tf.constant(n_full, tf.int32),
+                              tf.constant(batch_size, tf.int32), tf.constant(rest, tf.int32))
+        for var, value in zip(self.train_vars, out["weights"]):
+            var.assign(value)
+        for var, value in zip(self.slot_vars, out["slots"]):
+            var.assign(value)
+        opt.iterations.assign(out["iterations"])
+        return out
+
+    def fast_probe(self, data: dict) -> dict:
+        """:meth:`probe_graph`'s outputs (and ``fit``, the training data's loss and metric) without a compile."""
+        out = dict(self.fast.probe([tf.convert_to_tensor(v) for v in self.train_vars], self.fast_hyper, data))
+        if self.train_in_graph:
+            out["train"] = out["fit"]
+        if not self.test_in_graph:
+            out.pop("test", None)
+        return out
+
+    def compile_ahead(self, key: tuple, args: tuple) -> None:
+        """Compile program ``key`` in a background thread by calling it with ``args`` that train nothing
+        (zero steps or epochs; its probes only read the variables): the call that needs it finds it ready."""
+        if key in self.ready or key in self.compiling:
+            return
+
+        def work() -> None:
+            with gc_paused():  # a collection in this thread could finalize the window's objects here
+                try:
+                    fn = self.epochs_program(*key[1:]) if key[0] == "epochs" else self.program(*key)
+                    out = fn(*args)
+                    tf.nest.map_structure(lambda t: t.numpy() if hasattr(t, "numpy") else t, out)
+                    self.ready.add(key)
+                except Exception:  # noqa: BLE001 - the program then compiles when first needed, as before
+                    log.exception("compiling ahead failed")
+                finally:
+                    self.compiling.pop(key, None)
+
+        thread = threading.Thread(target=work, name="annstudio-compile", daemon=True)
+        self.compiling[key] = thread
+        _COMPILERS.add(thread)
+        thread.start()
 
     # a new owner ----------------------------------------------------------------------------------
     def reset(self, network: NetworkSpec, train: TrainSpec) -> None:
@@ -379,6 +475,7 @@ class _Compiled:
                 self.masks[layer.name] = (tf.Variable(np.ones_like(k)), tf.Variable(k),
                                           tf.Variable(np.ones_like(b)), tf.Variable(b))
         self.programs.clear()
+        self.ready.clear()
 
 
 class _Pool:
@@ -428,7 +525,7 @@ class Trainer:
 
     def __init__(self, network: NetworkSpec, train: TrainSpec, data: Dataset, probes: Probes | None = None,
                  model: keras.Model | None = None, xla: bool = True, chunk_steps: int = 250,
-                 probe_interval: float = 0.0):
+                 probe_interval: float = 0.0, fast_start: bool | None = None):
         self.network = network.validate()
         self.train = train.validate()
         self.data = data
@@ -438,6 +535,10 @@ class Trainer:
         # Full probes (surface, maps, weights…) at most this often; epochs between get metrics only. A
         # window draws ~60 frames a second, so probing 1000 epochs a second would be wasted work.
         self.probe_interval = max(0.0, float(probe_interval))
+        # A network never seen before trains at once through faststart's any-width programs while its XLA
+        # program compiles in the background (default: when watched). Unwatched runs compile first, so that
+        # their numbers come from one program only.
+        self.fast_start = self.probe_interval > 0 if fast_start is None else bool(fast_start)
         self._check_fit()
         self._prepare_data()
         layout = (self.has_test, self.has_test and int(self.x_test.shape[0]) <= _EVAL_LIMIT,
@@ -583,11 +684,19 @@ class Trainer:
         for e in range(k):  # one permutation per epoch trained, as one epoch at a time takes them
             orders[e] = self._rng.permutation(self.n_train) if self.train.shuffle else np.arange(self.n_train)
         full_steps, rest = divmod(self.n_train, batch_size)
-        fresh = ("epochs", batch_size, rest) not in self._compiled.programs
+        key = ("epochs", batch_size, rest)
+        if self._fast_ok() and key not in self._compiled.ready:
+            # its XLA program is not compiled yet: this epoch without it, while it compiles
+            self._compile_epochs_ahead(batch_size)
+            out = self._fast_epoch(batch_size, orders[0])
+            row = [float(out["loss_sum"]), float(out["metric_sum"])]
+            row += [float(out["fit" if part == "train" else part][name]) for part, name in self._compiled.light_names()]
+            self.epochs_per_call = 1
+            return np.array([row], np.float64), 1, out
+        fresh = key not in self._compiled.programs
         program = self._compiled.epochs_program(batch_size, rest)
         began = time.perf_counter()
-        out = program(self._data_args, tf.constant(orders), tf.constant(full_steps, tf.int32),
-                      tf.constant(k, tf.int32))
+        out = program(*self._epochs_args(batch_size, k, orders))
         numbers, done = out["rows"].numpy(), int(out["done"])
         if not fresh and done:  # a call that compiled its program says nothing about an epoch's time
             self._epoch_seconds = (time.perf_counter() - began) / done
@@ -618,7 +727,32 @@ class Trainer:
         return keys, np.column_stack(columns) if len(num) else np.zeros((0, len(keys)))
 
     def _probe_now(self) -> dict:
+        if self._compiled.fast is not None:  # a few milliseconds without a compile (nothing is trained)
+            return self._compiled.fast_probe(self._data_args)
         return self._compiled.probe(self._data_args)
+
+    def _fast_ok(self) -> bool:
+        """Whether the any-width program may train now (no neuron is frozen or switched off: it has no masks)."""
+        return self.fast_start and self._compiled.fast is not None and not self._compiled.masks
+
+    def _epochs_args(self, batch_size: int, epochs: int, orders: np.ndarray | None = None) -> tuple:
+        full_steps = self.n_train // batch_size
+        if orders is None:
+            orders = np.zeros((self._order_rows(), self.n_train), np.int32)
+        return (self._data_args, tf.constant(orders), tf.constant(full_steps, tf.int32), tf.constant(epochs, tf.int32))
+
+    def _compile_epochs_ahead(self, batch_size: int) -> None:
+        """Compile the many-epochs program in the background (called with 0 epochs it trains nothing)."""
+        if (self.n_train + batch_size - 1) // batch_size > self.chunk_steps or (self.has_test and not self._compiled.test_in_graph):
+            return  # it is not used for this data
+        self._compiled.compile_ahead(("epochs", batch_size, self.n_train % batch_size), self._epochs_args(batch_size, 0))
+
+    def _fast_epoch(self, batch_size: int, order: np.ndarray) -> dict:
+        """One whole epoch through the any-width program, with :meth:`_probe_now`'s pictures of its end."""
+        full_steps, rest = divmod(self.n_train, batch_size)
+        out = self._compiled.fast_train(self._data_args, tf.constant(order.astype(np.int32)), 0, full_steps,
+                                        batch_size, rest)
+        return {"loss_sum": out["loss_sum"], "metric_sum": out["metric_sum"], **self._probe_now()}
 
     def _forward_all(self, x):
         return self._compiled.forward_all(x)
@@ -705,8 +839,13 @@ class Trainer:
     def probe_report(self, started: float | None = None, message: str = "") -> EpochReport:
         """A report of the model as it is now, evaluated on all training (and test) data."""
         probe = self._probe_now()
-        ev = self._evaluate_large(self.x_train, self.y_train)
+        if "fit" in probe:
+            ev = {k: float(v) for k, v in probe["fit"].items()}
+        else:
+            ev = self._evaluate_large(self.x_train, self.y_train)
         metrics = self._metrics(ev["loss"], ev["metric"], 1, probe)
+        if self.probe_interval and self._fast_ok():  # watched: Play is likely next, so compile for it now
+            self._compile_epochs_ahead(min(self.batch_size, self.n_train))
         return self._report(metrics, started or time.perf_counter(), partial=True, probe=probe,
                             message=message)
 
@@ -893,10 +1032,25 @@ class Trainer:
                         or time.perf_counter() - last_probe >= self.probe_interval)
                 probe_kind = ("full" if full else "light") if fused else False
                 program_rest = rest if with_rest else 0
-                fresh = (batch_size, program_rest, probe_kind) not in self._compiled.programs
+                key = (batch_size, program_rest, probe_kind)
+                fast = self._fast_ok() and key not in self._compiled.ready
+                if fast and not program_rest:  # called with 0 steps it trains nothing: compile it meanwhile
+                    self._compiled.compile_ahead(key, (self._data_args, order_t, tf.constant(0, tf.int32),
+                                                       tf.constant(0, tf.int32)))
+                elif fast and not (self.probe_interval or control.paused):
+                    fast = False  # unwatched, with a last smaller batch: compiled now, as it always was
                 began = time.perf_counter()
-                out = self._program(batch_size, program_rest, probe_kind)(
-                    order_t, tf.constant(done * batch_size, tf.int32), tf.constant(n_full, tf.int32))
+                if fast:
+                    out = self._compiled.fast_train(self._data_args, order_t, done * batch_size, n_full, batch_size,
+                                                    program_rest)
+                    if probe_kind:
+                        out = {**out, **self._probe_now()}
+                    fresh = True
+                else:
+                    fresh = key not in self._compiled.programs
+                    out = self._program(batch_size, program_rest, probe_kind)(
+                        order_t, tf.constant(done * batch_size, tf.int32), tf.constant(n_full, tf.int32))
+                    self._compiled.ready.add(key)
                 ls, ms = float(out["loss_sum"]), float(out["metric_sum"])
                 if fused and not fresh:
                     self._epoch_seconds = time.perf_counter() - began

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from ..core.control import pause_gc, resume_gc
+
 if TYPE_CHECKING:  # the engine imports TensorFlow: only inside the worker thread
     from ..core.control import NeuronEdit
     from ..core.engine import EpochReport, Trainer
@@ -26,20 +28,8 @@ _THREADS: "weakref.WeakSet[QThread]" = weakref.WeakSet()
 _ROWS_AT_LEAST_EVERY = 0.1  # seconds: finished epochs reach the GUI at least this often, pictures or not
 
 
-_gc_pauses = 0
-
-
-def _gc_pause() -> None:
-    global _gc_pauses
-    _gc_pauses += 1
-    gc.disable()
-
-
-def _gc_resume() -> None:
-    global _gc_pauses
-    _gc_pauses = max(0, _gc_pauses - 1)
-    if _gc_pauses == 0:
-        gc.enable()
+# automatic collection is paused while a run (or a compile in the background) goes on; one count for all
+_gc_pause, _gc_resume = pause_gc, resume_gc
 
 
 def running_threads() -> list[QThread]:
