@@ -247,6 +247,8 @@ class _Compiled:
         def work() -> None:
             with gc_paused():  # a collection in this thread could finalize the window's objects here
                 try:
+                    if self.fast is not None:  # what trains meanwhile first (a trace, no run; once per structure)
+                        self.fast.train.get_concrete_function()
                     fn = self.epochs_program(*key[1:]) if key[0] == "epochs" else self.program(*key)
                     out = fn(*args)
                     tf.nest.map_structure(lambda t: t.numpy() if hasattr(t, "numpy") else t, out)
