@@ -527,7 +527,7 @@ class Trainer:
 
     def __init__(self, network: NetworkSpec, train: TrainSpec, data: Dataset, probes: Probes | None = None,
                  model: keras.Model | None = None, xla: bool = True, chunk_steps: int = 250,
-                 probe_interval: float = 0.0, fast_start: bool | None = None):
+                 probe_interval: float = 0.0, fast_start: bool | None = None, live_interval: float = 0.0):
         self.network = network.validate()
         self.train = train.validate()
         self.data = data
@@ -541,6 +541,9 @@ class Trainer:
         # program compiles in the background (default: when watched). Unwatched runs compile first, so that
         # their numbers come from one program only.
         self.fast_start = self.probe_interval > 0 if fast_start is None else bool(fast_start)
+        # A long epoch (MNIST: seconds) says how it goes meanwhile: its running loss at most this often, in
+        # metrics-only reports (0: none).
+        self.live_interval = max(0.0, float(live_interval))
         self._check_fit()
         self._prepare_data()
         layout = (self.has_test, self.has_test and int(self.x_test.shape[0]) <= _EVAL_LIMIT,
@@ -1001,6 +1004,7 @@ class Trainer:
             order_t = tf.constant(order.astype(np.int32))
             done = 0
             loss_sum = metric_sum = 0.0
+            last_live = time.perf_counter()
             while done < total_steps:
                 if unprobed is not None and control.paused:  # paused after a metrics-only epoch: a picture
                     probe = self._probe_now()
@@ -1008,6 +1012,8 @@ class Trainer:
                     last_good, last_probe, unprobed = report.weights, time.perf_counter(), None
                     yield report
                 wanted = min(self.chunk_steps, total_steps - done)
+                if self.live_interval and self.batches < self.chunk_steps:  # the first running loss soon
+                    wanted = min(wanted, max(1, self.chunk_steps // 10))
                 allowed = control.acquire(wanted)
                 if allowed < 0:
                     note = self._apply_edits(control)
@@ -1084,6 +1090,10 @@ class Trainer:
                 elif allowed < wanted and control.paused:
                     probe = self._probe_now()
                     yield self._report(self._metrics(loss_sum, metric_sum, seen, probe), started, True, probe)
+                elif self.live_interval and time.perf_counter() - last_live >= self.live_interval:
+                    last_live = time.perf_counter()
+                    key = "accuracy" if self.train.is_classification else "mse"
+                    yield self._report({"loss": loss_sum / seen, key: metric_sum / seen}, started, True, {})
         message = ""
         if diverged:
             self.restore(last_good)

@@ -122,7 +122,9 @@ class TrainingWorker(QObject):
                 waited = now - last_emit
                 if (report.partial or self._control.paused or waited >= _ROWS_AT_LEAST_EVERY
                         or (waited >= self._min_interval and report.weights is not None)):
-                    self.reports.emit(ReportBatch(drawable or report, tuple(rows), rate))
+                    # a running loss in the middle of an epoch (no pictures) is shown as it is
+                    live = report.partial and report.weights is None
+                    self.reports.emit(ReportBatch(report if live else drawable or report, tuple(rows), rate))
                     rows, latest, last_emit = [], None, now
             if latest is not None or rows:
                 self.reports.emit(ReportBatch(drawable or latest, tuple(rows), rate))
