@@ -702,6 +702,7 @@ class Trainer:
         program = self._compiled.epochs_program(batch_size, rest)
         began = time.perf_counter()
         out = program(*self._epochs_args(batch_size, k, orders))
+        self._compiled.ready.add(key)
         numbers, done = out["rows"].numpy(), int(out["done"])
         if not fresh and done:  # a call that compiled its program says nothing about an epoch's time
             self._epoch_seconds = (time.perf_counter() - began) / done
