@@ -181,6 +181,7 @@ class _Compiled:
         self.slot_vars = self._slot_variables()
         if key is not None and self.slot_vars is not None and faststart.usable_optimizer(self.optimizer):
             self.fast = faststart.programs(key, self.optimizer)
+            self.fast_key = key
             dense = [layer for layer in network.layers if layer.kind == "dense"]
             self.fast_hyper = {"activations": tf.constant([ACTIVATIONS.index(layer.activation)
                                                            for layer in dense[:-1]], tf.int32),
@@ -253,6 +254,8 @@ class _Compiled:
                     out = fn(*args)
                     tf.nest.map_structure(lambda t: t.numpy() if hasattr(t, "numpy") else t, out)
                     self.ready.add(key)
+                    if self.fast is not None:
+                        faststart.prepare_neighbours(self.fast_key, self.optimizer)
                 except Exception:  # noqa: BLE001 - the program then compiles when first needed, as before
                     log.exception("compiling ahead failed")
                 finally:

@@ -71,6 +71,17 @@ def programs(key: tuple, optimizer) -> "FastPrograms":
         return found
 
 
+def prepare_neighbours(key: tuple, optimizer) -> None:
+    """Trace now (no run) the programs of the networks one layer deeper and one layer shallower than ``key``'s:
+    what "Add layer" and "remove" ask for next. Called in the background; a later call finds them ready."""
+    depth = key[2]
+    for other in (depth + 1, depth - 1):
+        if other >= 1:
+            found = programs(key[:2] + (other,) + key[3:], optimizer)
+            found.train.get_concrete_function()
+            found.probe.get_concrete_function()
+
+
 def batch_metric(loss: str, y, pred):
     """Accuracy for classification, the squared error for regression: one batch's mean."""
     if loss == "binary_crossentropy":

@@ -440,7 +440,7 @@ def test_a_speed_caps_the_epochs_a_second_and_a_stop_does_not_wait_for_it():
     p, train, data = _preset("looking-at-parameters", epochs=100_000)
     control = TrainControl()
     control.set_speed(20.0)
-    trainer = Trainer(p.network, train, data, probe_interval=1 / 60)
+    trainer = Trainer(p.network, train, data, probe_interval=1 / 60, fast_start=False)  # full speed: compiled
     thread, reports = _run_in_thread(trainer, control)
     reports.get(timeout=60)  # compiled: the first epoch
     first = trainer.epoch
