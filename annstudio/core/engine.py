@@ -40,19 +40,98 @@ _MAX_EPOCHS_PER_CALL = 256     # a watched training of a small data set runs up 
 _ORDER_ELEMENTS = 1 << 18      # ... and hands it at most this many sample indices (the epochs' orders)
 
 log = logging.getLogger(__name__)
-_COMPILERS: "weakref.WeakSet[threading.Thread]" = weakref.WeakSet()
+class _Compiler:
+    """One background thread that compiles programs ahead, the newest request first.
+
+    Each change of the network asks for its program; compiled all at once, five quick changes made five
+    threads fight for two cores and the interpreter lock, and every picture waited for them. So one runs at a
+    time, the newest first, and requests that are overtaken by more than ``keep`` newer ones are dropped
+    (their program compiles when, if ever, it is needed)."""
+
+    def __init__(self, keep: int = 2):
+        self.keep = keep
+        self._cond = threading.Condition()
+        self._pending: list[tuple[object, object, object]] = []  # (id, work, dropped)
+        self._running = 0
+        self._thread: threading.Thread | None = None
+        self._closing = False
+
+    def submit(self, job_id, work, dropped=None, urgent: bool = True) -> None:
+        with self._cond:
+            if self._closing:
+                return
+            self._pending = [job for job in self._pending if job[0] != job_id]
+            job = (job_id, work, dropped)
+            self._pending.insert(0, job) if urgent else self._pending.append(job)
+            while len(self._pending) > self.keep + (0 if urgent else 1):
+                old = self._pending.pop()
+                if old[2] is not None:
+                    old[2]()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="annstudio-compile", daemon=True)
+                self._thread.start()
+            self._cond.notify_all()
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._pending and not self._closing:
+                    self._cond.wait()
+                if self._closing:
+                    return
+                _, work, _ = self._pending.pop(0)
+                self._running += 1
+            try:
+                with gc_paused():  # a collection in this thread could finalize the window's objects here
+                    work()
+            except Exception:  # noqa: BLE001 - the program then compiles when first needed, as before
+                log.exception("compiling ahead failed")
+            finally:
+                with self._cond:
+                    self._running -= 1
+                    self._cond.notify_all()
+
+    def busy(self) -> int:
+        with self._cond:
+            return len(self._pending) + self._running
+
+    def wait(self, timeout: float = 300.0) -> bool:
+        """Until nothing is pending or compiling (tests, benchmarks); False on timeout."""
+        end = time.monotonic() + timeout
+        with self._cond:
+            while self._pending or self._running:
+                remaining = end - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(min(remaining, 0.25))
+        return True
+
+    def close(self, timeout: float = 60.0) -> None:
+        with self._cond:
+            self._closing = True
+            dropped = [job[2] for job in self._pending if job[2] is not None]
+            self._pending.clear()
+            self._cond.notify_all()
+            thread = self._thread
+        for callback in dropped:
+            callback()
+        if thread is not None:
+            thread.join(timeout)
 
 
-@atexit.register
-def _join_compilers() -> None:
-    """A process must not end while a thread is inside XLA's compiler (it can crash on the way out)."""
-    for thread in list(_COMPILERS):
-        thread.join(60)
+_COMPILER = _Compiler()
+# A process must not end while the thread is inside XLA's compiler (it can crash on the way out).
+atexit.register(_COMPILER.close)
 
 
 def compiling() -> int:
-    """How many programs are being compiled in the background now (tests, benchmarks)."""
-    return sum(1 for thread in list(_COMPILERS) if thread.is_alive())
+    """How many programs are waiting to be compiled, or compiling, in the background (tests, benchmarks)."""
+    return _COMPILER.busy()
+
+
+def wait_compiled(timeout: float = 300.0) -> bool:
+    """Block until the background compiles are done (tests, benchmarks)."""
+    return _COMPILER.wait(timeout)
 
 
 class TrainingError(Exception):
@@ -173,7 +252,7 @@ class _Compiled:
         self.eval_fn = None
         self.uses = 1
         self.ready: set[tuple] = set()                      # (program, data shapes) compiled (XLA compiles per shape)
-        self.compiling: dict[tuple, threading.Thread] = {}  # programs compiling in the background
+        self.compiling: dict[tuple, bool] = {}              # programs waiting or compiling in the background
         self.fast = None                                    # the any-width programs (see faststart)
         key = faststart.structure(network, layout[3], self.has_test, probes.grad_norms, train.loss,
                                   train.optimizer)
@@ -248,25 +327,22 @@ class _Compiled:
             return
 
         def work() -> None:
-            with gc_paused():  # a collection in this thread could finalize the window's objects here
-                try:
-                    if self.fast is not None:  # what trains meanwhile first (a trace, no run; once per structure)
-                        self.fast.prepare()
-                    fn = self.epochs_program(*key[1:]) if key[0] == "epochs" else self.program(*key)
-                    out = fn(*args)
-                    tf.nest.map_structure(lambda t: t.numpy() if hasattr(t, "numpy") else t, out)
-                    self.ready.add((key, shapes))
-                    if self.fast is not None:
-                        faststart.prepare_neighbours(self.fast_key, self.optimizer)
-                except Exception:  # noqa: BLE001 - the program then compiles when first needed, as before
-                    log.exception("compiling ahead failed")
-                finally:
-                    self.compiling.pop(key, None)
+            try:
+                if self.fast is not None:  # what trains meanwhile first (a trace, no run; once per structure)
+                    self.fast.prepare()
+                fn = self.epochs_program(*key[1:]) if key[0] == "epochs" else self.program(*key)
+                out = fn(*args)
+                tf.nest.map_structure(lambda t: t.numpy() if hasattr(t, "numpy") else t, out)
+                self.ready.add((key, shapes))
+            finally:
+                self.compiling.pop(key, None)
+            if self.fast is not None:  # then, when nothing newer waits: one layer more or fewer
+                fast_key, optimizer = self.fast_key, self.optimizer
+                _COMPILER.submit(("neighbours", fast_key), lambda: faststart.prepare_neighbours(fast_key, optimizer),
+                                 urgent=False)
 
-        thread = threading.Thread(target=work, name="annstudio-compile", daemon=True)
-        self.compiling[key] = thread
-        _COMPILERS.add(thread)
-        thread.start()
+        self.compiling[key] = True
+        _COMPILER.submit((id(self), key), work, dropped=lambda: self.compiling.pop(key, None))
 
     # a new owner ----------------------------------------------------------------------------------
     def reset(self, network: NetworkSpec, train: TrainSpec) -> None:
