@@ -115,6 +115,7 @@ def main() -> None:
     args = parser.parse_args()
     app = make_app([])
     window = MainWindow(restore=False)
+    window.ask_unsaved = lambda text: "discard"  # what it trained is not wanted: no question at the end
     window.resize(1500, 900)
     window.show()
     figures = measure_2d(window, args.seconds)

@@ -28,6 +28,7 @@ from . import build as _build
 from . import faststart
 from .control import NeuronEdit, TrainControl, gc_paused
 from .datasets import Dataset, expand_features
+from .errors import UserError
 from .history import History
 from .spec import ACTIVATIONS, NetworkSpec, TrainSpec
 
@@ -134,7 +135,7 @@ def wait_compiled(timeout: float = 300.0) -> bool:
     return _COMPILER.wait(timeout)
 
 
-class TrainingError(Exception):
+class TrainingError(UserError):
     """Training could not start or go on, with the reason in words."""
 
 
