@@ -69,11 +69,38 @@ def make_layer(layer: LayerSpec, name: str) -> keras.layers.Layer:
     raise SpecError(f"unknown layer kind {layer.kind!r}")
 
 
+def set_random_seed(seed: int) -> None:
+    """``keras.utils.set_random_seed``, except that TensorFlow's own global seed is not set again to the value
+    it already has: setting it empties TensorFlow's cache of prepared functions, so that every program of
+    every network — the ones the next run needs included — took a second or more to prepare again after
+    each new network was built. (Keras' initial weights come from Keras' seed, not TensorFlow's.)"""
+    try:
+        from tensorflow.python.eager import context
+
+        same = context.context()._seed == seed
+        if same:
+            import random
+
+            import numpy as np
+            from keras.src.backend.common import global_state
+            from keras.src.random import seed_generator
+            from keras.src.utils import rng_utils
+    except (ImportError, AttributeError):
+        same = False
+    if not same:
+        keras.utils.set_random_seed(seed)
+        return
+    global_state.set_global_attribute(rng_utils.GLOBAL_RANDOM_SEED, seed)
+    global_state.set_global_attribute(seed_generator.GLOBAL_SEED_GENERATOR, None)
+    random.seed(seed)
+    np.random.seed(seed)
+
+
 def build_model(spec: NetworkSpec, seed: int | None = None) -> keras.Model:
     """A fresh, untrained Keras model for ``spec``. With ``seed``, its initial weights are reproducible."""
     spec.validate()
     if seed is not None:
-        keras.utils.set_random_seed(seed)
+        set_random_seed(seed)
     inputs = keras.Input(shape=tuple(spec.input_shape), name="input")
     x = inputs
     for layer, name in zip(spec.layers, spec.layer_names()):

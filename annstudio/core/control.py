@@ -4,14 +4,50 @@ Kept apart from the engine so the GUI can hold these without importing TensorFlo
 """
 from __future__ import annotations
 
+import gc
 import math
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 
 from .spec import SpecError
+
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+
+
+def pause_gc() -> None:
+    """Python's automatic garbage collection off, until as many :func:`resume_gc` (from any thread).
+
+    A collection runs in whichever thread happens to allocate; run in a training or compiling thread it
+    can finalize the window's Qt objects there, which deadlocks. So those threads pause it, and the window
+    collects on its own thread meanwhile."""
+    global _gc_pauses
+    with _gc_lock:
+        _gc_pauses += 1
+        gc.disable()
+
+
+def resume_gc() -> None:
+    global _gc_pauses
+    with _gc_lock:
+        _gc_pauses = max(0, _gc_pauses - 1)
+        if _gc_pauses == 0:
+            gc.enable()
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """:func:`pause_gc` while inside."""
+    pause_gc()
+    try:
+        yield
+    finally:
+        resume_gc()
 
 
 @dataclass(frozen=True)

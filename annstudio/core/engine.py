@@ -13,6 +13,8 @@ the epoch's batches, weighted by batch size.
 """
 from __future__ import annotations
 
+import atexit
+import logging
 import math
 import threading
 import time
@@ -23,11 +25,12 @@ from typing import Iterator
 import numpy as np
 
 from . import build as _build
-from .control import NeuronEdit, TrainControl
+from . import faststart
+from .control import NeuronEdit, TrainControl, gc_paused
 from .datasets import Dataset, expand_features
 from .errors import UserError
 from .history import History
-from .spec import NetworkSpec, TrainSpec
+from .spec import ACTIVATIONS, NetworkSpec, TrainSpec
 
 import keras  # noqa: E402  (build sets the TF log level first)
 import tensorflow as tf  # noqa: E402
@@ -36,6 +39,100 @@ import tensorflow as tf  # noqa: E402
 _EVAL_LIMIT = 10_000  # evaluate at most this many samples in one graph call
 _MAX_EPOCHS_PER_CALL = 256     # a watched training of a small data set runs up to this many epochs per call
 _ORDER_ELEMENTS = 1 << 18      # ... and hands it at most this many sample indices (the epochs' orders)
+
+log = logging.getLogger(__name__)
+class _Compiler:
+    """One background thread that compiles programs ahead, the newest request first.
+
+    Each change of the network asks for its program; compiled all at once, five quick changes made five
+    threads fight for two cores and the interpreter lock, and every picture waited for them. So one runs at a
+    time, the newest first, and requests that are overtaken by more than ``keep`` newer ones are dropped
+    (their program compiles when, if ever, it is needed)."""
+
+    def __init__(self, keep: int = 2):
+        self.keep = keep
+        self._cond = threading.Condition()
+        self._pending: list[tuple[object, object, object]] = []  # (id, work, dropped)
+        self._running = 0
+        self._thread: threading.Thread | None = None
+        self._closing = False
+
+    def submit(self, job_id, work, dropped=None, urgent: bool = True) -> None:
+        with self._cond:
+            if self._closing:
+                return
+            self._pending = [job for job in self._pending if job[0] != job_id]
+            job = (job_id, work, dropped)
+            self._pending.insert(0, job) if urgent else self._pending.append(job)
+            while len(self._pending) > self.keep + (0 if urgent else 1):
+                old = self._pending.pop()
+                if old[2] is not None:
+                    old[2]()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="annstudio-compile", daemon=True)
+                self._thread.start()
+            self._cond.notify_all()
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._pending and not self._closing:
+                    self._cond.wait()
+                if self._closing:
+                    return
+                _, work, _ = self._pending.pop(0)
+                self._running += 1
+            try:
+                with gc_paused():  # a collection in this thread could finalize the window's objects here
+                    work()
+            except Exception:  # noqa: BLE001 - the program then compiles when first needed, as before
+                log.exception("compiling ahead failed")
+            finally:
+                with self._cond:
+                    self._running -= 1
+                    self._cond.notify_all()
+
+    def busy(self) -> int:
+        with self._cond:
+            return len(self._pending) + self._running
+
+    def wait(self, timeout: float = 300.0) -> bool:
+        """Until nothing is pending or compiling (tests, benchmarks); False on timeout."""
+        end = time.monotonic() + timeout
+        with self._cond:
+            while self._pending or self._running:
+                remaining = end - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(min(remaining, 0.25))
+        return True
+
+    def close(self, timeout: float = 60.0) -> None:
+        with self._cond:
+            self._closing = True
+            dropped = [job[2] for job in self._pending if job[2] is not None]
+            self._pending.clear()
+            self._cond.notify_all()
+            thread = self._thread
+        for callback in dropped:
+            callback()
+        if thread is not None:
+            thread.join(timeout)
+
+
+_COMPILER = _Compiler()
+# A process must not end while the thread is inside XLA's compiler (it can crash on the way out).
+atexit.register(_COMPILER.close)
+
+
+def compiling() -> int:
+    """How many programs are waiting to be compiled, or compiling, in the background (tests, benchmarks)."""
+    return _COMPILER.busy()
+
+
+def wait_compiled(timeout: float = 300.0) -> bool:
+    """Block until the background compiles are done (tests, benchmarks)."""
+    return _COMPILER.wait(timeout)
 
 
 class TrainingError(UserError):
@@ -157,6 +254,21 @@ class _Compiled:
         self.probe_fn = None
         self.eval_fn = None
         self.uses = 1
+        self.ready: set[tuple] = set()                      # (program, data shapes) compiled (XLA compiles per shape)
+        self.compiling: dict[tuple, bool] = {}              # programs waiting or compiling in the background
+        self.fast = None                                    # the any-width programs (see faststart)
+        key = faststart.structure(network, layout[3], self.has_test, probes.grad_norms, train.loss,
+                                  train.optimizer)
+        self.train_vars = list(self.model.trainable_variables)
+        self.slot_vars = self._slot_variables()
+        if key is not None and self.slot_vars is not None and faststart.usable_optimizer(self.optimizer):
+            self.fast = faststart.programs(key, self.optimizer)
+            self.fast_key = key
+            dense = [layer for layer in network.layers if layer.kind == "dense"]
+            self.fast_hyper = {"activations": tf.constant([ACTIVATIONS.index(layer.activation)
+                                                           for layer in dense[:-1]], tf.int32),
+                               "l1": tf.constant([layer.l1 for layer in dense], tf.float32),
+                               "l2": tf.constant([layer.l2 for layer in dense], tf.float32)}
         features = tuple(network.input_shape)
         target = (tf.TensorSpec([None], tf.int32) if train.loss == "sparse_categorical_crossentropy"
                   else tf.TensorSpec([None, 1], tf.float32))
@@ -167,6 +279,73 @@ class _Compiled:
         for name in layout[3]:  # "grid", "ngrid", "act": probe inputs
             spec[name] = points
         self.data_spec = spec
+
+    def _slot_variables(self) -> list | None:
+        """The optimizer's variables in the order faststart's update takes them (None: unknown layout)."""
+        name = type(self.optimizer).__name__.lower()
+        try:
+            if name == "adam":
+                return list(self.optimizer._momentums) + list(self.optimizer._velocities)
+            if name == "rmsprop":
+                return list(self.optimizer._velocities)
+            if name == "sgd":
+                return []
+        except AttributeError:
+            pass
+        return None
+
+    # the any-width programs ---------------------------------------------------------------------------
+    def fast_train(self, data: dict, order, start: int, n_full: int, batch_size: int, rest: int) -> dict:
+        """Train through the any-width program from the variables' values, and put the result back into
+        the variables: the model and optimizer end exactly where the compiled program would leave them."""
+        opt = self.optimizer
+        state = {"slots": [tf.convert_to_tensor(v) for v in self.slot_vars],
+                 "iterations": tf.convert_to_tensor(opt.iterations),
+                 "learning_rate": tf.convert_to_tensor(opt.learning_rate)}
+        out = self.fast.train([tf.convert_to_tensor(v) for v in self.train_vars], state, self.fast_hyper, data,
+                              order, tf.constant(start, tf.int32), tf.constant(n_full, tf.int32),
+                              tf.constant(batch_size, tf.int32), tf.constant(rest, tf.int32))
+        for var, value in zip(self.train_vars, out["weights"]):
+            var.assign(value)
+        for var, value in zip(self.slot_vars, out["slots"]):
+            var.assign(value)
+        opt.iterations.assign(out["iterations"])
+        return out
+
+    def fast_probe(self, data: dict, light: bool = False) -> dict:
+        """:meth:`probe_graph`'s outputs (and ``fit``, the training data's loss and metric) without a compile;
+        ``light``: the metrics only."""
+        fn = self.fast.light if light else self.fast.probe
+        out = dict(fn([tf.convert_to_tensor(v) for v in self.train_vars], self.fast_hyper, data))
+        if self.train_in_graph:
+            out["train"] = out["fit"]
+        if not self.test_in_graph:
+            out.pop("test", None)
+        return out
+
+    def compile_ahead(self, key: tuple, args: tuple, shapes: tuple) -> None:
+        """Compile program ``key`` in a background thread by calling it with ``args`` that train nothing
+        (zero steps or epochs; its probes only read the variables): the call that needs it finds it ready."""
+        if (key, shapes) in self.ready or key in self.compiling:
+            return
+
+        def work() -> None:
+            try:
+                if self.fast is not None:  # what trains meanwhile first (a trace, no run; once per structure)
+                    self.fast.prepare()
+                fn = self.epochs_program(*key[1:]) if key[0] == "epochs" else self.program(*key)
+                out = fn(*args)
+                tf.nest.map_structure(lambda t: t.numpy() if hasattr(t, "numpy") else t, out)
+                self.ready.add((key, shapes))
+            finally:
+                self.compiling.pop(key, None)
+            if self.fast is not None:  # then, when nothing newer waits: one layer more or fewer
+                fast_key, optimizer = self.fast_key, self.optimizer
+                _COMPILER.submit(("neighbours", fast_key), lambda: faststart.prepare_neighbours(fast_key, optimizer),
+                                 urgent=False)
+
+        self.compiling[key] = True
+        _COMPILER.submit((id(self), key), work, dropped=lambda: self.compiling.pop(key, None))
 
     # a new owner ----------------------------------------------------------------------------------
     def reset(self, network: NetworkSpec, train: TrainSpec) -> None:
@@ -382,6 +561,7 @@ class _Compiled:
                 self.masks[layer.name] = (tf.Variable(np.ones_like(k)), tf.Variable(k),
                                           tf.Variable(np.ones_like(b)), tf.Variable(b))
         self.programs.clear()
+        self.ready.clear()
 
 
 class _Pool:
@@ -431,7 +611,7 @@ class Trainer:
 
     def __init__(self, network: NetworkSpec, train: TrainSpec, data: Dataset, probes: Probes | None = None,
                  model: keras.Model | None = None, xla: bool = True, chunk_steps: int = 250,
-                 probe_interval: float = 0.0):
+                 probe_interval: float = 0.0, fast_start: bool | None = None, live_interval: float = 0.0):
         self.network = network.validate()
         self.train = train.validate()
         self.data = data
@@ -441,6 +621,13 @@ class Trainer:
         # Full probes (surface, maps, weights…) at most this often; epochs between get metrics only. A
         # window draws ~60 frames a second, so probing 1000 epochs a second would be wasted work.
         self.probe_interval = max(0.0, float(probe_interval))
+        # A network never seen before trains at once through faststart's any-width programs while its XLA
+        # program compiles in the background (default: when watched). Unwatched runs compile first, so that
+        # their numbers come from one program only.
+        self.fast_start = self.probe_interval > 0 if fast_start is None else bool(fast_start)
+        # A long epoch (MNIST: seconds) says how it goes meanwhile: its running loss at most this often, in
+        # metrics-only reports (0: none).
+        self.live_interval = max(0.0, float(live_interval))
         self._check_fit()
         self._prepare_data()
         layout = (self.has_test, self.has_test and int(self.x_test.shape[0]) <= _EVAL_LIMIT,
@@ -468,6 +655,8 @@ class Trainer:
         self.learning_rate = float(train.learning_rate)
         self._epoch_seconds: float | None = None  # how long an epoch takes in a call (once compiled)
         self.epochs_per_call = 0                  # epochs the newest call trained (tests, benchmarks)
+        self._target = 0                          # the epoch the run under way ends at
+        self._fast_pictured = 0.0                 # when the any-width program last gave pictures
         self.frozen: set[tuple[str, int]] = set()
         self.off: set[tuple[str, int]] = set()
 
@@ -540,6 +729,7 @@ class Trainer:
         if self.probes.activations:
             args["act"] = tf.constant(self._inputs(d.x_train[: self.probes.activation_limit]))
         self._data_args = args
+        self._shapes = tuple((name, tuple(value.shape)) for name, value in args.items())
 
     def _program(self, batch_size: int, rest: int, with_probe: bool | str):
         program = self._compiled.program(batch_size, rest, with_probe)
@@ -586,11 +776,20 @@ class Trainer:
         for e in range(k):  # one permutation per epoch trained, as one epoch at a time takes them
             orders[e] = self._rng.permutation(self.n_train) if self.train.shuffle else np.arange(self.n_train)
         full_steps, rest = divmod(self.n_train, batch_size)
-        fresh = ("epochs", batch_size, rest) not in self._compiled.programs
+        key = ("epochs", batch_size, rest)
+        if self._fast_ok() and (key, self._shapes) not in self._compiled.ready:
+            # its XLA program is not compiled yet: this epoch without it, while it compiles
+            self._compile_epochs_ahead(batch_size)
+            out = self._fast_epoch(batch_size, orders[0])
+            row = [float(out["loss_sum"]), float(out["metric_sum"])]
+            row += [float(out["fit" if part == "train" else part][name]) for part, name in self._compiled.light_names()]
+            self.epochs_per_call = 1
+            return np.array([row], np.float64), 1, out
+        fresh = key not in self._compiled.programs
         program = self._compiled.epochs_program(batch_size, rest)
         began = time.perf_counter()
-        out = program(self._data_args, tf.constant(orders), tf.constant(full_steps, tf.int32),
-                      tf.constant(k, tf.int32))
+        out = program(*self._epochs_args(batch_size, k, orders))
+        self._compiled.ready.add((key, self._shapes))
         numbers, done = out["rows"].numpy(), int(out["done"])
         if not fresh and done:  # a call that compiled its program says nothing about an epoch's time
             self._epoch_seconds = (time.perf_counter() - began) / done
@@ -621,7 +820,39 @@ class Trainer:
         return keys, np.column_stack(columns) if len(num) else np.zeros((0, len(keys)))
 
     def _probe_now(self) -> dict:
+        if self._compiled.fast is not None:  # a few milliseconds without a compile (nothing is trained)
+            return self._compiled.fast_probe(self._data_args)
         return self._compiled.probe(self._data_args)
+
+    def _fast_ok(self) -> bool:
+        """Whether the any-width program may train now (no neuron is frozen or switched off: it has no masks)."""
+        return self.fast_start and self._compiled.fast is not None and not self._compiled.masks
+
+    def _epochs_args(self, batch_size: int, epochs: int, orders: np.ndarray | None = None) -> tuple:
+        full_steps = self.n_train // batch_size
+        if orders is None:
+            orders = np.zeros((self._order_rows(), self.n_train), np.int32)
+        return (self._data_args, tf.constant(orders), tf.constant(full_steps, tf.int32), tf.constant(epochs, tf.int32))
+
+    def _compile_epochs_ahead(self, batch_size: int) -> None:
+        """Compile the many-epochs program in the background (called with 0 epochs it trains nothing)."""
+        if (self.n_train + batch_size - 1) // batch_size > self.chunk_steps or (self.has_test and not self._compiled.test_in_graph):
+            return  # it is not used for this data
+        self._compiled.compile_ahead(("epochs", batch_size, self.n_train % batch_size), self._epochs_args(batch_size, 0),
+                                     self._shapes)
+
+    def _fast_epoch(self, batch_size: int, order: np.ndarray) -> dict:
+        """One whole epoch through the any-width program, with the pictures of its end when they are due (as
+        the compiled program gives them: at most every ``probe_interval``, and at the run's end)."""
+        full_steps, rest = divmod(self.n_train, batch_size)
+        out = self._compiled.fast_train(self._data_args, tf.constant(order.astype(np.int32)), 0, full_steps,
+                                        batch_size, rest)
+        now = time.perf_counter()
+        full = now - self._fast_pictured >= self.probe_interval or self.epoch + 1 >= self._target
+        if full:
+            self._fast_pictured = now
+        probe = self._probe_now() if full else self._compiled.fast_probe(self._data_args, light=True)
+        return {"loss_sum": out["loss_sum"], "metric_sum": out["metric_sum"], **probe}
 
     def _forward_all(self, x):
         return self._compiled.forward_all(x)
@@ -708,8 +939,13 @@ class Trainer:
     def probe_report(self, started: float | None = None, message: str = "") -> EpochReport:
         """A report of the model as it is now, evaluated on all training (and test) data."""
         probe = self._probe_now()
-        ev = self._evaluate_large(self.x_train, self.y_train)
+        if "fit" in probe:
+            ev = {k: float(v) for k, v in probe["fit"].items()}
+        else:
+            ev = self._evaluate_large(self.x_train, self.y_train)
         metrics = self._metrics(ev["loss"], ev["metric"], 1, probe)
+        if self.probe_interval and self._fast_ok():  # watched: Play is likely next, so compile for it now
+            self._compile_epochs_ahead(min(self.batch_size, self.n_train))
         return self._report(metrics, started or time.perf_counter(), partial=True, probe=probe,
                             message=message)
 
@@ -822,6 +1058,7 @@ class Trainer:
         """
         control = control or TrainControl()
         target = self.epoch + (epochs if epochs is not None else self.train.epochs)
+        self._target = target
         history = self.result.history if self.result else History()
         started = time.perf_counter()
         last_good = self.weights_snapshot()
@@ -877,6 +1114,7 @@ class Trainer:
             order_t = tf.constant(order.astype(np.int32))
             done = 0
             loss_sum = metric_sum = 0.0
+            last_live = time.perf_counter()
             while done < total_steps:
                 if unprobed is not None and control.paused:  # paused after a metrics-only epoch: a picture
                     probe = self._probe_now()
@@ -884,6 +1122,8 @@ class Trainer:
                     last_good, last_probe, unprobed = report.weights, time.perf_counter(), None
                     yield report
                 wanted = min(self.chunk_steps, total_steps - done)
+                if self.live_interval and self.batches < self.chunk_steps:  # the first running loss soon
+                    wanted = min(wanted, max(1, self.chunk_steps // 10))
                 allowed = control.acquire(wanted)
                 if allowed < 0:
                     note = self._apply_edits(control)
@@ -910,10 +1150,25 @@ class Trainer:
                         or time.perf_counter() - last_probe >= self.probe_interval)
                 probe_kind = ("full" if full else "light") if fused else False
                 program_rest = rest if with_rest else 0
-                fresh = (batch_size, program_rest, probe_kind) not in self._compiled.programs
+                key = (batch_size, program_rest, probe_kind)
+                fast = self._fast_ok() and (key, self._shapes) not in self._compiled.ready
+                if fast and not program_rest:  # called with 0 steps it trains nothing: compile it meanwhile
+                    self._compiled.compile_ahead(key, (self._data_args, order_t, tf.constant(0, tf.int32),
+                                                       tf.constant(0, tf.int32)), self._shapes)
+                elif fast and not (self.probe_interval or control.paused):
+                    fast = False  # unwatched, with a last smaller batch: compiled now, as it always was
                 began = time.perf_counter()
-                out = self._program(batch_size, program_rest, probe_kind)(
-                    order_t, tf.constant(done * batch_size, tf.int32), tf.constant(n_full, tf.int32))
+                if fast:
+                    out = self._compiled.fast_train(self._data_args, order_t, done * batch_size, n_full, batch_size,
+                                                    program_rest)
+                    if probe_kind:
+                        out = {**out, **self._probe_now()}
+                    fresh = True
+                else:
+                    fresh = key not in self._compiled.programs
+                    out = self._program(batch_size, program_rest, probe_kind)(
+                        order_t, tf.constant(done * batch_size, tf.int32), tf.constant(n_full, tf.int32))
+                    self._compiled.ready.add((key, self._shapes))
                 ls, ms = float(out["loss_sum"]), float(out["metric_sum"])
                 if fused and not fresh:
                     self._epoch_seconds = time.perf_counter() - began
@@ -945,6 +1200,10 @@ class Trainer:
                 elif allowed < wanted and control.paused:
                     probe = self._probe_now()
                     yield self._report(self._metrics(loss_sum, metric_sum, seen, probe), started, True, probe)
+                elif self.live_interval and time.perf_counter() - last_live >= self.live_interval:
+                    last_live = time.perf_counter()
+                    key = "accuracy" if self.train.is_classification else "mse"
+                    yield self._report({"loss": loss_sum / seen, key: metric_sum / seen}, started, True, {})
         message = ""
         if diverged:
             self.restore(last_good)

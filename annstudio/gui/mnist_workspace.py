@@ -1028,7 +1028,9 @@ class MnistWorkspace(QWidget):
                 y = np.concatenate([data.y_train, np.repeat(extra[1].astype(np.float32), PERSONAL_REPEAT)])
                 used = datasets.Dataset("mnist + my drawings", x, y, data.x_test, data.y_test, data.task,
                                         data.classes, data.bounds)
-            trainer = Trainer(network, train, used, probe_interval=0)
+            # fast start: the first batches train at once, while the compiled program is made; a running
+            # loss every quarter second, as an epoch of 60 000 images takes a while
+            trainer = Trainer(network, train, used, probe_interval=0, fast_start=True, live_interval=0.25)
             if weights is not None:  # go on from the network as it is: new data, same weights, same epoch count
                 trainer.restore(weights)
                 trainer.epoch, trainer.batches = epoch, batches

@@ -99,6 +99,7 @@ class Playground(QWidget):
         self._run_version = 0        # ...and the run going on was started at this one
         self._rate = 0.0
         self._queued = None          # Play pressed while the untrained picture was still being made
+        self._refresh_due = False    # settings changed while the untrained picture was being made
         self._start_weights: tuple | None = None  # weights of an opened model/workspace, until a reset
         self._start_epoch = 0
         self._run_serial = 0        # runs announced with the same number went on (edits, more epochs)
@@ -223,6 +224,7 @@ class Playground(QWidget):
         t.learning_rate_changed.connect(self.session.set_learning_rate)
         t.batch_size_changed.connect(self.session.set_batch_size)
         t.speed_changed.connect(self.session.set_speed)
+        t.setup_changed.connect(self._on_setup_changed)
         self.surface.point_clicked.connect(self.data_panel.add_point)
         self.surface.erase_requested.connect(self.data_panel.erase_near)
         self.network_view.neuron_clicked.connect(self.show_neuron)
@@ -290,6 +292,11 @@ class Playground(QWidget):
             self._sync_io()
             self._settings_changed()
 
+    def _on_setup_changed(self) -> None:
+        """Another optimizer, seed or shuffling: the next run starts from a new trainer."""
+        if not getattr(self, "_loading", False) and not self.session.is_running():
+            self._settings_changed()
+
     def _on_network_changed(self, spec: NetworkSpec) -> None:
         self.training.set_loss(self.builder.loss())
         if not getattr(self, "_loading", False):
@@ -327,8 +334,12 @@ class Playground(QWidget):
         self._refresh_timer.start()
 
     def _refresh_untrained(self) -> None:
-        if self.session.is_running() or not self.isEnabled():
+        if not self.isEnabled():
             return
+        if self.session.is_running():  # the picture of the network before: this one follows it
+            self._refresh_due = True
+            return
+        self._refresh_due = False
         if not len(self.dataset().x_train):  # own data, all cleared: nothing to draw a network over
             self.surface.set_surface(None)
             self.surface.set_hidden_lines(None, None)
@@ -416,17 +427,34 @@ class Playground(QWidget):
         return started
 
     def play(self) -> None:
-        """Play, or go on after a pause."""
+        """Play, or go on after a pause. Pressed while the network's picture is being made (at launch, while
+        TensorFlow loads), it starts as soon as that is done; the controls say "Starting…" meanwhile."""
         if self.session.is_running():
             if self._state in ("idle", "finished"):  # only the picture of the network is being made
-                self._queued = self.play
+                self._queue(self.play)
             elif self.session.is_paused():
                 self.session.resume()
                 self._set_state("running")
             return
-        self._start(self.train_spec().epochs)
+        if self._start(self.train_spec().epochs):
+            self._set_starting(True)
+
+    def _queue(self, action) -> None:
+        self._queued = action
+        self._set_starting(True)
+
+    def _set_starting(self, starting: bool) -> None:
+        """Play or Step asked for and no epoch (or batch) of it shown yet."""
+        self.training.set_starting(starting)
+        if starting:
+            self.status.emit("Starting…")
+
+    def is_starting(self) -> bool:
+        return self.training.is_starting()
 
     def pause(self) -> None:
+        if self.is_starting():  # a second press while it starts must not undo the first
+            return
         if self.session.is_running():
             self.session.pause()
             self._set_state("paused")
@@ -441,23 +469,23 @@ class Playground(QWidget):
         """One more epoch, then pause."""
         if self.session.is_running():
             if self._state in ("idle", "finished"):
-                self._queued = self.step
+                self._queue(self.step)
                 return
             self.session.step_epoch()
             self._set_state("paused")
-        else:
-            self._start(self.train_spec().epochs, step="epoch")
+        elif self._start(self.train_spec().epochs, step="epoch"):
+            self._set_starting(True)
 
     def step_batch(self) -> None:
         """One more batch, then pause (backpropagation, one step at a time)."""
         if self.session.is_running():
             if self._state in ("idle", "finished"):
-                self._queued = self.step_batch
+                self._queue(self.step_batch)
                 return
             self.session.step_batch()
             self._set_state("paused")
-        else:
-            self._start(self.train_spec().epochs, step="batch")
+        elif self._start(self.train_spec().epochs, step="batch"):
+            self._set_starting(True)
 
     def stop(self) -> None:
         self.session.stop()
@@ -478,6 +506,7 @@ class Playground(QWidget):
         """Stop training and wait for the worker thread (closing, loading something else)."""
         self._refresh_timer.stop()
         self._queued = None
+        self._set_starting(False)
         return self.session.shutdown()
 
     # edits ------------------------------------------------------------------------------------------
@@ -518,6 +547,8 @@ class Playground(QWidget):
     def _on_reports(self, batch: ReportBatch) -> None:
         if self._outdated_run():
             return
+        if batch.rows or batch.report.batches > 0:  # trained (the untrained picture has no batch)
+            self._set_starting(False)
         self.loss.append_rows(batch.rows)  # taken in now, drawn a few times a second
         self._latest = batch.report
         self.landscape.add_report(batch.report, self._run_label())
@@ -684,7 +715,12 @@ class Playground(QWidget):
         if outcome.stopped and outcome.message:
             self.status.emit(outcome.message[0].upper() + outcome.message[1:])
         queued, self._queued = self._queued, None
+        if queued is None:
+            self._set_starting(False)
+        if self._refresh_due and queued is None:
+            self._refresh_untrained()
         if queued is not None:
+            self._refresh_due = False  # the run shows the network as it is now
             queued()
 
     def _announce_run(self, outcome: RunOutcome) -> None:

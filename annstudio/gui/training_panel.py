@@ -10,8 +10,8 @@ import math
 import random
 
 from PySide6.QtCore import QSignalBlocker, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QGroupBox, QLabel, QPushButton,
-                               QSpinBox, QStyle, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QGroupBox, QLabel, QProgressBar,
+                               QPushButton, QSpinBox, QStyle, QVBoxLayout, QWidget)
 
 from annstudio.core.spec import LOSSES, TrainSpec
 
@@ -50,6 +50,7 @@ class TrainingPanel(QWidget):
     learning_rate_changed = Signal(float)
     batch_size_changed = Signal(int)
     speed_changed = Signal(object)  # epochs a second, or None: as fast as it goes
+    setup_changed = Signal()        # optimizer, seed or shuffling: what fixes a run's starting point
 
     def __init__(self, parent: QWidget | None = None, speed: bool = True) -> None:
         """``speed``: offer the speed box (small networks train thousands of epochs a second)."""
@@ -57,6 +58,7 @@ class TrainingPanel(QWidget):
         self._offer_speed = speed
         self._rate = 0.01
         self._state = "idle"
+        self._starting = False
         self._error = ""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -100,10 +102,13 @@ class TrainingPanel(QWidget):
         self.seed_spin = QSpinBox(minimum=0, maximum=MAX_SEED, keyboardTracking=False)
         self.seed_spin.setToolTip("The number that fixes the random starting weights and the order of the "
                                   "points: the same seed trains the same way every time.")
+        self.optimizer_combo.currentIndexChanged.connect(lambda _: self.setup_changed.emit())
+        self.seed_spin.valueChanged.connect(lambda _: self.setup_changed.emit())
         self.shuffle_check = QCheckBox("Shuffle the points every epoch", checked=True)
         self.shuffle_check.setToolTip("Mix the training points into a new order before each epoch, so the "
                                       "batches differ. Usually helps; turn off to follow the lecture's "
                                       "computation step by step.")
+        self.shuffle_check.toggled.connect(lambda _: self.setup_changed.emit())
         self.loss_label = QLabel()
         self.loss_label.setWordWrap(True)
         self.loss_label.setToolTip("What training makes small. It follows from the data: cross-entropy for "
@@ -166,10 +171,17 @@ class TrainingPanel(QWidget):
         grid.addWidget(self.stop_button, 1, 0)
         grid.addWidget(self.reset_button, 1, 1)
         grid.addWidget(self.keep_weights_check, 2, 0, 1, 2)
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)  # no known end: the bar moves to say "working"
+        self.busy.setTextVisible(False)
+        self.busy.setMaximumHeight(8)
+        self.busy.setToolTip("Training is starting: it begins by itself in a moment.")
+        self.busy.setVisible(False)
+        grid.addWidget(self.busy, 3, 0, 1, 2)
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
         self.status_label.setToolTip("Where training stands.")
-        grid.addWidget(self.status_label, 3, 0, 1, 2)
+        grid.addWidget(self.status_label, 4, 0, 1, 2)
         return box
 
     # --- public API ---------------------------------------------------------------------------------
@@ -252,7 +264,7 @@ class TrainingPanel(QWidget):
         running = state == "running"
         icon = QStyle.StandardPixmap.SP_MediaPause if running else QStyle.StandardPixmap.SP_MediaPlay
         self.play_button.setIcon(self.style().standardIcon(icon))
-        self.play_button.setText("Pause" if running else "Play")
+        self.play_button.setText("Starting…" if self._starting else "Pause" if running else "Play")
         self.play_button.setToolTip("Pause training; Play goes on from here." if running else
                                     "Train, epoch after epoch, and watch the network learn. "
                                     "Pause at any moment.")
@@ -269,6 +281,25 @@ class TrainingPanel(QWidget):
 
     def state(self) -> str:
         return self._state
+
+    STARTING_TEXT = "Starting… the first epoch is on its way (the first time, TensorFlow loads: a few seconds)."
+
+    def set_starting(self, starting: bool) -> None:
+        """Say that Play (or Step) was pressed and training begins by itself as soon as it can: a moving bar
+        and "Starting…" on the button, so that nobody presses again (which would pause it)."""
+        if starting == self._starting:
+            return
+        self._starting = starting
+        own = not self.play_button.isHidden()  # else the window's run tool bar shows it, once is enough
+        self.busy.setVisible(starting and own)
+        if starting and own:
+            self.status_label.setText(self.STARTING_TEXT)
+        elif self.status_label.text() == self.STARTING_TEXT:
+            self.status_label.setText("")
+        self.set_state(self._state)
+
+    def is_starting(self) -> bool:
+        return self._starting
 
     def show_run_buttons(self, on: bool) -> None:
         """Show or hide Play, Step, Stop and Reset (the window's tool bar has them; the panel keeps its status

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from ..core.control import pause_gc, resume_gc
 from ..core.errors import capitalised, sentence, user_text
 
 if TYPE_CHECKING:  # the engine imports TensorFlow: only inside the worker thread
@@ -28,20 +29,8 @@ _THREADS: "weakref.WeakSet[QThread]" = weakref.WeakSet()
 _ROWS_AT_LEAST_EVERY = 0.1  # seconds: finished epochs reach the GUI at least this often, pictures or not
 
 
-_gc_pauses = 0
-
-
-def _gc_pause() -> None:
-    global _gc_pauses
-    _gc_pauses += 1
-    gc.disable()
-
-
-def _gc_resume() -> None:
-    global _gc_pauses
-    _gc_pauses = max(0, _gc_pauses - 1)
-    if _gc_pauses == 0:
-        gc.enable()
+# automatic collection is paused while a run (or a compile in the background) goes on; one count for all
+_gc_pause, _gc_resume = pause_gc, resume_gc
 
 
 def running_threads() -> list[QThread]:
@@ -133,7 +122,9 @@ class TrainingWorker(QObject):
                 waited = now - last_emit
                 if (report.partial or self._control.paused or waited >= _ROWS_AT_LEAST_EVERY
                         or (waited >= self._min_interval and report.weights is not None)):
-                    self.reports.emit(ReportBatch(drawable or report, tuple(rows), rate))
+                    # a running loss in the middle of an epoch (no pictures) is shown as it is
+                    live = report.partial and report.weights is None
+                    self.reports.emit(ReportBatch(report if live else drawable or report, tuple(rows), rate))
                     rows, latest, last_emit = [], None, now
             if latest is not None or rows:
                 self.reports.emit(ReportBatch(drawable or latest, tuple(rows), rate))

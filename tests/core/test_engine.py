@@ -268,7 +268,8 @@ def test_an_edit_while_paused_answers_at_once_with_a_report():
 
 def test_probe_interval_gives_metrics_only_reports_between_full_ones():
     p, train, data = _preset("looking-at-parameters", epochs=40)
-    trainer = Trainer(p.network, train, data, Probes(surface=True, resolution=20), probe_interval=3600.0)
+    trainer = Trainer(p.network, train, data, Probes(surface=True, resolution=20), probe_interval=3600.0,
+                      fast_start=False)
     reports = list(trainer.run())
     full = [r for r in reports if r.weights is not None]
     # the first (nothing drawn yet), the second (the engine times an epoch then) and the last
@@ -292,7 +293,8 @@ def test_watched_training_runs_many_epochs_per_call_with_the_same_numbers(pid, s
     probes = Probes(surface=True, resolution=20, activations=True, grad_norms=True, histograms=True)
     one = Trainer(p.network, train, data, probes).train_to_end()
     one_weights = [v.numpy().copy() for v in one.model.variables]
-    many = Trainer(p.network, train, data, probes, probe_interval=0.02)
+    # (no fast start: its any-width program trains one epoch a call until this program is compiled)
+    many = Trainer(p.network, train, data, probes, probe_interval=0.02, fast_start=False)
     per_call, reports = [], []
     for report in many.run():
         per_call.append(many.epochs_per_call)
@@ -438,7 +440,7 @@ def test_a_speed_caps_the_epochs_a_second_and_a_stop_does_not_wait_for_it():
     p, train, data = _preset("looking-at-parameters", epochs=100_000)
     control = TrainControl()
     control.set_speed(20.0)
-    trainer = Trainer(p.network, train, data, probe_interval=1 / 60)
+    trainer = Trainer(p.network, train, data, probe_interval=1 / 60, fast_start=False)  # full speed: compiled
     thread, reports = _run_in_thread(trainer, control)
     reports.get(timeout=60)  # compiled: the first epoch
     first = trainer.epoch

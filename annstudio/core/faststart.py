@@ -1,0 +1,254 @@
+"""Programs for any width: a network never seen before trains at once, while its XLA program compiles.
+
+The engine's XLA programs are compiled for one architecture: every new width, layer or activation costs a
+trace and an XLA compile (1–4 s here) before its first epoch. A student who presses "+" and then Play
+should not wait for that. The programs here do the same maths — Keras' own layers' operations
+(``keras.ops.matmul``, ``keras.ops.add``, the activation and loss functions), the same optimizer update
+formulas and the same batches — on the weights and optimizer state passed in as *arguments* whose sizes
+are left open. So one trace serves every network with the same number of Dense layers, output
+activation, loss and optimizer: another width, another input feature, another data set or another hidden
+activation (chosen by a number in the graph) needs no new trace and no compile. They run without XLA
+(about ten times slower per epoch than the compiled program, still a few milliseconds for a small net),
+so the trainer uses them only until its XLA program is ready, compiled meanwhile in the background; the
+state always lives in the model's and optimizer's variables, so the hand-over can happen between any two
+calls. A test checks that both paths give the same losses and weights.
+
+Networks with other layers than Dense (and a leading Flatten) have no such program: they train as before.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+import keras
+import tensorflow as tf
+
+from .spec import ACTIVATIONS, NetworkSpec
+
+_CACHE_SIZE = 24
+_cache: "OrderedDict[tuple, FastPrograms]" = OrderedDict()
+_lock = threading.Lock()
+
+
+def structure(network: NetworkSpec, data_names: tuple[str, ...], has_test: bool, grad_norms: bool, loss: str,
+              optimizer: str) -> tuple | None:
+    """What the any-width programs of ``network`` depend on (None: the network has none).
+
+    Widths, input size, hidden activations and regularization strengths are arguments, not part of it."""
+    layers = network.layers
+    flatten = bool(layers) and layers[0].kind == "flatten"
+    dense = layers[1:] if flatten else layers
+    if not dense or any(layer.kind != "dense" for layer in dense):
+        return None
+    if not flatten and len(network.input_shape) != 1:
+        return None
+    return (len(network.input_shape), flatten, len(dense), dense[-1].activation, loss, optimizer,
+            tuple(data_names), has_test, grad_norms)
+
+
+def usable_optimizer(optimizer) -> bool:
+    """Whether the update formulas here are this optimizer's (the defaults the app makes: no momentum, no
+    AMSGrad, no centering, no clipping, no weight decay)."""
+    plain = (not getattr(optimizer, "momentum", 0) and not getattr(optimizer, "amsgrad", False)
+             and not getattr(optimizer, "centered", False) and getattr(optimizer, "weight_decay", None) is None
+             and getattr(optimizer, "clipnorm", None) is None and getattr(optimizer, "clipvalue", None) is None
+             and getattr(optimizer, "global_clipnorm", None) is None
+             and not getattr(optimizer, "use_ema", False) and getattr(optimizer, "loss_scale_factor", None) is None
+             and getattr(optimizer, "gradient_accumulation_steps", None) is None)
+    return plain and type(optimizer).__name__.lower() in ("adam", "rmsprop", "sgd")
+
+
+def programs(key: tuple, optimizer) -> "FastPrograms":
+    """The programs for ``key`` (a :func:`structure`), traced the first time they are called. ``optimizer``
+    gives the update's fixed numbers (beta_1, epsilon …), which are Keras' defaults for every network."""
+    with _lock:
+        found = _cache.get(key)
+        if found is None:
+            found = _cache[key] = FastPrograms(key, optimizer)
+        _cache.move_to_end(key)
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+        return found
+
+
+def prepare_neighbours(key: tuple, optimizer) -> None:
+    """Trace now (no run) the programs of the networks one layer deeper and one layer shallower than ``key``'s:
+    what "Add layer" and "remove" ask for next. Called in the background; a later call finds them ready."""
+    depth = key[2]
+    for other in (depth + 1, depth - 1):
+        if other >= 1:
+            found = programs(key[:2] + (other,) + key[3:], optimizer)
+            found.prepare()
+
+
+
+def batch_metric(loss: str, y, pred):
+    """Accuracy for classification, the squared error for regression: one batch's mean."""
+    if loss == "binary_crossentropy":
+        return tf.reduce_mean(tf.cast(tf.equal(tf.cast(pred > 0.5, tf.float32), y), tf.float32))
+    if loss == "sparse_categorical_crossentropy":
+        return tf.reduce_mean(tf.cast(tf.equal(tf.argmax(pred, axis=-1, output_type=tf.int32), y), tf.float32))
+    return tf.reduce_mean(tf.square(pred - y))
+
+
+class FastPrograms:
+    """Two graph functions for one :func:`structure`: ``train`` (batches from an order) and ``probe`` (what a
+    report shows), both over ``(weights, hyper)`` passed in, not over variables."""
+
+    def __init__(self, key: tuple, optimizer):
+        (self.rank, self.flatten, self.depth, self.output_activation, self.loss, self.optimizer_name,
+         self.data_names, self.has_test, self.grad_norms) = key
+        self.loss_fn = {"binary_crossentropy": keras.losses.BinaryCrossentropy,
+                        "sparse_categorical_crossentropy": keras.losses.SparseCategoricalCrossentropy,
+                        "mse": keras.losses.MeanSquaredError}[self.loss]()
+        self.activations = [keras.activations.get(name) for name in ACTIVATIONS]
+        self.output_fn = keras.activations.get(self.output_activation)
+        n_slots = {"adam": 2, "rmsprop": 1, "sgd": 0}[self.optimizer_name]
+        weights = [tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32)] * self.depth
+        points = tf.TensorSpec([None] * (1 + self.rank), tf.float32)
+        target = (tf.TensorSpec([None], tf.int32) if self.loss == "sparse_categorical_crossentropy"
+                  else tf.TensorSpec([None, 1], tf.float32))
+        data = {"x": points, "y": target}
+        if self.has_test:
+            data.update(xt=points, yt=target)
+        for name in self.data_names:
+            data[name] = points
+        hyper = {"activations": tf.TensorSpec([max(self.depth - 1, 0)], tf.int32),
+                 "l1": tf.TensorSpec([self.depth], tf.float32), "l2": tf.TensorSpec([self.depth], tf.float32)}
+        state = {"slots": weights * n_slots, "iterations": tf.TensorSpec([], tf.int64),
+                 "learning_rate": tf.TensorSpec([], tf.float32)}
+        self.constants = {name: float(getattr(optimizer, name)) for name in ("beta_1", "beta_2", "epsilon", "rho")
+                          if hasattr(optimizer, name)}
+        self.train = tf.function(self._train, input_signature=[
+            weights, state, hyper, data, tf.TensorSpec([None], tf.int32), tf.TensorSpec([], tf.int32),
+            tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32)])
+        self.probe = tf.function(self._probe, input_signature=[weights, hyper, data])
+        self.light = tf.function(self._light, input_signature=[weights, hyper, data])
+
+    def prepare(self) -> None:
+        """Trace the three programs now (no run), e.g. in the background before they are needed."""
+        for fn in (self.train, self.probe, self.light):
+            fn.get_concrete_function()
+
+    # the network --------------------------------------------------------------------------------------
+    def forward_all(self, weights, hyper, x):
+        """Every Dense layer's output, as Keras' Dense computes it (matmul, add the bias, activation)."""
+        h = x
+        outputs = []
+        if self.flatten:
+            h = tf.reshape(h, [tf.shape(h)[0], -1])
+            outputs.append(h)
+        for i in range(self.depth):
+            z = keras.ops.add(keras.ops.matmul(h, weights[2 * i]), weights[2 * i + 1])
+            if i == self.depth - 1:
+                h = self.output_fn(z)
+            else:  # the activation picked by a number: another one needs no new trace
+                h = tf.switch_case(hyper["activations"][i], [lambda f=f, z=z: f(z) for f in self.activations])
+            outputs.append(h)
+        return outputs
+
+    def total_loss(self, weights, hyper, y, pred):
+        """The loss plus the layers' L1/L2 penalties (zero where none is set, which adds exactly nothing)."""
+        loss = self.loss_fn(y, pred)
+        penalties = [hyper["l1"][i] * tf.reduce_sum(tf.abs(weights[2 * i]))
+                     + hyper["l2"][i] * tf.reduce_sum(tf.square(weights[2 * i])) for i in range(self.depth)]
+        return loss + tf.add_n(penalties)
+
+    def evaluate(self, weights, hyper, x, y) -> dict:
+        pred = self.forward_all(weights, hyper, x)[-1]
+        out = {"loss": self.total_loss(weights, hyper, y, pred), "metric": batch_metric(self.loss, y, pred)}
+        if self.loss == "mse":
+            resid = tf.reduce_sum(tf.square(y - pred))
+            total = tf.reduce_sum(tf.square(y - tf.reduce_mean(y)))
+            out["r2"] = 1.0 - resid / tf.maximum(total, 1e-12)
+        return out
+
+    # the optimizer ------------------------------------------------------------------------------------
+    def update(self, grads, weights, state):
+        """One optimizer step, with Keras' formulas (``update_step`` of Adam, RMSprop, SGD; then
+        ``iterations`` + 1)."""
+        c = self.constants
+        lr = state["learning_rate"]
+        slots = list(state["slots"])
+        n = len(weights)
+        new = []
+        if self.optimizer_name == "adam":
+            local_step = tf.cast(state["iterations"] + 1, tf.float32)
+            beta_1_power = tf.pow(tf.cast(c["beta_1"], tf.float32), local_step)
+            beta_2_power = tf.pow(tf.cast(c["beta_2"], tf.float32), local_step)
+            alpha = lr * tf.sqrt(1 - beta_2_power) / (1 - beta_1_power)
+            for i, (g, w) in enumerate(zip(grads, weights)):
+                m, v = slots[i], slots[n + i]
+                m = m + (g - m) * (1 - c["beta_1"])
+                v = v + (tf.square(g) - v) * (1 - c["beta_2"])
+                slots[i], slots[n + i] = m, v
+                new.append(w - (m * alpha) / (tf.sqrt(v) + c["epsilon"]))
+        elif self.optimizer_name == "rmsprop":
+            rho = c["rho"]
+            for i, (g, w) in enumerate(zip(grads, weights)):
+                velocity = rho * slots[i] + (1 - rho) * tf.square(g)
+                slots[i] = velocity
+                new.append(w - (lr * g) / tf.sqrt(velocity + c["epsilon"]))
+        else:
+            new = [w - g * lr for g, w in zip(grads, weights)]
+        return new, {"slots": slots, "iterations": state["iterations"] + 1, "learning_rate": lr}
+
+    # the programs -------------------------------------------------------------------------------------
+    def _step(self, weights, slots, iterations, lr, hyper, data, order, begin, size):
+        idx = tf.gather(order, begin + tf.range(size))
+        xb = tf.gather(data["x"], idx)
+        yb = tf.gather(data["y"], idx)
+        with tf.GradientTape() as tape:
+            tape.watch(weights)
+            pred = self.forward_all(weights, hyper, xb)[-1]
+            loss = self.total_loss(weights, hyper, yb, pred)
+        grads = tape.gradient(loss, weights)
+        weights, state = self.update(grads, weights, {"slots": slots, "iterations": iterations, "learning_rate": lr})
+        count = tf.cast(size, tf.float32)
+        return weights, state["slots"], state["iterations"], loss * count, batch_metric(self.loss, yb, pred) * count
+
+    def _train(self, weights, state, hyper, data, order, start, n_full, batch_size, rest):
+        """``n_full`` batches of ``batch_size`` from ``order`` at ``start``, then (``rest`` > 0) one of ``rest``:
+        the new weights and optimizer state, and the batches' loss and metric sums (each times its size)."""
+        weights, slots = list(weights), list(state["slots"])
+        iterations, lr = state["iterations"], state["learning_rate"]
+        loss_sum = tf.constant(0.0)
+        metric_sum = tf.constant(0.0)
+        for i in tf.range(n_full):
+            weights, slots, iterations, ls, ms = self._step(weights, slots, iterations, lr, hyper, data, order,
+                                                            start + i * batch_size, batch_size)
+            loss_sum += ls
+            metric_sum += ms
+        if rest > 0:
+            weights, slots, iterations, ls, ms = self._step(weights, slots, iterations, lr, hyper, data, order,
+                                                            start + n_full * batch_size, rest)
+            loss_sum += ls
+            metric_sum += ms
+        return {"weights": weights, "slots": slots, "iterations": iterations, "loss_sum": loss_sum,
+                "metric_sum": metric_sum}
+
+    def _light(self, weights, hyper, data):
+        """Only the metrics on the training (``fit``) and test data: an epoch between two pictures."""
+        out = {"fit": self.evaluate(weights, hyper, data["x"], data["y"])}
+        if self.has_test:
+            out["test"] = self.evaluate(weights, hyper, data["xt"], data["yt"])
+        return out
+
+    def _probe(self, weights, hyper, data):
+        """What a report shows: the metrics on the training (``fit``) and test data, the pictures, the weights."""
+        out = {"weights": [tf.identity(w) for w in weights], "fit": self.evaluate(weights, hyper, data["x"], data["y"])}
+        if self.has_test:
+            out["test"] = self.evaluate(weights, hyper, data["xt"], data["yt"])
+        if "grid" in data:
+            out["surface"] = self.forward_all(weights, hyper, data["grid"])[-1]
+        if "ngrid" in data:
+            out["neuron_maps"] = self.forward_all(weights, hyper, data["ngrid"])
+        if "act" in data:
+            out["activations"] = self.forward_all(weights, hyper, data["act"])
+        if self.grad_norms:
+            x, y = data["x"][:512], data["y"][:512]
+            with tf.GradientTape() as tape:
+                tape.watch(weights)
+                loss = self.total_loss(weights, hyper, y, self.forward_all(weights, hyper, x)[-1])
+            out["grad_norms"] = [tf.norm(g) for g in tape.gradient(loss, weights)]
+        return out

@@ -1,0 +1,115 @@
+"""The fast start: a new network trains at once through the any-width programs, with the numbers of the
+compiled (XLA) programs, and hands over to them between two calls."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from annstudio.core import datasets, engine, faststart
+from annstudio.core.engine import Probes, Trainer
+from annstudio.core.spec import DataSpec, NetworkSpec, TrainSpec, dense, dropout, flatten
+
+PROBES = Probes(surface=True, resolution=12, activations=True, grad_norms=True, neuron_maps=True, neuron_resolution=6)
+
+
+def _weights(trainer):
+    return [v.numpy().copy() for v in trainer.model.variables]
+
+
+def _xor():
+    return datasets.generate(DataSpec("xor", size=150, seed=3, test_fraction=0.2))
+
+
+def _digits():
+    rng = np.random.default_rng(0)
+    x = rng.random((90, 4, 4), dtype=np.float32)
+    y = (x[:, 0, 0] * 3).astype(np.float32)
+    return datasets.Dataset("tiny digits", x[:70], y[:70], x[70:], y[70:], "multiclass", 3, (0.0, 1.0, 0.0, 1.0))
+
+
+CASES = [
+    ("xor-adam-l2", NetworkSpec((2,), (dense(5, "tanh", l2=0.01), dense(3, "relu"), dense(1, "sigmoid")), ("x1", "x2")),
+     TrainSpec("adam", 0.05, 16, 3, "binary_crossentropy", seed=2), _xor, PROBES),
+    ("sine-sgd", NetworkSpec((1,), (dense(6, "sigmoid"), dense(1, "linear")), ()),
+     TrainSpec("sgd", 0.1, 8, 3, "mse", seed=4), lambda: datasets.generate(DataSpec("sine", size=60, seed=1)),
+     Probes(surface=True, resolution=15, grad_norms=True)),
+    ("flatten-rmsprop", NetworkSpec((4, 4), (flatten(), dense(7, "relu"), dense(3, "softmax")), ()),
+     TrainSpec("rmsprop", 0.01, 16, 3, "sparse_categorical_crossentropy", seed=5), _digits, Probes()),
+]
+
+
+@pytest.mark.parametrize("name, network, train, make_data, probes", CASES, ids=[c[0] for c in CASES])
+def test_the_fast_path_trains_as_the_compiled_program_does(monkeypatch, name, network, train, make_data, probes):
+    data = make_data()
+    steady = Trainer(network, train, data, probes, probe_interval=1e-9, fast_start=False)
+    steady_reports = list(steady.run())
+    # the XLA programs never become ready: every epoch goes through the any-width program
+    monkeypatch.setattr(engine._Compiled, "compile_ahead", lambda *args, **kwargs: None)
+    fast = Trainer(network, train, data, probes, probe_interval=1e-9)
+    assert fast._compiled.fast is not None
+    fast_reports = list(fast.run())
+    assert not fast._compiled.ready and len(fast_reports) == len(steady_reports) == train.epochs
+    for a, b in zip(fast_reports, steady_reports):
+        assert a.metrics.keys() == b.metrics.keys()
+        for key in a.metrics:
+            assert a.metrics[key] == pytest.approx(b.metrics[key], rel=1e-4, abs=1e-5), key
+        if b.surface is not None:
+            np.testing.assert_allclose(a.surface, b.surface, atol=1e-5)
+        if b.grad_norms is not None:
+            np.testing.assert_allclose([v for _, v in a.grad_norms], [v for _, v in b.grad_norms], rtol=1e-3, atol=1e-6)
+    for a, b in zip(_weights(fast), _weights(steady)):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    assert int(fast.optimizer.iterations.numpy()) == int(steady.optimizer.iterations.numpy())
+
+
+def test_a_run_hands_over_to_the_compiled_program_with_the_same_numbers(monkeypatch):
+    network = CASES[0][1]
+    train = replace(CASES[0][2], epochs=6)
+    data = _xor()
+    steady = Trainer(network, train, data, PROBES, probe_interval=1e-9, fast_start=False)
+    expected = [r.metrics["loss"] for r in steady.run()]
+    compile_ahead = engine._Compiled.compile_ahead
+    monkeypatch.setattr(engine._Compiled, "compile_ahead", lambda *args, **kwargs: None)
+    trainer = Trainer(network, train, data, PROBES, probe_interval=1e-9)
+    run = trainer.run()
+    losses = [next(run).metrics["loss"]]           # the first epoch: no compiled program
+    monkeypatch.setattr(engine._Compiled, "compile_ahead", compile_ahead)
+    losses.append(next(run).metrics["loss"])       # the second: still none, but it compiles meanwhile
+    assert engine.wait_compiled(300)                # wait for it
+    key = ("epochs", train.batch_size, len(data.x_train) % train.batch_size)
+    assert (key, trainer._shapes) in trainer._compiled.ready and engine.compiling() == 0
+    losses += [r.metrics["loss"] for r in run]      # the rest: through the compiled program
+    assert key in trainer._compiled.programs
+    np.testing.assert_allclose(losses, expected, rtol=1e-4)
+    for a, b in zip(_weights(trainer), _weights(steady)):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_another_width_feature_or_activation_needs_no_new_trace(monkeypatch):
+    monkeypatch.setattr(engine._Compiled, "compile_ahead", lambda *args, **kwargs: None)
+    data = _xor()
+    train = TrainSpec("adam", 0.05, 16, 1, "binary_crossentropy", seed=2)
+    base = NetworkSpec((2,), (dense(3, "relu"), dense(1, "sigmoid")), ("x1", "x2"))
+    first = Trainer(base, train, data, PROBES, probe_interval=1e-9)
+    list(first.run())
+    programs = first._compiled.fast
+    for network in (replace(base, layers=(dense(7, "relu"), dense(1, "sigmoid"))),
+                    replace(base, layers=(dense(3, "tanh"), dense(1, "sigmoid"))),
+                    replace(base, input_shape=(3,), features=("x1", "x2", "x1*x2"))):
+        trainer = Trainer(network, train, data, PROBES, probe_interval=1e-9)
+        assert trainer._compiled.fast is programs
+        list(trainer.run())
+    assert programs.train.experimental_get_tracing_count() == 1
+    assert programs.probe.experimental_get_tracing_count() == 1
+
+
+def test_networks_with_other_layers_and_unwatched_runs_train_as_before():
+    data = _xor()
+    train = TrainSpec("adam", 0.05, 16, 1, "binary_crossentropy", seed=2)
+    with_dropout = NetworkSpec((2,), (dense(3, "relu"), dropout(0.2), dense(1, "sigmoid")), ("x1", "x2"))
+    assert Trainer(with_dropout, train, data, probe_interval=1e-9)._compiled.fast is None
+    assert faststart.structure(with_dropout, (), True, False, "binary_crossentropy", "adam") is None
+    plain = Trainer(CASES[0][1], train, data)  # not watched: no fast start unless asked for
+    assert not plain.fast_start and not plain._fast_ok()
