@@ -235,7 +235,7 @@ def test_slow_motion_from_the_speed_box_and_the_bracket_keys(window, qtbot):
     assert p.training.speed() is None
     from annstudio.core import engine
 
-    qtbot.waitUntil(lambda: engine.compiling() == 0, timeout=60000)  # full speed is the compiled program's
+    qtbot.waitUntil(lambda: engine.compiling() == 0, timeout=240000)  # full speed is the compiled program's
     qtbot.wait(200)
     first = p.latest_report().epoch
     qtbot.wait(1000)
