@@ -261,6 +261,14 @@ def perceptron_problems(network: NetworkSpec, train: TrainSpec) -> list[str]:
     return found
 
 
+def suited_optimizer(network: NetworkSpec, optimizer: str) -> str:
+    """The optimizer to show for ``network`` when ``optimizer`` was chosen: the perceptron rule for a step
+    neuron (nothing else trains it), a gradient optimizer (Adam) instead of the rule for any other network."""
+    if uses_step(network):
+        return "perceptron"
+    return "adam" if optimizer == "perceptron" else optimizer
+
+
 def is_perceptron(network: NetworkSpec, train: TrainSpec) -> bool:
     """True when the perceptron rule trains this network (step neuron, optimizer 'perceptron')."""
     return train.optimizer == "perceptron" and is_step_neuron(network) and not perceptron_problems(network, train)
@@ -354,7 +362,7 @@ def flatten() -> LayerSpec:
 
 __all__ = [
     "ACTIVATIONS", "DATA_KINDS", "STEP_ONLY_PERCEPTRON", "is_perceptron", "is_step_neuron",
-    "perceptron_problems", "uses_step", "FEATURES", "LAYER_KINDS", "LOSSES", "OPTIMIZERS", "DataSpec", "LayerSpec",
+    "perceptron_problems", "suited_optimizer", "uses_step", "FEATURES", "LAYER_KINDS", "LOSSES", "OPTIMIZERS", "DataSpec", "LayerSpec",
     "NetworkSpec", "SpecError", "TrainSpec", "activation", "batchnorm", "data_from_dict", "dense", "dropout",
     "flatten", "layer_from_dict", "network_from_dict", "network_from_json", "replace", "to_json",
     "train_from_dict",

@@ -1,0 +1,69 @@
+"""The perceptron in the playground: the same window, controls and views, trained by the perceptron rule."""
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from annstudio.core import lessons
+from annstudio.gui.playground import Playground
+from annstudio.gui.worker import running_threads
+
+
+@pytest.fixture
+def playground(qtbot):
+    p = Playground(preset=lessons.get("perceptron-rule"))
+    qtbot.addWidget(p)
+    p.resize(1280, 720)
+    p.show()
+    qtbot.waitUntil(lambda: not p.session.is_running() and p.latest_report() is not None, timeout=30000)
+    yield p
+    p.shutdown()
+    assert not running_threads()
+
+
+def _idle(p):
+    return not p.session.is_running() and p.state() in ("finished", "idle")
+
+
+def test_the_preset_shows_a_step_neuron_trained_by_the_rule(playground):
+    p = playground
+    assert p.network_spec().describe() == "Input(2) → Dense(1, step)"
+    assert p.train_spec().optimizer == "perceptron"
+    assert p.training.optimizer_combo.currentText() == "Perceptron rule"
+    report = p.latest_report()
+    assert report.epoch == 0 and set(np.unique(report.surface)) <= {0.0, 1.0}  # the step's 0/1, untrained
+    assert len(p.surface.hidden_segments()) == 1  # its line w·x + b = 0
+
+
+def test_play_converges_by_itself_with_the_line_and_the_last_point_marked(playground, qtbot):
+    p = playground
+    messages = []
+    p.status.connect(messages.append)
+    qtbot.mouseClick(p.training.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: _idle(p) and p.state() == "finished", timeout=30000)
+    report = p.latest_report()
+    assert report.metrics["accuracy"] == 1.0 and report.metrics["updates"] == 0
+    assert report.epoch < p.train_spec().epochs  # it ended by itself
+    assert any("converged" in m.lower() for m in messages)
+    rows = p.loss.rows()
+    assert rows[-1]["updates"] == 0 and rows[0]["updates"] > 0 and len(rows) == report.epoch
+    assert p.loss.metric_name() == "updates"
+    # the line moved with the weights, and the point of the last update is ringed on the data plot
+    kernel, bias = report.layer_weights("dense_1")
+    (segment,) = p.surface.hidden_segments()
+    for x1, x2 in segment:
+        assert abs(kernel[0, 0] * x1 + kernel[1, 0] * x2 + bias[0]) < 1e-3 * max(1.0, abs(kernel).max())
+    marked = p.surface.marked_point()
+    assert marked is not None and marked == pytest.approx(report.marked_point)
+    assert np.min(np.abs(p.dataset().x_train - np.array(marked)).sum(axis=1)) < 1e-6  # it is a data point
+    p.grab().save("/tmp/pshot/perceptron_converged.png")
+
+
+def test_step_trains_exactly_one_epoch(playground, qtbot):
+    p = playground
+    qtbot.mouseClick(p.training.step_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: p.latest_report() is not None and p.latest_report().epoch == 1, timeout=30000)
+    qtbot.wait(200)
+    assert p.latest_report().epoch == 1 and p.state() == "paused"
+    assert [row["epoch"] for row in p.loss.rows()] == [1]
+    p.stop()
+    qtbot.waitUntil(lambda: not p.session.is_running(), timeout=30000)
