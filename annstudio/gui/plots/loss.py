@@ -40,10 +40,10 @@ METRICS = {
     "accuracy": ("accuracy", "test_accuracy", "accuracy", "bottom"),
     "rmse": ("rmse", "test_rmse", "RMSE", "top"),
     "r2": ("r2", "test_r2", "R²", "bottom"),
-    "updates": ("updates", "test_updates", "updates per epoch", "top"),  # the perceptron rule's (no test)
+    "updates": ("updates", "test_updates", "updates", "top"),  # the perceptron rule's (no test)
 }
 #: The loss axis' name for a perceptron's rows (they carry "updates"): its loss counts misclassified points.
-PERCEPTRON_LOSS = "misclassified points"
+PERCEPTRON_LOSS = "misclassified"
 TASKS = ("binary", "multiclass", "regression")
 #: Fixed value ranges: R² starts far below 0 on a bad fit; the part a student watches is its climb towards 1.
 FIXED_Y = {"r2": (-1.0, 1.05)}
@@ -401,7 +401,8 @@ class LossPlot(QWidget):
 
     def _redraw(self) -> None:
         train_key, test_key, label, _ = METRICS[self._metric]
-        plan = ((self._loss_curves[0], "loss", "train loss"), (self._loss_curves[1], "test_loss", "test loss"),
+        loss = "misclassified" if self._metric == "updates" else "loss"  # a perceptron counts its mistakes
+        plan = ((self._loss_curves[0], "loss", f"train {loss}"), (self._loss_curves[1], "test_loss", f"test {loss}"),
                 (self._metric_curves[0], train_key, f"train {label}"),
                 (self._metric_curves[1], test_key, f"test {label}"))
         epochs = self._data.epoch
