@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .spec import NetworkSpec, TrainSpec, is_perceptron
+from .spec import NetworkSpec, TrainSpec, is_perceptron, perceptron_problems
 
 if TYPE_CHECKING:
     from .datasets import Dataset
@@ -19,6 +19,11 @@ def make_trainer(network: NetworkSpec, train: TrainSpec, data: "Dataset", probes
                  **options) -> "Trainer | PerceptronTrainer":
     """A trainer for this network: :class:`~annstudio.core.perceptron.PerceptronTrainer` for a step neuron
     with the optimizer 'perceptron' (TensorFlow is not even loaded), else the engine's Trainer."""
+    problems = perceptron_problems(network, train)
+    if problems:  # said before TensorFlow loads (a step with Adam, the rule for a hidden layer …)
+        from .perceptron import PerceptronError
+
+        raise PerceptronError("; ".join(problems))
     if is_perceptron(network, train):
         from .perceptron import PerceptronTrainer
 

@@ -381,8 +381,13 @@ class Playground(QWidget):
         return make
 
     def _start(self, epochs: int, step: str = "", edits: tuple = ()) -> bool:
-        fresh = self._stale or self.session.trainer is None
         train = self.train_spec()
+        trainer = self.session.trainer
+        # the optimizer, seed and shuffle fix the start: changed while idle, they need a new trainer (a step
+        # neuron switched to Adam must be refused, not trained on by the perceptron rule)
+        fresh = (self._stale or trainer is None
+                 or (trainer.train.optimizer, trainer.train.seed, trainer.train.shuffle)
+                 != (train.optimizer, train.seed, train.shuffle))
         if fresh:
             self.session.forget()
             started = self.session.start(self._make_trainer_factory(), epochs=epochs, step=step, edits=edits,

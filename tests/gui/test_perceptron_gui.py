@@ -67,3 +67,30 @@ def test_step_trains_exactly_one_epoch(playground, qtbot):
     assert [row["epoch"] for row in p.loss.rows()] == [1]
     p.stop()
     qtbot.waitUntil(lambda: not p.session.is_running(), timeout=30000)
+
+
+def test_the_builder_offers_step_only_for_one_output_neuron_and_says_why(playground, qtbot):
+    p = playground
+    b = p.builder
+    hidden_step = b.activation_combo.model().item(b.activation_combo.findText("step"))
+    assert not hidden_step.isEnabled() and "only for a perceptron" in hidden_step.toolTip()
+    output_step = b.output_activation_combo.model().item(b.output_activation_combo.findText("step"))
+    assert output_step.isEnabled()
+    qtbot.mouseClick(b.add_button, Qt.MouseButton.LeftButton)  # a hidden layer: no perceptron any more
+    assert b.network_spec().layers[-1].activation == "sigmoid"
+    assert "went back to sigmoid" in b.last_error() and "only for a perceptron" in b.last_error()
+    assert not output_step.isEnabled() and "hidden layers" in output_step.toolTip()
+    assert p.train_spec().optimizer == "adam"  # the training panel follows: gradients for this network
+    b.remove_layer()
+    b.output_activation_combo.setCurrentText("step")
+    assert b.network_spec().layers[-1].activation == "step" and p.train_spec().optimizer == "perceptron"
+    assert b.output_advice() is None
+
+
+def test_a_step_neuron_with_adam_is_refused_in_a_sentence(playground, qtbot):
+    p = playground
+    p.training.optimizer_combo.setCurrentIndex(p.training.optimizer_combo.findData("adam"))
+    p.play()
+    qtbot.waitUntil(lambda: not p.session.is_running() and bool(p.last_error()), timeout=30000)
+    assert "cannot be trained by adam" in p.last_error() and "perceptron" in p.last_error()
+    assert "Traceback" not in p.last_error()
