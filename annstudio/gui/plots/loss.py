@@ -524,9 +524,11 @@ class LossPlot(QWidget):
         parts = [head, f"loss {_fmt(value['loss'])}"]
         if math.isfinite(value["test_loss"]):
             parts.append(f"test loss {_fmt(value['test_loss'])}")
-        if self._metric == "updates":
-            parts[1] = f"misclassified {_fmt(value['loss'])}"
-            names = (("accuracy", "accuracy"), ("test_accuracy", "test accuracy"), ("updates", "updates"))
+        if self._metric == "updates":  # a perceptron: its mistakes and its updates first, in two short lines
+            parts = [head, f"misclassified {_fmt(value['loss'])}"]
+            if math.isfinite(value["test_loss"]):
+                parts[1] += f" (test {_fmt(value['test_loss'])})"
+            names = (("updates", "updates"), ("accuracy", "accuracy"), ("test_accuracy", "test"))
         elif self._task == "regression":
             names = (("rmse", "RMSE"), ("test_rmse", "test RMSE"), ("r2", "R²"), ("test_r2", "test R²"))
         else:
