@@ -94,3 +94,22 @@ def test_a_step_neuron_with_adam_is_refused_in_a_sentence(playground, qtbot):
     qtbot.waitUntil(lambda: not p.session.is_running() and bool(p.last_error()), timeout=30000)
     assert "cannot be trained by adam" in p.last_error() and "perceptron" in p.last_error()
     assert "Traceback" not in p.last_error()
+
+
+def test_a_saved_perceptron_workspace_opens_with_its_weights_and_goes_on(playground, qtbot, tmp_path):
+    from annstudio.core.workspace import load_workspace, save_workspace, workspace_from_training
+
+    p = playground
+    p.training.epochs_spin.setValue(3)
+    p.play()
+    qtbot.waitUntil(lambda: _idle(p) and p.state() == "finished", timeout=30000)
+    report = p.latest_report()
+    ws = workspace_from_training(p.network_spec(), p.train_spec(), p.data_panel.data_spec(), None, report=report,
+                                 history=p.loss.rows())
+    back = load_workspace(save_workspace(ws, tmp_path / "perceptron.annws"))
+    p.reset()
+    assert p.load_state(back.network, back.train, back.data, weights=back.weights, history=back.history)
+    qtbot.waitUntil(lambda: _idle(p) and p.latest_report() is not None, timeout=30000)
+    kernel = p.latest_report().layer_weights("dense_1")[0]
+    assert np.allclose(kernel, report.layer_weights("dense_1")[0])
+    assert [row["epoch"] for row in p.loss.rows()] == [1, 2, 3]
