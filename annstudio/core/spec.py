@@ -362,7 +362,8 @@ def flatten() -> LayerSpec:
 
 __all__ = [
     "ACTIVATIONS", "DATA_KINDS", "STEP_ONLY_PERCEPTRON", "is_perceptron", "is_step_neuron",
-    "perceptron_problems", "suited_optimizer", "uses_step", "FEATURES", "LAYER_KINDS", "LOSSES", "OPTIMIZERS", "DataSpec", "LayerSpec",
+    "perceptron_problems", "suited_optimizer", "uses_step", "FEATURES", "LAYER_KINDS", "LOSSES", "OPTIMIZERS",
+    "DataSpec", "LayerSpec",
     "NetworkSpec", "SpecError", "TrainSpec", "activation", "batchnorm", "data_from_dict", "dense", "dropout",
     "flatten", "layer_from_dict", "network_from_dict", "network_from_json", "replace", "to_json",
     "train_from_dict",

@@ -177,7 +177,8 @@ class NeuronMaps(QWidget):
 
     def _add_layer(self, index: int, title: str, shown: int, units: int, row: int) -> int:
         act = self._activation[index]
-        scale = {"sigmoid": "0 … 1", "softmax": "0 … 1", "step": "0 or 1", "tanh": "−1 … 1"}.get(act, "white = 0")
+        scale = {"sigmoid": "0 … 1", "softmax": "0 … 1", "step": "0 or 1",
+                 "tanh": "−1 … 1"}.get(act, "white = 0")
         header = self._graphics.addLabel(f"<b>{title}</b> ({act}, colours {scale})", row=row, col=0,
                                          colspan=COLUMNS, size="9pt")
         header.setToolTip(f"The {units} neurons of {title}; all of its pictures share one colour range.")
