@@ -17,7 +17,7 @@ import math
 import threading
 import time
 import weakref
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Iterator
 
 import numpy as np
