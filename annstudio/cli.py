@@ -122,11 +122,15 @@ def cmd_train(args) -> int:
             raise UsageError(f"--data is a local MNIST file, but preset {preset.id!r} does not use MNIST")
         data_spec = replace(data_spec, path=args.data)
 
-    from .core import datasets, store
-    from .core.engine import Trainer
+    from .core import datasets
+    from .core.spec import is_perceptron
+    from .core.trainers import make_trainer
 
+    if args.save and is_perceptron(preset.network, preset.train):
+        raise UsageError(f"preset {preset.id!r} is a perceptron, which has no Keras model to save; "
+                         "leave out --save (or save it as a workspace in the window)")
     data = datasets.load(data_spec, progress=_download_progress)
-    trainer = Trainer(preset.network, preset.train, data)
+    trainer = make_trainer(preset.network, preset.train, data)
     total = trainer.train.epochs
     for report in trainer.run():
         row = {"epoch": report.epoch, **{k: _number(v) for k, v in report.metrics.items()}}
@@ -141,7 +145,12 @@ def cmd_train(args) -> int:
              "seconds": round(report.seconds, 3) if result.history else 0.0}
     if result.diverged:
         final["error"] = result.message
+    if getattr(result, "converged", False):
+        final["converged"] = True
+        final["message"] = result.message
     if args.save:
+        from .core import store
+
         store.save_model(trainer.model, args.save)
         final["saved"] = args.save
     if args.json:

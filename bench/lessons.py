@@ -29,10 +29,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np  # noqa: E402
 
 from annstudio.core import datasets, lesson_texts, lessons  # noqa: E402
-from annstudio.core.engine import Probes, Trainer  # noqa: E402
+from annstudio.core.engine import Probes  # noqa: E402
+from annstudio.core.trainers import make_trainer  # noqa: E402
 
 #: What the lecture says, per preset: a number where it prints one, else a word.
 LECTURE: dict[str, float | str] = {
+    "perceptron-rule": "separable",
+    "perceptron-rule-xor": "not separable",
     "perceptron-xor": "not separable",
     "xor-feature": "separable",
     "xor-hidden": "separable",
@@ -94,7 +97,7 @@ def run_preset(preset: lessons.Preset, data_path: str | None) -> dict:
     if data_spec.kind == "mnist" and data_path:
         data_spec = replace(data_spec, path=data_path)
     data = datasets.load(data_spec)
-    trainer = Trainer(preset.network, preset.train, data, probes_for(preset))
+    trainer = make_trainer(preset.network, preset.train, data, probes_for(preset))
     first = last = None
     for report in trainer.run():
         first = first or report

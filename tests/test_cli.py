@@ -100,3 +100,20 @@ def test_save_into_a_missing_folder_is_one_line(tmp_path):
                     str(tmp_path / "no" / "m.keras"))
     assert out.returncode == 1 and "Traceback" not in out.stderr
     assert "does not exist" in out.stderr.strip().splitlines()[-1]
+
+
+def test_train_a_perceptron_headless_prints_updates_and_converges():
+    out = annstudio("train", "--preset", "perceptron-rule", "--json", timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    lines = _json_lines(out.stdout)
+    epochs, final = lines[:-1], lines[-1]
+    assert all({"epoch", "accuracy", "updates", "loss"} <= set(row) for row in epochs)
+    assert epochs[-1]["updates"] == 0 and epochs[-1]["accuracy"] == 1.0 and epochs[0]["updates"] > 0
+    assert final["final"] and final["converged"] and "converged" in final["message"]
+    assert final["epochs"] == len(epochs) < lessons.get("perceptron-rule").train.epochs
+    xor = annstudio("train", "--preset", "perceptron-rule-xor", "--epochs", "20", "--json", timeout=120)
+    assert xor.returncode == 0, xor.stderr[-2000:]
+    rows = _json_lines(xor.stdout)
+    assert len(rows) == 21 and all(row["accuracy"] < 1 for row in rows[:-1]) and "converged" not in rows[-1]
+    saved = annstudio("train", "--preset", "perceptron-rule", "--save", "p.keras", timeout=120)
+    assert saved.returncode != 0 and "no Keras model to save" in saved.stderr and "Traceback" not in saved.stderr

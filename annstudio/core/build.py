@@ -10,7 +10,7 @@ import sys
 import tempfile
 from contextlib import contextmanager
 
-from .spec import LayerSpec, NetworkSpec, SpecError, TrainSpec
+from .spec import LayerSpec, NetworkSpec, SpecError, TrainSpec, uses_step
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -99,6 +99,9 @@ def set_random_seed(seed: int) -> None:
 def build_model(spec: NetworkSpec, seed: int | None = None) -> keras.Model:
     """A fresh, untrained Keras model for ``spec``. With ``seed``, its initial weights are reproducible."""
     spec.validate()
+    if uses_step(spec):
+        raise SpecError("a perceptron's step activation has no Keras layer: it is trained by the perceptron "
+                        "rule without Keras (save it as a workspace, .annws, to keep it)")
     if seed is not None:
         set_random_seed(seed)
     inputs = keras.Input(shape=tuple(spec.input_shape), name="input")
@@ -112,6 +115,9 @@ def build_model(spec: NetworkSpec, seed: int | None = None) -> keras.Model:
 
 
 def make_optimizer(train: TrainSpec) -> keras.optimizers.Optimizer:
+    if train.optimizer not in _OPTIMIZERS:
+        raise SpecError(f"the optimizer {train.optimizer!r} has no Keras optimizer: the perceptron rule trains "
+                        "one step neuron without Keras")
     return _OPTIMIZERS[train.optimizer](learning_rate=float(train.learning_rate))
 
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from .datasets import Dataset
 from .errors import UserError
-from .spec import DataSpec, LayerSpec, NetworkSpec, SpecError, TrainSpec
+from .spec import DataSpec, LayerSpec, NetworkSpec, SpecError, TrainSpec, uses_step
 
 #: Up to this many points are written into the script; more go to a CSV file beside it.
 EMBED_LIMIT = 2000
@@ -357,6 +357,10 @@ def plan(network: NetworkSpec, train: TrainSpec, data: DataSpec | None = None,
             data = data.validate()
     except SpecError as exc:
         raise CodegenError(f"cannot export: {exc}") from None
+    if uses_step(network) or train.optimizer == "perceptron":
+        raise CodegenError("a perceptron (a step neuron trained by the perceptron rule) cannot be exported as "
+                           "Keras code: Keras has no step activation and no perceptron rule; save it as a "
+                           "workspace (.annws) instead")
     if epochs is not None:
         if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
             raise CodegenError(f"epochs must be a whole number ≥ 1, not {epochs!r}")

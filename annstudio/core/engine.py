@@ -19,7 +19,7 @@ import math
 import threading
 import time
 import weakref
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Iterator
 
 import numpy as np
@@ -29,8 +29,9 @@ from . import faststart
 from .control import NeuronEdit, TrainControl, gc_paused
 from .datasets import Dataset, expand_features
 from .errors import UserError
+from .epoch_report import EpochReport, Probes, TrainResult, _frozen  # noqa: F401  (re-exported)
 from .history import History
-from .spec import ACTIVATIONS, NetworkSpec, TrainSpec
+from .spec import ACTIVATIONS, NetworkSpec, TrainSpec, perceptron_problems
 
 import keras  # noqa: E402  (build sets the TF log level first)
 import tensorflow as tf  # noqa: E402
@@ -137,82 +138,6 @@ def wait_compiled(timeout: float = 300.0) -> bool:
 
 class TrainingError(UserError):
     """Training could not start or go on, with the reason in words."""
-
-
-# ---------------------------------------------------------------------------------------------------
-# What a watcher gets
-
-@dataclass(frozen=True)
-class Probes:
-    """What to compute with every report besides losses and weights (all inside the graph)."""
-
-    surface: bool = False
-    resolution: int = 200
-    activations: bool = False          # every layer's output for the training inputs (or ``activation_inputs``)
-    activation_limit: int = 1000       # at most this many inputs
-    grad_norms: bool = False
-    histograms: bool = False
-    histogram_bins: int = 30
-    neuron_maps: bool = False          # every layer's output on a coarse grid over the input plane (2-D data)
-    neuron_resolution: int = 40
-    optimizer_state: bool = False      # Adam's moving averages m and v and its step count, with the weights
-
-
-def _frozen(array: np.ndarray) -> np.ndarray:
-    array = np.array(array, copy=True)
-    array.flags.writeable = False
-    return array
-
-
-@dataclass(frozen=True)
-class EpochReport:
-    """An immutable snapshot of training after an epoch (or, when stepping, after a batch).
-
-    ``metrics`` holds ``loss`` and, where they apply, ``accuracy``, ``test_loss``, ``test_accuracy``,
-    ``rmse``, ``r2``, ``test_rmse``, ``test_r2``. ``weights`` maps a layer name to copies of its weight
-    arrays (kernel, bias; BatchNormalization's gamma, beta, moving mean and variance).
-    """
-
-    epoch: int                      # epochs finished (an interrupted epoch counts when ``partial``)
-    batches: int                    # batches trained in total
-    metrics: dict
-    weights: tuple | None           # ((layer name, (array, ...)), ...); None in a metrics-only report
-    learning_rate: float
-    batch_size: int
-    seconds: float                  # wall time since training started
-    partial: bool = False           # True: reported in the middle of an epoch (batch step or stop)
-    message: str = ""               # something the user should read (e.g. why an edit was refused)
-    surface: np.ndarray | None = None        # (res, res) or (res, res, classes); 1-D data: (res,)
-    surface_axes: tuple | None = None        # (xs, ys) of the grid, or (xs,) for a curve
-    activations: tuple | None = None         # one array per layer
-    grad_norms: tuple | None = None          # ((layer name, norm), ...)
-    histograms: tuple | None = None          # ((layer name, counts, edges), ...)
-    neuron_maps: tuple | None = None         # one (res, res, units) array per layer: its output over the plane
-    neuron_axes: tuple | None = None         # (xs, ys) of the neuron maps' grid
-    adam: tuple | None = None                # (steps taken, ((layer name, ((m, v) per weight array)), ...))
-
-    @property
-    def loss(self) -> float:
-        return self.metrics["loss"]
-
-    def layer_weights(self, name: str) -> tuple:
-        return dict(self.weights)[name]
-
-
-@dataclass
-class TrainResult:
-    model: keras.Model
-    history: History = field(default_factory=History)
-    stopped: bool = False
-    diverged: bool = False
-    message: str = ""
-    # train_to_end's result keeps its trainer alive, so that ``model`` stays this training's model even
-    # when the caller drops the trainer (its programs are otherwise handed on to the next trainer)
-    owner: object = field(default=None, repr=False, compare=False)
-
-    @property
-    def final(self) -> dict:
-        return self.history[-1] if self.history else {}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -614,6 +539,9 @@ class Trainer:
                  probe_interval: float = 0.0, fast_start: bool | None = None, live_interval: float = 0.0):
         self.network = network.validate()
         self.train = train.validate()
+        problems = perceptron_problems(network, train)
+        if problems:
+            raise TrainingError("; ".join(problems))
         self.data = data
         self.probes = probes or Probes()
         self.xla = xla

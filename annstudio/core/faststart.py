@@ -101,7 +101,9 @@ class FastPrograms:
         self.loss_fn = {"binary_crossentropy": keras.losses.BinaryCrossentropy,
                         "sparse_categorical_crossentropy": keras.losses.SparseCategoricalCrossentropy,
                         "mse": keras.losses.MeanSquaredError}[self.loss]()
-        self.activations = [keras.activations.get(name) for name in ACTIVATIONS]
+        # one function per activation name, in ACTIVATIONS' order (the step never trains by gradient: the
+        # perceptron has its own trainer, so it stands in as linear here)
+        self.activations = [keras.activations.get("linear" if name == "step" else name) for name in ACTIVATIONS]
         self.output_fn = keras.activations.get(self.output_activation)
         n_slots = {"adam": 2, "rmsprop": 1, "sgd": 0}[self.optimizer_name]
         weights = [tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32)] * self.depth

@@ -44,6 +44,8 @@ def _activate(x: np.ndarray, name: str) -> np.ndarray:
         return 0.5 * (np.tanh(0.5 * x) + 1)  # no overflow for large negative x
     if name == "tanh":
         return np.tanh(x)
+    if name == "step":  # the perceptron's: fired (1) or not (0)
+        return (x > 0).astype(x.dtype)
     if name == "softmax":
         e = np.exp(x - x.max(axis=-1, keepdims=True))
         return e / e.sum(axis=-1, keepdims=True)

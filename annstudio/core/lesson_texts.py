@@ -64,8 +64,10 @@ class Lesson:
 
 
 LESSONS: list[Lesson] = [
+    Lesson("perceptron-rule", "The perceptron and its learning rule", ("perceptron-rule", "perceptron-rule-xor"),
+           "perceptron-rule.md", ("surface", "hidden-lines", "loss", "compare"), "1–2.1"),
     Lesson("perceptron-xor", "Perceptron and XOR", ("perceptron-xor", "xor-feature", "xor-hidden"),
-           "perceptron-xor.md", ("surface", "hidden-lines", "network", "loss", "compare"), "1–2"),
+           "perceptron-xor.md", ("surface", "hidden-lines", "network", "loss", "compare"), "2.2–2.3"),
     Lesson("logistic-regression", "Logistic regression as one neuron", ("logistic-regression",),
            "logistic-regression.md", ("surface", "hidden-lines", "loss"), "3"),
     Lesson("looking-at-parameters", "Looking at parameters", ("looking-at-parameters",),

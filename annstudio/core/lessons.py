@@ -46,7 +46,16 @@ def _deep(act: str) -> NetworkSpec:
     return _net2d(*[dense(16, act) for _ in range(8)], dense(1, "sigmoid"))
 
 
+#: The perceptron rule (see core.perceptron): one step neuron, a point at a time, no batches.
+_RULE = dict(optimizer="perceptron", learning_rate=0.1, batch_size=1, loss=BCE, seed=0)
+
 PRESETS: tuple[Preset, ...] = (
+    Preset("perceptron-rule", "The perceptron rule: a step neuron on points a line can split",
+           DataSpec("linear", size=200, seed=1), _net2d(dense(1, "step")), TrainSpec(epochs=200, **_RULE),
+           views=("surface", "hidden-lines", "loss", "network"), lecture="stops once every point is right"),
+    Preset("perceptron-rule-xor", "The perceptron rule on XOR: the line never settles", _XOR,
+           _net2d(dense(1, "step")), TrainSpec(epochs=100, **_RULE),
+           views=("surface", "hidden-lines", "loss", "network"), lecture="not linearly separable"),
     Preset("perceptron-xor", "Perceptron and XOR: one neuron cannot separate XOR", _XOR,
            _net2d(dense(1, "sigmoid")), TrainSpec("adam", 0.1, 32, 30, BCE, seed=0),
            views=("loss", "surface", "network", "hidden-lines"), lecture="not linearly separable"),

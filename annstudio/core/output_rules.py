@@ -38,6 +38,12 @@ def check_output(activation: str, units: int, loss: str) -> OutputAdvice | None:
     best = BEST_ACTIVATION.get(loss)
     if best is None:
         return None
+    if activation == "step":  # the perceptron: trained by its own rule, which needs two classes and one neuron
+        if loss == "binary_crossentropy" and units == 1:
+            return None
+        return OutputAdvice(CANNOT_LEARN, "A step neuron says 0 or 1 and is trained only by the perceptron rule, "
+                                          "for two classes with one output neuron; it cannot learn this task. "
+                                          f"Use {best}.", best)
     if loss == "binary_crossentropy":
         if units != 1:
             return OutputAdvice(CANNOT_LEARN, f"Binary cross-entropy compares one probability per point with its "

@@ -24,7 +24,8 @@ from .workspace import Workspace
 #: The pictures a report shows, in order: key -> heading.
 PICTURES = {"data": "The data", "network": "The network", "loss": "Loss curves", "result": "The result"}
 
-_OPTIMIZERS = {"adam": "Adam", "sgd": "SGD (stochastic gradient descent)", "rmsprop": "RMSprop"}
+_OPTIMIZERS = {"adam": "Adam", "sgd": "SGD (stochastic gradient descent)", "rmsprop": "RMSprop",
+               "perceptron": "the perceptron rule"}
 _LOSSES = {"binary_crossentropy": "binary cross-entropy", "sparse_categorical_crossentropy": "cross-entropy",
            "mse": "mean squared error"}
 _METRICS = (("loss", "loss (training data)"), ("accuracy", "accuracy (training data)"),

@@ -14,8 +14,8 @@ from typing import Any
 from .errors import UserError
 
 LAYER_KINDS = ("dense", "dropout", "batchnorm", "activation", "flatten")
-ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax")
-OPTIMIZERS = ("sgd", "adam", "rmsprop")
+ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax", "step")
+OPTIMIZERS = ("sgd", "adam", "rmsprop", "perceptron")
 LOSSES = ("binary_crossentropy", "sparse_categorical_crossentropy", "mse")
 
 #: Input features a 2-D point can be fed to the network as (the lecture's "ANN as kernel learning").
@@ -107,6 +107,8 @@ class NetworkSpec:
             found.extend(layer.problems(i))
         if self.layers and not any(layer.kind == "dense" for layer in self.layers):
             found.append("the network needs at least one Dense layer to learn anything")
+        if uses_step(self) and not is_step_neuron(self):
+            found.append(STEP_ONLY_PERCEPTRON)
         return found
 
     def validate(self) -> "NetworkSpec":
@@ -225,6 +227,54 @@ class DataSpec:
 
 
 # ---------------------------------------------------------------------------------------------------
+# The perceptron: where the step activation can be trained (one rule, used by the builder, the trainers,
+# the exports and the command line)
+
+STEP_ONLY_PERCEPTRON = ("the step activation (1 where a > 0, else 0) is flat everywhere, so no gradient can train "
+                        "it: it is only for a perceptron, a network of one Dense layer with 1 neuron, trained by "
+                        "the perceptron rule")
+
+
+def uses_step(network: NetworkSpec) -> bool:
+    return any(layer.kind in ("dense", "activation") and layer.activation == "step" for layer in network.layers)
+
+
+def is_step_neuron(network: NetworkSpec) -> bool:
+    """One Dense layer of one step neuron and nothing else: the only network the perceptron rule trains."""
+    layers = network.layers
+    return len(layers) == 1 and layers[0].kind == "dense" and layers[0].units == 1 and layers[0].activation == "step"
+
+
+def perceptron_problems(network: NetworkSpec, train: TrainSpec) -> list[str]:
+    """Why this network and these training settings do not go together as a perceptron (or as a network
+    trained by gradients, when it has a step); empty when they do."""
+    found = []
+    rule = train.optimizer == "perceptron"
+    if uses_step(network) and not rule:
+        found.append(f"a step neuron cannot be trained by {train.optimizer} (it follows gradients, and the step "
+                     "has none): choose the optimizer 'perceptron'")
+    if rule and not is_step_neuron(network):
+        found.append("the perceptron rule trains one step neuron only: a network of one Dense layer with 1 "
+                     "neuron and the step activation, without hidden layers")
+    if rule and train.loss != "binary_crossentropy":
+        found.append("a perceptron separates two classes; it cannot learn numbers or more than two classes")
+    return found
+
+
+def suited_optimizer(network: NetworkSpec, optimizer: str) -> str:
+    """The optimizer to show for ``network`` when ``optimizer`` was chosen: the perceptron rule for a step
+    neuron (nothing else trains it), a gradient optimizer (Adam) instead of the rule for any other network."""
+    if uses_step(network):
+        return "perceptron"
+    return "adam" if optimizer == "perceptron" else optimizer
+
+
+def is_perceptron(network: NetworkSpec, train: TrainSpec) -> bool:
+    """True when the perceptron rule trains this network (step neuron, optimizer 'perceptron')."""
+    return train.optimizer == "perceptron" and is_step_neuron(network) and not perceptron_problems(network, train)
+
+
+# ---------------------------------------------------------------------------------------------------
 # From outside data (JSON, files, the command line): strict, every failure a SpecError.
 
 def _from_mapping(cls, data: Any, what: str):
@@ -311,7 +361,9 @@ def flatten() -> LayerSpec:
 
 
 __all__ = [
-    "ACTIVATIONS", "DATA_KINDS", "FEATURES", "LAYER_KINDS", "LOSSES", "OPTIMIZERS", "DataSpec", "LayerSpec",
+    "ACTIVATIONS", "DATA_KINDS", "STEP_ONLY_PERCEPTRON", "is_perceptron", "is_step_neuron",
+    "perceptron_problems", "suited_optimizer", "uses_step", "FEATURES", "LAYER_KINDS", "LOSSES", "OPTIMIZERS",
+    "DataSpec", "LayerSpec",
     "NetworkSpec", "SpecError", "TrainSpec", "activation", "batchnorm", "data_from_dict", "dense", "dropout",
     "flatten", "layer_from_dict", "network_from_dict", "network_from_json", "replace", "to_json",
     "train_from_dict",

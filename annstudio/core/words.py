@@ -26,6 +26,9 @@ def a_or_an(word: object) -> str:
 #: The numbers a status line shows, in its order, with their names.
 _STATUS_METRICS = (("loss", "loss"), ("test_loss", "test loss"), ("accuracy", "accuracy"),
                    ("test_accuracy", "test accuracy"), ("r2", "R²"))
+#: A perceptron's loss counts its misclassified points; its updates per epoch say whether it still learns.
+_PERCEPTRON_METRICS = (("loss", "misclassified"), ("test_loss", "test misclassified"), ("accuracy", "accuracy"),
+                       ("test_accuracy", "test accuracy"), ("updates", "updates"))
 
 
 def report_line(epoch: int, metrics: dict, batches: int = 0, partial: bool = False,
@@ -33,7 +36,8 @@ def report_line(epoch: int, metrics: dict, batches: int = 0, partial: bool = Fal
     """The status bar's line for a report, in the loss plot's own format (4 significant digits), so the
     two never seem to disagree; a report in the middle of an epoch says that its numbers are so far."""
     head = f"Epoch {epoch}, batch {batches}: this epoch so far" if partial else f"Epoch {epoch}"
-    parts = [head] + [f"{name} {metrics[key]:.4g}" for key, name in _STATUS_METRICS if key in metrics]
+    names = _PERCEPTRON_METRICS if "updates" in metrics else _STATUS_METRICS
+    parts = [head] + [f"{name} {metrics[key]:.4g}" for key, name in names if key in metrics]
     if epochs_per_second:
         parts.append(f"{epochs_per_second:.0f} epochs/s")
     return " · ".join(parts)

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox
                                QVBoxLayout, QWidget)
 
 from annstudio.core.output_rules import OutputAdvice, check_output
-from annstudio.core.spec import (ACTIVATIONS, LayerSpec, NetworkSpec, activation, batchnorm, dense, dropout,
-                                 flatten)
+from annstudio.core.spec import (ACTIVATIONS, STEP_ONLY_PERCEPTRON, LayerSpec, NetworkSpec, activation, batchnorm,
+                                 dense, dropout, flatten)
 from annstudio.gui.dataset_panel import FEATURE_TEXT
 
 MAX_UNITS = 1024
@@ -37,9 +37,21 @@ KIND_TIP = ("What the layer does. Dense: neurons that each weigh all their input
             "Activation: applies a function to every value.")
 ACTIVATION_TIP = ("The function applied to each neuron's weighted sum. relu: max(0, z). sigmoid: squashes to "
                   "0…1. tanh: squashes to −1…1. linear: leaves it as it is. softmax: turns the values into "
-                  "probabilities that add up to 1.")
+                  "probabilities that add up to 1. step: 1 where the sum is above 0, else 0 (the perceptron's; only "
+                  "for a network of one output neuron, trained by the perceptron rule).")
+STEP_HIDDEN_TIP = ("Not here: " + STEP_ONLY_PERCEPTRON + ". Remove the hidden layers and choose step for the "
+                   "output neuron instead.")
 WARNING_STYLE = "color: #b35900;"
 ERROR_STYLE = "color: #c62828;"
+
+
+def _offer_step(combo: QComboBox, allowed: bool, why: str) -> None:
+    """Enable the combo's "step" item only where a step can be trained; its tool tip says why not."""
+    index = combo.findText("step")
+    item = combo.model().item(index) if index >= 0 else None
+    if item is not None:
+        item.setEnabled(allowed)
+        item.setToolTip("The perceptron's step: 1 or 0. Trained by the perceptron rule." if allowed else why)
 
 
 def default_layer(kind: str, previous: LayerSpec | None = None) -> LayerSpec:
@@ -215,6 +227,7 @@ class BuilderPanel(QWidget):
                                    "points by heart.")
         self.activation_combo = QComboBox(toolTip=ACTIVATION_TIP)
         self.activation_combo.addItems(ACTIVATIONS)
+        _offer_step(self.activation_combo, False, STEP_HIDDEN_TIP)  # a hidden step neuron can never be trained
         self.rate_spin = QDoubleSpinBox(minimum=0.0, maximum=MAX_RATE, decimals=2, singleStep=0.05,
                                         keyboardTracking=False)
         self.rate_spin.setToolTip("Share of the values switched off at random in every training step "
@@ -308,7 +321,7 @@ class BuilderPanel(QWidget):
         if output.units > 1:
             self._task, self._classes = "multiclass", output.units
         elif self._task == "multiclass":
-            self._task = "binary" if output.activation == "sigmoid" else "regression"
+            self._task = "binary" if output.activation in ("sigmoid", "step") else "regression"
         self._hidden = clamped
         self._output = output
         self._rebuild_list(0 if clamped else -1)
@@ -472,8 +485,18 @@ class BuilderPanel(QWidget):
             if widget.minus is not None:
                 widget.setEnabled(editable)
 
+    def _step_output_allowed(self) -> bool:
+        return not self._hidden and self._task == "binary" and self._output.units == 1
+
     def _changed(self) -> None:
         """Show the network as it now is and tell the listeners, once per real change."""
+        note = ""
+        if self._output.activation == "step" and not self._step_output_allowed():
+            self._output = replace(self._output, activation=OUTPUT_ACTIVATION[self._task])
+            note = (f"The output went back to {self._output.activation}: {STEP_ONLY_PERCEPTRON}.")
+        _offer_step(self.output_activation_combo, self._step_output_allowed(),
+                    "Not here: " + STEP_ONLY_PERCEPTRON + ("; this network has hidden layers" if self._hidden else
+                                                           "; this data set is not two classes") + ".")
         spec = self.network_spec()
         self.input_label.setText(self._input_text())
         self.output_label.setText(self._output_text())
@@ -490,6 +513,8 @@ class BuilderPanel(QWidget):
         count = count_parameters(spec)
         self.summary.setText(f"{spec.describe()}\n{count:,} trainable parameter{'s' if count != 1 else ''}")
         self._clear_error()
+        if note:
+            self._show_error(note)
         self._update_controls()
         if spec != self._last:
             self._last = spec

@@ -299,6 +299,7 @@ class Playground(QWidget):
 
     def _on_network_changed(self, spec: NetworkSpec) -> None:
         self.training.set_loss(self.builder.loss())
+        self.training.follow_network(spec)  # a step neuron: the perceptron rule; else a gradient optimizer
         if not getattr(self, "_loading", False):
             self._settings_changed()
 
@@ -393,12 +394,13 @@ class Playground(QWidget):
         start_weights, start_epoch = self._start_weights, self._start_epoch
 
         def make():
-            from ..core.engine import Probes, Trainer
+            from ..core.epoch_report import Probes
+            from ..core.trainers import make_trainer  # the perceptron rule or the engine
 
             probes = Probes(surface=True, resolution=200 if two_d else 300, activations=two_d,
                             grad_norms=True, histograms=True, neuron_maps=two_d, neuron_resolution=40,
                             optimizer_state=True)
-            trainer = Trainer(network, train, data, probes, probe_interval=PROBE_INTERVAL)
+            trainer = make_trainer(network, train, data, probes, probe_interval=PROBE_INTERVAL)
             if start_weights is not None:
                 trainer.restore(start_weights)  # an opened model or workspace goes on from its weights
                 trainer.epoch = start_epoch
@@ -407,8 +409,13 @@ class Playground(QWidget):
         return make
 
     def _start(self, epochs: int, step: str = "", edits: tuple = ()) -> bool:
-        fresh = self._stale or self.session.trainer is None
         train = self.train_spec()
+        trainer = self.session.trainer
+        # the optimizer, seed and shuffle fix the start: changed while idle, they need a new trainer (a step
+        # neuron switched to Adam must be refused, not trained on by the perceptron rule)
+        fresh = (self._stale or trainer is None
+                 or (trainer.train.optimizer, trainer.train.seed, trainer.train.shuffle)
+                 != (train.optimizer, train.seed, train.shuffle))
         if fresh:
             self.session.forget()
             started = self.session.start(self._make_trainer_factory(), epochs=epochs, step=step, edits=edits,
@@ -596,6 +603,7 @@ class Playground(QWidget):
             self.surface.set_hidden_lines(first[0], first[1])
         else:
             self.surface.set_hidden_lines(None, None)
+        self.surface.set_marked_point(report.marked_point)  # the perceptron's last update, if any
         shown = self.neuron_editor.shown_neuron()
         if shown is not None and report.weights is not None:
             try:
@@ -712,7 +720,7 @@ class Playground(QWidget):
         self._set_state("finished" if trained else "idle")
         if trained and outcome.history:
             self._announce_run(outcome)
-        if outcome.stopped and outcome.message:
+        if outcome.message and not outcome.diverged:  # stopped, or converged (the perceptron)
             self.status.emit(outcome.message[0].upper() + outcome.message[1:])
         queued, self._queued = self._queued, None
         if queued is None:

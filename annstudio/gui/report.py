@@ -110,7 +110,8 @@ def _loss_picture(ws: Workspace, data) -> Picture:
 
 def _plane_pictures(ws: Workspace, data, untrained: str, shown=None) -> dict[str, Picture]:
     """The points alone, then under the network's decision surface (or with its fitted curve)."""
-    from ..core.engine import Probes, Trainer
+    from ..core.epoch_report import Probes
+    from ..core.trainers import make_trainer
     from .plots.surface import SurfacePlot
 
     plain = SurfacePlot()
@@ -121,7 +122,7 @@ def _plane_pictures(ws: Workspace, data, untrained: str, shown=None) -> dict[str
     report = shown if shown is not None and shown.surface is not None and shown.weights is not None else None
     try:
         if report is None:
-            trainer = Trainer(ws.network, ws.train, data, Probes(surface=True, resolution=200 if two_d else 300))
+            trainer = make_trainer(ws.network, ws.train, data, Probes(surface=True, resolution=200 if two_d else 300))
             try:
                 if ws.weights is not None:
                     trainer.restore(ws.weights)

@@ -13,9 +13,9 @@ from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QGroupBox, QLabel, QProgressBar,
                                QPushButton, QSpinBox, QStyle, QVBoxLayout, QWidget)
 
-from annstudio.core.spec import LOSSES, TrainSpec
+from annstudio.core.spec import LOSSES, TrainSpec, suited_optimizer
 
-OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop"}
+OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop", "perceptron": "Perceptron rule"}
 TYPICAL_RATES = ("0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3")
 MIN_RATE, MAX_RATE = 1e-5, 100.0  # 100 makes training diverge: a lesson worth seeing
 MAX_BATCH, MAX_EPOCHS, MAX_SEED = 100_000, 1_000_000, 2**31 - 1
@@ -79,7 +79,9 @@ class TrainingPanel(QWidget):
         self.optimizer_combo.setCurrentIndex(self.optimizer_combo.findData("adam"))
         self.optimizer_combo.setToolTip("How the weights are changed after each batch. SGD: a plain step "
                                         "down the slope of the loss. Adam and RMSprop adapt the step size "
-                                        "of every weight by themselves and usually learn faster.")
+                                        "of every weight by themselves and usually learn faster. Perceptron "
+                                        "rule: only for one step neuron; it moves the line toward each "
+                                        "point it gets wrong.")
         self.rate_combo = QComboBox(editable=True)
         self.rate_combo.addItems(TYPICAL_RATES)
         self.rate_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
@@ -229,6 +231,14 @@ class TrainingPanel(QWidget):
             return False
         self._clear_error()
         return True
+
+    def follow_network(self, network) -> None:
+        """A step neuron is trained by the perceptron rule and nothing else, any other network by gradients:
+        show the optimizer that can train ``network`` (the rule is core.spec.suited_optimizer)."""
+        wanted = suited_optimizer(network, self.optimizer_combo.currentData())
+        if wanted != self.optimizer_combo.currentData():
+            with QSignalBlocker(self.optimizer_combo):
+                self.optimizer_combo.setCurrentIndex(self.optimizer_combo.findData(wanted))
 
     def set_loss(self, loss: str) -> None:
         """Show the loss the data call for (the builder knows it)."""

@@ -33,19 +33,22 @@ from .ranges import cached_axes, live_epoch_range, live_value_range
 from ..crash import qt_override
 
 #: Every number a history row may carry that this plot draws or reads out.
-KEYS = ("loss", "test_loss", "accuracy", "test_accuracy", "rmse", "test_rmse", "r2", "test_r2")
+KEYS = ("loss", "test_loss", "accuracy", "test_accuracy", "rmse", "test_rmse", "r2", "test_r2", "updates")
 
 #: For each metric the bottom plot can show: (train key, test key, axis label, legend placement).
 METRICS = {
     "accuracy": ("accuracy", "test_accuracy", "accuracy", "bottom"),
     "rmse": ("rmse", "test_rmse", "RMSE", "top"),
     "r2": ("r2", "test_r2", "R²", "bottom"),
+    "updates": ("updates", "test_updates", "updates", "top"),  # the perceptron rule's (no test)
 }
+#: The loss axis' name for a perceptron's rows (they carry "updates"): its loss counts misclassified points.
+PERCEPTRON_LOSS = "misclassified"
 TASKS = ("binary", "multiclass", "regression")
 #: Fixed value ranges: R² starts far below 0 on a bad fit; the part a student watches is its climb towards 1.
 FIXED_Y = {"r2": (-1.0, 1.05)}
 #: Values that cannot go below 0 (or above 1): their axis stops there rather than showing impossible values.
-NON_NEGATIVE = ("loss", "accuracy", "rmse")
+NON_NEGATIVE = ("loss", "accuracy", "rmse", "updates")
 AT_MOST_ONE = ("accuracy",)
 _HINT = "Point at a curve to read it."
 #: While training, a curve is drawn from at most this many (lowest, highest) pairs plus its newest epochs.
@@ -279,6 +282,11 @@ class LossPlot(QWidget):
         """Take rows in without drawing them yet (:meth:`flush` draws): while training, rows come in small
         batches many times a second and are drawn a few times a second."""
         if rows:
+            if "updates" in rows[0] and self._metric != "updates":  # a perceptron's run: its own two curves
+                self._loss_plot.setLabel("left", PERCEPTRON_LOSS)
+                self._metric = "updates"
+                self._unshown = True
+                self._set_metric("updates")
             self._data.add(rows)
             self._unshown = True
 
@@ -303,6 +311,9 @@ class LossPlot(QWidget):
         self._ranges = [None, None, None]
         for cursor in self._cursors:
             cursor.setVisible(False)
+        if self._metric == "updates":  # the next run may be no perceptron: back to the task's metric
+            self._loss_plot.setLabel("left", "loss")
+            self.set_task(self._task)
         self._redraw()
         self._readout.setText(_HINT)
 
@@ -390,7 +401,8 @@ class LossPlot(QWidget):
 
     def _redraw(self) -> None:
         train_key, test_key, label, _ = METRICS[self._metric]
-        plan = ((self._loss_curves[0], "loss", "train loss"), (self._loss_curves[1], "test_loss", "test loss"),
+        loss = "misclassified" if self._metric == "updates" else "loss"  # a perceptron counts its mistakes
+        plan = ((self._loss_curves[0], "loss", f"train {loss}"), (self._loss_curves[1], "test_loss", f"test {loss}"),
                 (self._metric_curves[0], train_key, f"train {label}"),
                 (self._metric_curves[1], test_key, f"test {label}"))
         epochs = self._data.epoch
@@ -512,7 +524,12 @@ class LossPlot(QWidget):
         parts = [head, f"loss {_fmt(value['loss'])}"]
         if math.isfinite(value["test_loss"]):
             parts.append(f"test loss {_fmt(value['test_loss'])}")
-        if self._task == "regression":
+        if self._metric == "updates":  # a perceptron: its mistakes and its updates first, in two short lines
+            parts = [head, f"misclassified {_fmt(value['loss'])}"]
+            if math.isfinite(value["test_loss"]):
+                parts[1] += f" (test {_fmt(value['test_loss'])})"
+            names = (("updates", "updates"), ("accuracy", "accuracy"), ("test_accuracy", "test"))
+        elif self._task == "regression":
             names = (("rmse", "RMSE"), ("test_rmse", "test RMSE"), ("r2", "R²"), ("test_r2", "test R²"))
         else:
             names = (("accuracy", "accuracy"), ("test_accuracy", "test accuracy"))

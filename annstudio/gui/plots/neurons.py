@@ -65,7 +65,7 @@ def output_activations(spec: NetworkSpec) -> list[str]:
 
 def levels_for(activation: str, values: np.ndarray) -> tuple[float, float]:
     """The colour range of a layer's outputs: fixed for squashing functions, symmetric around 0 otherwise."""
-    if activation in ("sigmoid", "softmax"):
+    if activation in ("sigmoid", "softmax", "step"):
         return (0.0, 1.0)
     if activation == "tanh":
         return (-1.0, 1.0)
@@ -177,7 +177,8 @@ class NeuronMaps(QWidget):
 
     def _add_layer(self, index: int, title: str, shown: int, units: int, row: int) -> int:
         act = self._activation[index]
-        scale = {"sigmoid": "0 … 1", "softmax": "0 … 1", "tanh": "−1 … 1"}.get(act, "white = 0")
+        scale = {"sigmoid": "0 … 1", "softmax": "0 … 1", "step": "0 or 1",
+                 "tanh": "−1 … 1"}.get(act, "white = 0")
         header = self._graphics.addLabel(f"<b>{title}</b> ({act}, colours {scale})", row=row, col=0,
                                          colspan=COLUMNS, size="9pt")
         header.setToolTip(f"The {units} neurons of {title}; all of its pictures share one colour range.")

@@ -182,6 +182,11 @@ class SurfacePlot(QWidget):
         self._eraser = pg.ScatterPlotItem(size=2 * ERASER_PIXELS, symbol="o", brush=None,
                                           pen=pg.mkPen((80, 80, 80), width=1, style=Qt.PenStyle.DashLine))
         self._eraser.setZValue(20)
+        # the point that moved the perceptron's line last: a ring around it
+        self._marked = pg.ScatterPlotItem(size=20, symbol="o", brush=None, pen=pg.mkPen((200, 0, 120), width=3))
+        self._marked.setZValue(15)
+        self._marked.setToolTip("The last point the perceptron got wrong: the rule moved the line toward it.")
+        self._plot.addItem(self._marked, ignoreBounds=True)
         self._eraser.setVisible(False)
         self._plot.addItem(self._eraser, ignoreBounds=True)
         self._view.viewport().installEventFilter(self)
@@ -365,6 +370,17 @@ class SurfacePlot(QWidget):
 
     def discretize(self) -> bool:
         return self._discretize.isChecked()
+
+    def set_marked_point(self, point: tuple | None) -> None:
+        """Ring one data point, (x1, x2), e.g. the one that caused the perceptron's last update; None: none."""
+        if point is None or len(point) < 2:
+            self._marked.setData([], [])
+        else:
+            self._marked.setData([float(point[0])], [float(point[1])])
+
+    def marked_point(self) -> tuple[float, float] | None:
+        x, y = self._marked.getData()
+        return (float(x[0]), float(y[0])) if x is not None and len(x) else None
 
     def _apply_visibility(self) -> None:
         self._test.setVisible(self._show_test.isChecked())
