@@ -106,3 +106,18 @@ def test_zero_init_keeps_hidden_neurons_identical_and_glorot_does_not():
         np.testing.assert_allclose(kernel, kernel[:, :1].repeat(kernel.shape[1], axis=1), atol=1e-6)  # …alike
     for kernel in _hidden_kernels("glorot_uniform"):
         assert np.abs(kernel - kernel[:, :1]).max() > 1e-2
+
+
+def test_notebook_defines_sine_before_the_model_uses_it():
+    import json
+
+    from annstudio.core import codegen
+    from annstudio.core.notebook import notebook_text
+
+    net = NetworkSpec(input_shape=(2,), layers=(dense(3, "sine", initializer="he_normal"), dense(1, "sigmoid")))
+    p = codegen.plan(net, TrainSpec(epochs=1), DataSpec("xor", size=40))
+    cells = json.loads(notebook_text(p))["cells"]
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    assert code.index("def sine(x):") < code.index("activation=sine")
+    assert "kernel_initializer=tf.keras.initializers.HeNormal()" in code
+    compile(code.replace("%matplotlib inline", ""), "notebook", "exec")
