@@ -4,7 +4,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from annstudio.core import activations, build, datasets, store
+from annstudio.core import activations, build, datasets, lessons, store
 from annstudio.core.engine import Trainer
 from annstudio.core.forward import NumpyForward, model_weights
 from annstudio.core.spec import (ACTIVATIONS, INITIALIZERS, DataSpec, NetworkSpec, SpecError, TrainSpec, dense,
@@ -90,22 +90,30 @@ def test_saved_model_keeps_activations_and_initializers_and_loads_safely(tmp_pat
     assert network_from_dict(net.to_dict()) == net
 
 
-def _hidden_kernels(initializer: str) -> list[np.ndarray]:
-    net = NetworkSpec(input_shape=(2,), layers=(dense(4, "sigmoid", initializer=initializer),
-                                                dense(3, "sigmoid", initializer=initializer),
-                                                dense(1, "sigmoid", initializer=initializer)))
-    data = datasets.load(DataSpec("circle", size=64, seed=0))
-    result = Trainer(net, TrainSpec("adam", 0.05, 16, 2, "binary_crossentropy", seed=0), data, xla=False).train_to_end()
-    weights = dict(model_weights(result.model))
-    return [weights[name][0] for name in ("dense_1", "dense_2")]
+def _trained_kernels(network: NetworkSpec, data: DataSpec, train: TrainSpec) -> list[np.ndarray]:
+    result = Trainer(network, train, datasets.load(data), xla=False).train_to_end()
+    return [arrays[0] for name, arrays in model_weights(result.model)]
 
 
-def test_zero_init_keeps_hidden_neurons_identical_and_glorot_does_not():
-    for kernel in _hidden_kernels("zeros"):
+def test_zero_init_keeps_hidden_neurons_identical_and_random_init_does_not():
+    zeros, normal = lessons.get("init-zeros"), lessons.get("init-normal")
+    data, train = replace(zeros.data, size=64), replace(zeros.train, epochs=2, batch_size=16)
+    glorot = NetworkSpec((2,), tuple(replace(layer, initializer="glorot_uniform") for layer in zeros.network.layers))
+    for kernel in _trained_kernels(zeros.network, data, train)[:2]:  # the two hidden layers
         assert np.abs(kernel).max() > 0  # they did learn…
         np.testing.assert_allclose(kernel, kernel[:, :1].repeat(kernel.shape[1], axis=1), atol=1e-6)  # …alike
-    for kernel in _hidden_kernels("glorot_uniform"):
-        assert np.abs(kernel - kernel[:, :1]).max() > 1e-2
+    for network in (normal.network, glorot):
+        for kernel in _trained_kernels(network, data, train)[:2]:
+            assert np.abs(kernel - kernel[:, :1]).max() > 1e-2
+
+
+def test_l2_penalty_keeps_the_weights_closer_to_zero():
+    spreads = []
+    for pid in ("regularization-none", "regularization-l2"):
+        preset = lessons.get(pid)
+        kernels = _trained_kernels(preset.network, preset.data, replace(preset.train, epochs=40))
+        spreads.append(np.concatenate([k.ravel() for k in kernels]).std())
+    assert spreads[1] < 0.8 * spreads[0], spreads
 
 
 def test_notebook_defines_sine_before_the_model_uses_it():
