@@ -49,6 +49,10 @@ LECTURE: dict[str, float | str] = {
     "overfit-plain": "curve",
     "overfit-batchnorm": "curve",
     "overfit-dropout": "curve",
+    "init-zeros": "-",
+    "init-normal": "-",
+    "regularization-none": "-",
+    "regularization-l2": "-",
 }
 
 #: What the lecture prints about training besides its main figure.

@@ -28,6 +28,7 @@ from typing import Sequence
 
 import numpy as np
 
+from . import activations
 from .forward import Weights, layer_names
 from .spec import NetworkSpec, SpecError
 
@@ -41,7 +42,8 @@ LOSS_NAMES = {
     "mse": "mse", "mean_squared_error": "mse", "meansquarederror": "mse",
 }
 LOSSES = ("binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy", "mse")
-ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax")
+#: What the explorer explains: every activation with a derivative (the step has none: the perceptron rule trains it).
+ACTIVATIONS = tuple(name for name in activations.NAMES if name != "step")
 
 
 class CannotExplain(SpecError):
@@ -115,28 +117,14 @@ def dense_chain(spec: NetworkSpec, weights: Weights) -> list[DenseLayer]:
 
 
 def activate(a: np.ndarray, name: str) -> np.ndarray:
-    """g(a) along the last axis (softmax) or element by element."""
-    if name == "relu":
-        return np.maximum(a, 0.0)
-    if name == "sigmoid":
-        return 0.5 * (np.tanh(0.5 * a) + 1.0)
-    if name == "tanh":
-        return np.tanh(a)
-    if name == "softmax":
-        e = np.exp(a - a.max(axis=-1, keepdims=True))
-        return e / e.sum(axis=-1, keepdims=True)
-    return a
+    """g(a) along the last axis (softmax) or element by element (core.activations, in float64)."""
+    return activations.value(np.asarray(a, dtype=np.float64), name)
 
 
 def slope(a: np.ndarray, out: np.ndarray, name: str) -> np.ndarray:
-    """g'(a) element by element (not for softmax, whose outputs depend on each other)."""
-    if name == "relu":
-        return (a > 0).astype(np.float64)  # TensorFlow's convention: relu'(0) = 0
-    if name == "sigmoid":
-        return out * (1.0 - out)
-    if name == "tanh":
-        return 1.0 - out * out
-    return np.ones_like(a)
+    """g'(a) element by element (not for softmax, whose outputs depend on each other); relu'(0) = 0 as in
+    TensorFlow."""
+    return activations.derivative(a, name)
 
 
 def backward_through(a: np.ndarray, out: np.ndarray, name: str, grad_out: np.ndarray) -> np.ndarray:

@@ -10,7 +10,7 @@ import sys
 import tempfile
 from contextlib import contextmanager
 
-from .spec import LayerSpec, NetworkSpec, SpecError, TrainSpec, uses_step
+from .spec import ACTIVATIONS, DEFAULT_INITIALIZER, LayerSpec, NetworkSpec, SpecError, TrainSpec, uses_step
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -50,20 +50,49 @@ with _quiet_native_stderr():
     tf.config.list_physical_devices()  # CUDA probing happens here, quietly, not at the first operation
     tf.get_logger().setLevel("ERROR")  # every new network is traced anew; that is expected, not a warning
 
+
+
+@keras.saving.register_keras_serializable(package="annstudio")
+def sine(x):
+    """The sine activation, g(a) = sin(a). Keras has none; registered by name (``annstudio>sine``), so a saved
+    ``.keras`` file refers to it by that name and loads with ``safe_mode`` on, without running code from the
+    file. An exported script defines and registers the same function."""
+    return keras.ops.sin(x)
+
+
+def keras_activation(name: str):
+    """What Keras' layers take for the builder's activation ``name``."""
+    return sine if name == "sine" else name
+
+
+def make_initializer(layer: LayerSpec) -> keras.initializers.Initializer:
+    """The Keras initializer of a Dense layer's weights (the biases always start at 0, Keras' default)."""
+    if layer.initializer == "he_normal":
+        return keras.initializers.HeNormal()
+    if layer.initializer == "normal":
+        return keras.initializers.RandomNormal(mean=0.0, stddev=0.1)
+    if layer.initializer == "zeros":
+        return keras.initializers.Zeros()
+    if layer.initializer == "constant":
+        return keras.initializers.Constant(float(layer.init_value))
+    return keras.initializers.GlorotUniform()
+
+
 _OPTIMIZERS = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop}
 
 
 def make_layer(layer: LayerSpec, name: str) -> keras.layers.Layer:
     if layer.kind == "dense":
         regularizer = keras.regularizers.L1L2(l1=layer.l1, l2=layer.l2) if (layer.l1 or layer.l2) else None
-        return keras.layers.Dense(layer.units, activation=layer.activation, kernel_regularizer=regularizer,
+        return keras.layers.Dense(layer.units, activation=keras_activation(layer.activation),
+                                  kernel_initializer=make_initializer(layer), kernel_regularizer=regularizer,
                                   name=name)
     if layer.kind == "dropout":
         return keras.layers.Dropout(layer.rate, name=name)
     if layer.kind == "batchnorm":
         return keras.layers.BatchNormalization(name=name)
     if layer.kind == "activation":
-        return keras.layers.Activation(layer.activation, name=name)
+        return keras.layers.Activation(keras_activation(layer.activation), name=name)
     if layer.kind == "flatten":
         return keras.layers.Flatten(name=name)
     raise SpecError(f"unknown layer kind {layer.kind!r}")
@@ -152,11 +181,30 @@ def spec_from_model(model: keras.Model) -> NetworkSpec:
     return spec.validate()
 
 
+_KERAS_NAMES = {"silu": "swish"}  # Keras 3 calls swish silu
+
+
 def _activation_name(fn) -> str:
     name = getattr(fn, "__name__", str(fn))
-    if name not in ("linear", "relu", "sigmoid", "tanh", "softmax"):
+    name = _KERAS_NAMES.get(name, name)
+    if name not in ACTIVATIONS:
         raise SpecError(f"activation {name!r} is not one the builder knows")
     return name
+
+
+def _initializer_fields(init) -> dict:
+    """``initializer`` and ``init_value`` of a Dense layer's kernel initializer. One the builder does not
+    offer reads as the default: the model's weights are loaded anyway, it only matters for a fresh start."""
+    if isinstance(init, keras.initializers.HeNormal):
+        return {"initializer": "he_normal"}
+    if isinstance(init, keras.initializers.Zeros):
+        return {"initializer": "zeros"}
+    if isinstance(init, keras.initializers.Constant):
+        return {"initializer": "constant", "init_value": float(init.value)}
+    if isinstance(init, keras.initializers.RandomNormal) and float(init.mean) == 0.0 \
+            and abs(float(init.stddev) - 0.1) < 1e-9:
+        return {"initializer": "normal"}
+    return {"initializer": DEFAULT_INITIALIZER}
 
 
 def _layer_spec(layer) -> LayerSpec:
@@ -167,7 +215,7 @@ def _layer_spec(layer) -> LayerSpec:
         if not layer.use_bias:
             raise SpecError(f"layer {layer.name!r} has no bias, which the builder cannot show")
         return LayerSpec("dense", units=int(layer.units), activation=_activation_name(layer.activation),
-                         l1=l1, l2=l2)
+                         l1=l1, l2=l2, **_initializer_fields(layer.kernel_initializer))
     if isinstance(layer, keras.layers.Dropout):
         return LayerSpec("dropout", rate=float(layer.rate))
     if isinstance(layer, keras.layers.BatchNormalization):

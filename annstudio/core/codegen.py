@@ -20,7 +20,7 @@ import numpy as np
 
 from .datasets import Dataset
 from .errors import UserError
-from .spec import DataSpec, LayerSpec, NetworkSpec, SpecError, TrainSpec, uses_step
+from .spec import DEFAULT_INITIALIZER, DataSpec, LayerSpec, NetworkSpec, SpecError, TrainSpec, uses_step
 
 #: Up to this many points are written into the script; more go to a CSV file beside it.
 EMBED_LIMIT = 2000
@@ -232,18 +232,42 @@ def _own_points(points: Dataset, data_file: str, beside: str = "script") -> tupl
 # ---------------------------------------------------------------------------------------------------
 # The network, compile and fit parts
 
+def _activation_code(name: str) -> str:
+    return "sine" if name == "sine" else repr(name)  # sine: the function the script defines
+
+
+def _initializer_code(layer: LayerSpec) -> str:
+    init = "tf.keras.initializers."
+    return {"he_normal": init + "HeNormal()", "normal": init + "RandomNormal(mean=0.0, stddev=0.1)",
+            "zeros": init + "Zeros()", "constant": init + f"Constant({float(layer.init_value)!r})"
+            }.get(layer.initializer, init + "GlorotUniform()")
+
+
 def _layer_code(layer: LayerSpec) -> str:
     cls = f"tf.keras.layers.{_KERAS_LAYER[layer.kind]}"
     if layer.kind == "dense":
-        args = [f"units={layer.units}", f"activation={layer.activation!r}"]
+        args = [f"units={layer.units}", f"activation={_activation_code(layer.activation)}"]
+        if layer.initializer != DEFAULT_INITIALIZER:
+            args.append(f"kernel_initializer={_initializer_code(layer)}")
         if layer.l1 or layer.l2:
             args.append(f"kernel_regularizer=tf.keras.regularizers.L1L2(l1={layer.l1!r}, l2={layer.l2!r})")
         return f"{cls}({', '.join(args)})"
     if layer.kind == "dropout":
         return f"{cls}({layer.rate!r})"
     if layer.kind == "activation":
-        return f"{cls}({layer.activation!r})"
+        return f"{cls}({_activation_code(layer.activation)})"
     return f"{cls}()"
+
+
+def activation_lines(p: "Plan") -> list[str]:
+    """The sine activation, which Keras does not have, defined and registered under the name ANN Studio's
+    saved models use (``annstudio>sine``), so the two load each other's ``.keras`` files; [] without sine."""
+    if not any(layer.kind in ("dense", "activation") and layer.activation == "sine" for layer in p.network.layers):
+        return []
+    return ['@tf.keras.utils.register_keras_serializable(package="annstudio")',
+            "def sine(x):",
+            '    """The sine activation g(a) = sin(a); Keras has none of its own."""',
+            "    return tf.sin(x)"]
 
 
 def _features_code(features: Sequence[str]) -> str:
@@ -521,6 +545,8 @@ def script_from_plan(p: Plan) -> str:
     out.append(("import os\n" if head[0] == "import os" else "") + "import numpy as np\nimport tensorflow as tf\n")
     out += constants(p)
     out += ["", ""]
+    if activation_lines(p):
+        out += activation_lines(p) + ["", ""]
     out += data_functions(p)
     out += ["", "", "def build_model():"]
     out += model_lines(p, "    ")

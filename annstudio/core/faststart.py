@@ -23,6 +23,7 @@ from collections import OrderedDict
 import keras
 import tensorflow as tf
 
+from . import build
 from .spec import ACTIVATIONS, NetworkSpec
 
 _CACHE_SIZE = 24
@@ -103,7 +104,8 @@ class FastPrograms:
                         "mse": keras.losses.MeanSquaredError}[self.loss]()
         # one function per activation name, in ACTIVATIONS' order (the step never trains by gradient: the
         # perceptron has its own trainer, so it stands in as linear here)
-        self.activations = [keras.activations.get("linear" if name == "step" else name) for name in ACTIVATIONS]
+        self.activations = [keras.activations.get(build.keras_activation("linear" if name == "step" else name))
+                            for name in ACTIVATIONS]
         self.output_fn = keras.activations.get(self.output_activation)
         n_slots = {"adam": 2, "rmsprop": 1, "sgd": 0}[self.optimizer_name]
         weights = [tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32)] * self.depth

@@ -12,6 +12,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
+from . import activations
 from .spec import LayerSpec, NetworkSpec, SpecError
 
 BATCHNORM_EPSILON = 1e-3  # Keras' default
@@ -38,18 +39,7 @@ def first_hidden_index(spec: NetworkSpec) -> int | None:
 
 
 def _activate(x: np.ndarray, name: str) -> np.ndarray:
-    if name == "relu":
-        return np.maximum(x, 0)
-    if name == "sigmoid":
-        return 0.5 * (np.tanh(0.5 * x) + 1)  # no overflow for large negative x
-    if name == "tanh":
-        return np.tanh(x)
-    if name == "step":  # the perceptron's: fired (1) or not (0)
-        return (x > 0).astype(x.dtype)
-    if name == "softmax":
-        e = np.exp(x - x.max(axis=-1, keepdims=True))
-        return e / e.sum(axis=-1, keepdims=True)
-    return x
+    return activations.value(x, name)
 
 
 class NumpyForward:

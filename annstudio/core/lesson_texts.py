@@ -30,6 +30,8 @@ VIEWS: dict[str, str] = {
     "compare": "the runs compared (curves overlaid)",
     "backprop": "the Backprop tab (one point forward and back)",
     "landscape": "the loss landscape",
+    "neurons": "the neuron maps",
+    "weights": "the weight histograms",
 }
 
 
@@ -78,11 +80,15 @@ LESSONS: list[Lesson] = [
            "how-a-network-learns.md", ("backprop", "landscape", "network", "loss"), "6.3"),
     Lesson("mnist", "Handwritten digits (MNIST)", ("mnist-mlp",),
            "mnist.md", ("loss", "confusion", "first-layer", "canvas"), "7"),
+    Lesson("init-zeros", "Initialisation and the symmetry problem", ("init-zeros", "init-normal"),
+           "init-zeros.md", ("neurons", "surface", "loss", "compare"), "7.2.4"),
     Lesson("vanishing-gradient", "The vanishing gradient", ("vanishing-gradient", "vanishing-gradient-relu"),
            "vanishing-gradient.md", ("gradients", "loss", "surface", "compare"), "8.1"),
     Lesson("overfitting", "Overfitting, batch normalization and dropout",
            ("overfit-plain", "overfit-batchnorm", "overfit-dropout"),
            "overfitting.md", ("compare", "curve", "loss"), "8.2–8.3"),
+    Lesson("regularization", "Regularization: the L2 penalty", ("regularization-none", "regularization-l2"),
+           "regularization.md", ("weights", "surface", "loss", "compare"), "8.3.1"),
 ]
 
 _BY_ID = {lesson.id: lesson for lesson in LESSONS}

@@ -42,6 +42,20 @@ _POINTS = DataSpec("lecture-points", size=10)
 _MSE = dict(optimizer="adam", learning_rate=0.001, batch_size=32, loss="mse", seed=0)
 
 
+def _two_hidden(initializer: str) -> NetworkSpec:
+    """2-4-4-1 sigmoid, every layer's weights started the same way (the biases always start at 0)."""
+    return _net2d(dense(4, "sigmoid", initializer=initializer), dense(4, "sigmoid", initializer=initializer),
+                  dense(1, "sigmoid", initializer=initializer))
+
+
+_CIRCLE = DataSpec("circle", size=400, noise=0.1, seed=4, test_fraction=0.25)
+_NOISY_CIRCLE = DataSpec("circle", size=120, noise=0.35, seed=5, test_fraction=0.5)  # few, noisy: overfits
+
+
+def _wide(l2: float) -> NetworkSpec:
+    return _net2d(dense(32, "relu", l2=l2), dense(32, "relu", l2=l2), dense(1, "sigmoid", l2=l2))
+
+
 def _deep(act: str) -> NetworkSpec:
     return _net2d(*[dense(16, act) for _ in range(8)], dense(1, "sigmoid"))
 
@@ -84,6 +98,11 @@ PRESETS: tuple[Preset, ...] = (
                        layers=(flatten(), dense(100, "relu"), dense(10, "softmax"))),
            TrainSpec("adam", 0.001, 32, 5, "sparse_categorical_crossentropy", seed=0),
            views=("loss", "confusion", "first-layer", "canvas"), lecture="test accuracy 0.9749 after 5 epochs"),
+    Preset("init-zeros", "Initialisation: all weights start at zero, so every hidden neuron stays the same",
+           _CIRCLE, _two_hidden("zeros"), TrainSpec("adam", 0.05, 32, 60, BCE, seed=0),
+           views=("loss", "surface", "neurons"), lecture="identical neurons"),
+    Preset("init-normal", "The same network started from normal(0, 0.1), as in the lecture", _CIRCLE,
+           _two_hidden("normal"), TrainSpec("adam", 0.05, 32, 60, BCE, seed=0), views=("loss", "surface", "neurons")),
     Preset("vanishing-gradient", "Vanishing gradient: a deep sigmoid network barely learns", _PARABOLA,
            _deep("sigmoid"), TrainSpec("sgd", 0.1, 32, 30, BCE, seed=0), views=("loss", "surface", "gradients"),
            lecture="gradients shrink toward the first layers"),
@@ -102,6 +121,12 @@ PRESETS: tuple[Preset, ...] = (
            _net1d(dense(30, "sigmoid"), dropout(0.2), dense(100, "sigmoid"), dropout(0.2), dense(100, "sigmoid"),
                   dropout(0.2), dense(30, "sigmoid"), dropout(0.2), dense(1)),
            TrainSpec(epochs=200, **_MSE), views=("loss", "curve"), lecture="a smooth curve, not through every point"),
+    Preset("regularization-none", "No penalty: a 2-32-32-1 ReLU net learns 60 noisy points by heart (300 epochs)",
+           _NOISY_CIRCLE, _wide(0.0), TrainSpec("adam", 0.01, 32, 300, BCE, seed=0),
+           views=("loss", "surface", "weights")),
+    Preset("regularization-l2", "L2 penalty λ = 0.01 on every layer: smaller weights, a smoother boundary",
+           _NOISY_CIRCLE, _wide(0.01), TrainSpec("adam", 0.01, 32, 300, BCE, seed=0),
+           views=("loss", "surface", "weights"), lecture="weights shrink toward zero"),
 )
 
 _BY_ID = {preset.id: preset for preset in PRESETS}

@@ -10,7 +10,7 @@ validated before it is written.
 from __future__ import annotations
 
 from .codegen import (CodegenError, Plan, compile_lines, constants, data_functions, evaluate_lines, fit_lines,
-                      imports, model_lines, weights_lines)
+                      activation_lines, imports, model_lines, weights_lines)
 
 #: fit prints a line per epoch up to this many epochs; longer runs stay quiet (the loss curve shows them).
 VERBOSE_EPOCHS = 50
@@ -62,7 +62,8 @@ def _cells(p: Plan) -> list[tuple[str, str]]:
     cells.append(("code", _data_plot(p)))
 
     cells.append(("md", "## 2. The network\n\n" + _network_words(p)))
-    cells.append(("code", _code(model_lines(p) + ["", "model.summary()"])))
+    sine = activation_lines(p)
+    cells.append(("code", _code(sine + ([""] if sine else []) + model_lines(p) + ["", "model.summary()"])))
 
     cells.append(("md", "## 3. Loss and optimizer\n\n" + _compile_words(p)))
     cells.append(("code", _code(compile_lines(p) + ([""] + weights_lines(p) if p.weights_file else []))))

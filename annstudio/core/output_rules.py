@@ -78,7 +78,9 @@ def check_output(activation: str, units: int, loss: str) -> OutputAdvice | None:
         return OutputAdvice(CANNOT_LEARN, "Softmax makes the outputs add up to 1, so a single output neuron always "
                                           "says 1 whatever the input: it cannot fit a curve. Use linear: it can "
                                           "give any number.", best)
-    ranges = {"sigmoid": "between 0 and 1", "tanh": "between −1 and 1", "relu": "of 0 or more"}
+    ranges = {"sigmoid": "between 0 and 1", "tanh": "between −1 and 1", "relu": "of 0 or more",
+              "softplus": "above 0", "elu": "above −1", "gelu": "of about −0.17 or more",
+              "swish": "of about −0.28 or more", "sine": "between −1 and 1"}
     if activation in ranges:
         return OutputAdvice(POOR, f"With {activation} the output can only give numbers {ranges[activation]}, so "
                                   "targets outside that range are never reached. Regression usually uses linear.",

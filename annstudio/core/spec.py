@@ -11,10 +11,14 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from .activations import NAMES as _ACTIVATION_NAMES
 from .errors import UserError
 
 LAYER_KINDS = ("dense", "dropout", "batchnorm", "activation", "flatten")
-ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax", "step")
+ACTIVATIONS = _ACTIVATION_NAMES
+#: How a Dense layer's weights start (Keras initialisers; the biases start at 0 in every case).
+INITIALIZERS = ("glorot_uniform", "he_normal", "normal", "zeros", "constant")
+DEFAULT_INITIALIZER = "glorot_uniform"
 OPTIMIZERS = ("sgd", "adam", "rmsprop", "perceptron")
 LOSSES = ("binary_crossentropy", "sparse_categorical_crossentropy", "mse")
 
@@ -48,6 +52,8 @@ class LayerSpec:
     rate: float = 0.0
     l1: float = 0.0
     l2: float = 0.0
+    initializer: str = DEFAULT_INITIALIZER  # how the weights start (Dense only); see INITIALIZERS
+    init_value: float = 0.0  # the value of the "constant" initializer
 
     def problems(self, position: int) -> list[str]:
         where = f"layer {position + 1} ({self.kind})"
@@ -63,15 +69,31 @@ class LayerSpec:
                 value = getattr(self, name)
                 if not _is_number(value) or value < 0:
                     found.append(f"{where}: {name.upper()} must be a number ≥ 0, not {value!r}")
+            if self.initializer not in INITIALIZERS:
+                found.append(f"{where}: initializer must be one of {', '.join(INITIALIZERS)}, "
+                             f"not {self.initializer!r}")
+            if not _is_number(self.init_value) or abs(self.init_value) > 1000:
+                found.append(f"{where}: the constant initial weight must be a number from −1000 to 1000, "
+                             f"not {self.init_value!r}")
         if self.kind in ("dense", "activation") and self.activation not in ACTIVATIONS:
             found.append(f"{where}: activation must be one of {', '.join(ACTIVATIONS)}, not {self.activation!r}")
         if self.kind == "dropout" and (not _is_number(self.rate) or not 0 <= self.rate < 1):
             found.append(f"{where}: dropout rate must be a number from 0 up to (not including) 1, not {self.rate!r}")
         return found
 
+    def init_text(self) -> str:
+        """The initializer in a few words: ``glorot_uniform``, ``normal(0, 0.1)``, ``constant 0.5`` …"""
+        if self.initializer == "normal":
+            return "normal(0, 0.1)"
+        if self.initializer == "constant":
+            return f"constant {self.init_value:g}"
+        return self.initializer
+
     def describe(self) -> str:
         if self.kind == "dense":
-            return f"Dense({self.units}, {self.activation})"
+            if self.initializer == DEFAULT_INITIALIZER:
+                return f"Dense({self.units}, {self.activation})"
+            return f"Dense({self.units}, {self.activation}, {self.init_text()})"
         if self.kind == "dropout":
             return f"Dropout({self.rate:g})"
         if self.kind == "activation":
@@ -340,8 +362,10 @@ def network_from_json(text: str) -> NetworkSpec:
     return network_from_dict(data)
 
 
-def dense(units: int, activation: str = "linear", l1: float = 0.0, l2: float = 0.0) -> LayerSpec:
-    return LayerSpec("dense", units=units, activation=activation, l1=l1, l2=l2)
+def dense(units: int, activation: str = "linear", l1: float = 0.0, l2: float = 0.0,
+          initializer: str = DEFAULT_INITIALIZER, init_value: float = 0.0) -> LayerSpec:
+    return LayerSpec("dense", units=units, activation=activation, l1=l1, l2=l2, initializer=initializer,
+                     init_value=init_value)
 
 
 def dropout(rate: float) -> LayerSpec:
@@ -361,9 +385,9 @@ def flatten() -> LayerSpec:
 
 
 __all__ = [
-    "ACTIVATIONS", "DATA_KINDS", "STEP_ONLY_PERCEPTRON", "is_perceptron", "is_step_neuron",
-    "perceptron_problems", "suited_optimizer", "uses_step", "FEATURES", "LAYER_KINDS", "LOSSES", "OPTIMIZERS",
-    "DataSpec", "LayerSpec",
+    "ACTIVATIONS", "DATA_KINDS", "DEFAULT_INITIALIZER", "INITIALIZERS", "STEP_ONLY_PERCEPTRON", "is_perceptron",
+    "is_step_neuron", "perceptron_problems", "suited_optimizer", "uses_step", "FEATURES", "LAYER_KINDS", "LOSSES",
+    "OPTIMIZERS", "DataSpec", "LayerSpec",
     "NetworkSpec", "SpecError", "TrainSpec", "activation", "batchnorm", "data_from_dict", "dense", "dropout",
     "flatten", "layer_from_dict", "network_from_dict", "network_from_json", "replace", "to_json",
     "train_from_dict",

@@ -13,12 +13,13 @@ from typing import Callable
 from PySide6.QtCore import QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QListWidget, QListWidgetItem, QMenu, QPushButton, QSpinBox, QStyle, QToolButton,
-                               QVBoxLayout, QWidget)
+                               QListWidget, QListWidgetItem, QMenu, QPushButton, QSizePolicy, QSpinBox, QStyle,
+                               QToolButton, QVBoxLayout, QWidget)
 
 from annstudio.core.output_rules import OutputAdvice, check_output
-from annstudio.core.spec import (ACTIVATIONS, STEP_ONLY_PERCEPTRON, LayerSpec, NetworkSpec, activation, batchnorm,
-                                 dense, dropout, flatten)
+from annstudio.core.spec import (ACTIVATIONS, DEFAULT_INITIALIZER, INITIALIZERS, STEP_ONLY_PERCEPTRON, LayerSpec,
+                                 NetworkSpec, activation, batchnorm, dense, dropout, flatten)
+from annstudio.gui.activation_curve import ActivationCurve
 from annstudio.gui.dataset_panel import FEATURE_TEXT
 
 MAX_UNITS = 1024
@@ -37,10 +38,21 @@ KIND_TIP = ("What the layer does. Dense: neurons that each weigh all their input
             "Activation: applies a function to every value.")
 ACTIVATION_TIP = ("The function applied to each neuron's weighted sum. relu: max(0, z). sigmoid: squashes to "
                   "0…1. tanh: squashes to −1…1. linear: leaves it as it is. softmax: turns the values into "
-                  "probabilities that add up to 1. step: 1 where the sum is above 0, else 0 (the perceptron's; only "
-                  "for a network of one output neuron, trained by the perceptron rule).")
+                  "probabilities that add up to 1. leaky_relu: like relu, but 0.2·z below 0. elu: like relu, "
+                  "but a smooth e^z − 1 below 0. gelu and swish: smooth versions of relu. softplus: log(1 + e^z), "
+                  "a smooth relu. sine: sin(z). step: 1 where the sum is above 0, else 0 (the "
+                  "perceptron's; only for a network of one output neuron, trained by the perceptron rule). The curve "
+                  "below shows the function and its derivative.")
 STEP_HIDDEN_TIP = ("Not here: " + STEP_ONLY_PERCEPTRON + ". Remove the hidden layers and choose step for the "
                    "output neuron instead.")
+#: The initializers as the builder lists them.
+INITIALIZER_NAMES = {"glorot_uniform": "Glorot uniform (Keras' default)", "he_normal": "He normal",
+                     "normal": "normal(0, 0.1) (the lecture's)", "zeros": "zeros", "constant": "constant"}
+INITIALIZER_TIP = ("How the layer's weights start before training (the biases always start at 0). Glorot "
+                   "uniform: small random numbers scaled to the layer's size (Keras' default). He normal: random, "
+                   "scaled for relu. normal(0, 0.1): random with spread 0.1, as in the lecture. zeros or a "
+                   "constant: every weight the same, so every neuron of the layer computes the same thing and "
+                   "gets the same update: they stay identical (the symmetry problem).")
 WARNING_STYLE = "color: #b35900;"
 ERROR_STYLE = "color: #c62828;"
 
@@ -71,7 +83,8 @@ def default_layer(kind: str, previous: LayerSpec | None = None) -> LayerSpec:
 def canonical(layer: LayerSpec) -> LayerSpec:
     """The layer with only the fields its kind uses, clamped to what the editor can show."""
     if layer.kind == "dense":
-        return dense(min(max(int(layer.units), 1), MAX_UNITS), layer.activation, float(layer.l1), float(layer.l2))
+        return dense(min(max(int(layer.units), 1), MAX_UNITS), layer.activation, float(layer.l1), float(layer.l2),
+                     layer.initializer, float(layer.init_value))
     if layer.kind == "dropout":
         return dropout(min(float(layer.rate), MAX_RATE))
     if layer.kind == "activation":
@@ -95,7 +108,8 @@ def count_parameters(spec: NetworkSpec) -> int:
 
 def layer_text(layer: LayerSpec) -> str:
     if layer.kind == "dense":
-        return f"Dense: {layer.units} neuron{'s' if layer.units != 1 else ''}, {layer.activation}"
+        text = f"Dense: {layer.units} neuron{'s' if layer.units != 1 else ''}, {layer.activation}"
+        return text if layer.initializer == DEFAULT_INITIALIZER else f"{text}, {layer.init_text()}"
     if layer.kind == "dropout":
         return f"Dropout: {layer.rate:g}"
     if layer.kind == "activation":
@@ -111,6 +125,8 @@ class _LayerRow(QWidget):
         row = QHBoxLayout(self)
         row.setContentsMargins(6, 1, 2, 1)
         self.label = QLabel(layer_text(layer))
+        self.label.setMinimumWidth(40)  # a long line is cut at the list's edge (its tool tip has it all)
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         row.addWidget(self.label, 1)
         self.minus = self.plus = None
         if layer.kind == "dense":
@@ -124,6 +140,7 @@ class _LayerRow(QWidget):
 
     def update_layer(self, layer: LayerSpec) -> None:
         self.label.setText(layer_text(layer))
+        self.label.setToolTip(layer_text(layer))
         if self.minus is not None:
             self.minus.setEnabled(layer.units > 1)
             self.plus.setEnabled(layer.units < MAX_UNITS)
@@ -228,6 +245,8 @@ class BuilderPanel(QWidget):
         self.activation_combo = QComboBox(toolTip=ACTIVATION_TIP)
         self.activation_combo.addItems(ACTIVATIONS)
         _offer_step(self.activation_combo, False, STEP_HIDDEN_TIP)  # a hidden step neuron can never be trained
+        self.activation_curve = ActivationCurve()
+        self.init_combo, self.init_value_spin = self._make_init_editors()
         self.rate_spin = QDoubleSpinBox(minimum=0.0, maximum=MAX_RATE, decimals=2, singleStep=0.05,
                                         keyboardTracking=False)
         self.rate_spin.setToolTip("Share of the values switched off at random in every training step "
@@ -241,12 +260,16 @@ class BuilderPanel(QWidget):
                                       keyboardTracking=False)
         self.l2_spin.setToolTip("L2 penalty: the sum of squared weights times this number is added to the "
                                 "loss. It keeps the weights small and the boundary smooth. 0 = off.")
-        for spin in (self.units_spin, self.rate_spin, self.l1_spin, self.l2_spin):
+        for spin in (self.units_spin, self.rate_spin, self.l1_spin, self.l2_spin, self.init_value_spin):
             spin.valueChanged.connect(self._on_value_edited)
         self.activation_combo.currentIndexChanged.connect(self._on_value_edited)
+        self.init_combo.currentIndexChanged.connect(self._on_value_edited)
         form.addRow("Kind", self.kind_combo)
         form.addRow("Neurons", self.units_spin)
         form.addRow("Activation", self.activation_combo)
+        form.addRow(self.activation_curve)
+        form.addRow("Initial weights", self.init_combo)
+        form.addRow("Constant", self.init_value_spin)
         form.addRow("Dropout rate", self.rate_spin)
         form.addRow("L1 penalty", self.l1_spin)
         form.addRow("L2 penalty", self.l2_spin)
@@ -254,6 +277,15 @@ class BuilderPanel(QWidget):
         self.editor_hint.setWordWrap(True)
         form.addRow(self.editor_hint)
         return box
+
+    @staticmethod
+    def _make_init_editors() -> tuple[QComboBox, QDoubleSpinBox]:
+        combo = QComboBox(toolTip=INITIALIZER_TIP)
+        for key in INITIALIZERS:
+            combo.addItem(INITIALIZER_NAMES[key], key)
+        spin = QDoubleSpinBox(minimum=-10.0, maximum=10.0, decimals=3, singleStep=0.1, keyboardTracking=False)
+        spin.setToolTip("The value every weight of the layer starts at (the constant initializer).")
+        return combo, spin
 
     def _make_output_box(self) -> QGroupBox:
         box = QGroupBox("Output layer")
@@ -270,6 +302,9 @@ class BuilderPanel(QWidget):
                                                 "gives one probability per class. Regression: linear, so "
                                                 "any number can come out.")
         self.output_activation_combo.currentIndexChanged.connect(self._on_output_edited)
+        self.output_init_combo, self.output_init_value_spin = self._make_init_editors()
+        self.output_init_combo.currentIndexChanged.connect(self._on_output_edited)
+        self.output_init_value_spin.valueChanged.connect(self._on_output_edited)
         self.loss_label = QLabel()
         self.loss_label.setToolTip("What training makes small; it follows from the data (cross-entropy for "
                                    "classes, mean squared error for numbers).")
@@ -281,6 +316,8 @@ class BuilderPanel(QWidget):
         self.output_fix_button.clicked.connect(self.fix_output)
         form.addRow(self.output_label)
         form.addRow("Activation", self.output_activation_combo)
+        form.addRow("Initial weights", self.output_init_combo)
+        form.addRow("Constant", self.output_init_value_spin)
         form.addRow("Loss", self.loss_label)
         form.addRow(self.output_warning)
         form.addRow(self.output_fix_button)
@@ -422,7 +459,7 @@ class BuilderPanel(QWidget):
     def _load_editor(self) -> None:
         layer = self._selected()
         editors = (self.kind_combo, self.units_spin, self.activation_combo, self.rate_spin, self.l1_spin,
-                   self.l2_spin)
+                   self.l2_spin, self.init_combo, self.init_value_spin)
         blockers = [QSignalBlocker(w) for w in editors]
         if layer is not None:
             self.kind_combo.setCurrentIndex(self.kind_combo.findData(layer.kind))
@@ -431,11 +468,17 @@ class BuilderPanel(QWidget):
             self.rate_spin.setValue(layer.rate)
             self.l1_spin.setValue(layer.l1)
             self.l2_spin.setValue(layer.l2)
+            self.init_combo.setCurrentIndex(self.init_combo.findData(layer.initializer))
+            self.init_value_spin.setValue(layer.init_value)
+            self.activation_curve.set_activation(layer.activation)
         del blockers
         kind = layer.kind if layer is not None else None
         self._editor_form.setRowVisible(self.kind_combo, kind is not None)
         self._editor_form.setRowVisible(self.units_spin, kind == "dense")
         self._editor_form.setRowVisible(self.activation_combo, kind in ("dense", "activation"))
+        self._editor_form.setRowVisible(self.activation_curve, kind in ("dense", "activation"))
+        self._editor_form.setRowVisible(self.init_combo, kind == "dense")
+        self._editor_form.setRowVisible(self.init_value_spin, kind == "dense" and layer.initializer == "constant")
         self._editor_form.setRowVisible(self.rate_spin, kind == "dropout")
         self._editor_form.setRowVisible(self.l1_spin, kind == "dense")
         self._editor_form.setRowVisible(self.l2_spin, kind == "dense")
@@ -460,12 +503,19 @@ class BuilderPanel(QWidget):
         self._hidden[row] = canonical(replace(layer, units=self.units_spin.value(),
                                               activation=self.activation_combo.currentText(),
                                               rate=round(self.rate_spin.value(), 4),
-                                              l1=round(self.l1_spin.value(), 6), l2=round(self.l2_spin.value(), 6)))
+                                              l1=round(self.l1_spin.value(), 6), l2=round(self.l2_spin.value(), 6),
+                                              initializer=self.init_combo.currentData(),
+                                              init_value=round(self.init_value_spin.value(), 6)))
         self._row_widget(row).update_layer(self._hidden[row])
+        self.activation_curve.set_activation(self._hidden[row].activation)
+        self._editor_form.setRowVisible(self.init_value_spin, self._hidden[row].kind == "dense"
+                                        and self._hidden[row].initializer == "constant")
         self._changed()
 
     def _on_output_edited(self) -> None:
-        self._output = replace(self._output, activation=self.output_activation_combo.currentText())
+        self._output = replace(self._output, activation=self.output_activation_combo.currentText(),
+                               initializer=self.output_init_combo.currentData(),
+                               init_value=round(self.output_init_value_spin.value(), 6))
         self._changed()
 
     # --- state --------------------------------------------------------------------------------------
@@ -479,6 +529,8 @@ class BuilderPanel(QWidget):
         self.down_button.setEnabled(editable and 0 <= row < len(self._hidden) - 1)
         self.editor_box.setEnabled(editable and row >= 0)
         self.output_activation_combo.setEnabled(editable)
+        self.output_init_combo.setEnabled(editable)
+        self.output_init_value_spin.setEnabled(editable)
         self.output_fix_button.setEnabled(editable)
         for i in range(self.layer_list.count()):
             widget = self._row_widget(i)
@@ -500,8 +552,12 @@ class BuilderPanel(QWidget):
         spec = self.network_spec()
         self.input_label.setText(self._input_text())
         self.output_label.setText(self._output_text())
-        with QSignalBlocker(self.output_activation_combo):
+        with QSignalBlocker(self.output_activation_combo), QSignalBlocker(self.output_init_combo), \
+                QSignalBlocker(self.output_init_value_spin):
             self.output_activation_combo.setCurrentText(self._output.activation)
+            self.output_init_combo.setCurrentIndex(self.output_init_combo.findData(self._output.initializer))
+            self.output_init_value_spin.setValue(self._output.init_value)
+        self._output_form.setRowVisible(self.output_init_value_spin, self._output.initializer == "constant")
         self.loss_label.setText(LOSS_WORDS[self.loss()])
         advice = self.output_advice()
         self.output_warning.setText(advice.message if advice else "")

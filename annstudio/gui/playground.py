@@ -257,7 +257,8 @@ class Playground(QWidget):
             self._loading = False
         self._settings_changed()
         self.surface.set_show_hidden_lines("hidden-lines" in preset.views)
-        for view, tab in (("backprop", BACKPROP_TAB), ("hidden-space", 2), ("gradients", 3), ("network", 0)):
+        for view, tab in (("backprop", BACKPROP_TAB), ("hidden-space", 2), ("gradients", 3), ("weights", 3),
+                          ("neurons", 1), ("network", 0)):
             if view in preset.views:
                 self.views.setCurrentIndex(tab)
                 break

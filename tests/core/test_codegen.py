@@ -81,6 +81,11 @@ CASES = {
         network=NetworkSpec((3,), lessons.get("looking-at-parameters").network.layers, XOR_FEATURES)), None),
     "overfit-dropout": lambda: (lessons.get("overfit-dropout"), None),
     "own points": lambda: (lessons.get("xor-feature"), _own_points(150)),
+    "sine, GELU, ELU and initialisers": lambda: (replace(
+        lessons.get("looking-at-parameters"), network=NetworkSpec((2,), (
+            dense(3, "sine", initializer="normal"), dense(3, "gelu", initializer="he_normal"),
+            dense(2, "elu", initializer="constant", init_value=0.3), dense(1, "sigmoid", initializer="zeros")))),
+        None),
 }
 
 
@@ -90,6 +95,8 @@ def test_exported_script_runs_one_epoch_with_the_apps_data_and_network(case, tmp
     text = keras_script(preset.network, preset.train, preset.data, points=points, epochs=1, title=preset.title)
     assert "tf.keras.models.Sequential([" in text and "model.fit(train_X, train_y" in text
     assert "EPOCHS = 1\n" in text
+    if "sine" in case:
+        assert "def sine(x):" in text and "activation=sine" in text and "Constant(0.3)" in text
     for line in text.splitlines():
         if line.startswith(("import ", "from ")):
             assert line in ("import os", "import numpy as np", "import tensorflow as tf"), line

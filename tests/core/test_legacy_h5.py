@@ -99,11 +99,11 @@ def test_batch_normalization_over_another_axis_is_left_to_keras(tmp_path):
 
 
 def test_an_old_file_keras_misreads_is_refused_not_opened_wrong(tmp_path):
-    """A Keras 2.3.1 file with a layer the builder lacks (an elu activation) can only go to Keras' loader, which
+    """A Keras 2.3.1 file with a layer the builder lacks (a selu activation) can only go to Keras' loader, which
     reads its 784 inputs as (None, 784): refused in a sentence rather than opened wrong."""
-    path = _edit_config(FIXTURES / "k2_keras231_mnist.h5", tmp_path / "elu.h5",
-                        lambda c: c["config"]["layers"][0]["config"].update(activation="elu"))
-    with pytest.raises(StoreError, match="elu.h5 was written by an older Keras that today's Keras misreads"):
+    path = _edit_config(FIXTURES / "k2_keras231_mnist.h5", tmp_path / "selu.h5",
+                        lambda c: c["config"]["layers"][0]["config"].update(activation="selu"))
+    with pytest.raises(StoreError, match="selu.h5 was written by an older Keras that today's Keras misreads"):
         store.load_model(path)
 
 

@@ -25,6 +25,7 @@ VIEW_WORDS = {
     "hidden-space": "hidden space (z1, z2)", "gradients": "gradient norm per layer",
     "confusion": "confusion matrix", "first-layer": "first-layer weights", "canvas": "canvas",
     "curve": "fitted curve", "loss": "loss curve", "backprop": "backprop tab", "landscape": "loss landscape",
+    "neurons": "neuron maps", "weights": "weight histograms",
 }
 COMPARE_WORDS = ("compared", "side by side", "overlaid", "in one plot")
 
@@ -60,7 +61,7 @@ def test_every_preset_belongs_to_exactly_one_lesson():
 
 
 def test_lessons_have_unique_ids_a_title_presets_and_known_views():
-    assert len(set(lesson_texts.ids())) == len(LESSONS) == 8
+    assert len(set(lesson_texts.ids())) == len(LESSONS) == 11
     for lesson in LESSONS:
         assert lesson.text_file == f"{lesson.id}.md"
         assert lesson.title and lesson.presets and lesson.first_preset == lesson.presets[0]
@@ -80,6 +81,8 @@ def test_the_issue_lessons_load_their_presets_first():
     assert "hidden-space" in lesson_texts.get("looking-at-parameters").views
     assert "gradients" in lesson_texts.get("backpropagation").views
     assert "canvas" in lesson_texts.get("mnist").views
+    assert lesson_texts.get("init-zeros").presets == ("init-zeros", "init-normal")
+    assert lesson_texts.get("regularization").presets == ("regularization-none", "regularization-l2")
 
 
 def test_unknown_ids_are_errors_in_words():
@@ -92,7 +95,7 @@ def test_unknown_ids_are_errors_in_words():
 
 
 def test_lesson_order_follows_the_lecture():
-    assert [lesson.number for lesson in LESSONS] == list(range(1, 9))
+    assert [lesson.number for lesson in LESSONS] == list(range(1, 12))
     starts = [tuple(int(n) for n in lesson.section.split("–")[0].split(".")) for lesson in LESSONS]
     assert starts == sorted(starts) and len(set(starts)) == len(starts)
     if not LECTURE.is_file():

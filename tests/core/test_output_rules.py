@@ -25,6 +25,8 @@ def test_the_lectures_output_layers_are_fine(act, units, loss):
     ("linear", 4, CCE, "softmax", "add up to 1"),
     ("softmax", 1, CCE, None, "one output neuron per class"),
     ("softmax", 1, MSE, "linear", "always says 1"),
+    ("sine", 1, BCE, "sigmoid", "between 0 and 1"),
+    ("gelu", 3, CCE, "softmax", "add up to 1"),
 ])
 def test_combinations_that_cannot_learn_say_why_and_how_to_fix_them(act, units, loss, fix, words):
     advice = check_output(act, units, loss)
@@ -33,7 +35,8 @@ def test_combinations_that_cannot_learn_say_why_and_how_to_fix_them(act, units, 
 
 
 @pytest.mark.parametrize("act, words", [("sigmoid", "between 0 and 1"), ("tanh", "between −1 and 1"),
-                                        ("relu", "0 or more")])
+                                        ("relu", "0 or more"), ("softplus", "above 0"),
+                                        ("sine", "between −1 and 1"), ("elu", "above −1")])
 def test_a_squashing_output_for_regression_is_only_poor(act, words):
     advice = check_output(act, 1, MSE)
     assert advice.severity == POOR and not advice.cannot_learn and advice.fix == "linear" and words in advice.message
@@ -49,3 +52,7 @@ def test_check_network_reads_the_last_dense_layer_and_an_activation_after_it():
 def test_every_preset_passes():
     for preset in lessons.PRESETS:
         assert check_network(preset.network, preset.train) is None, preset.id
+
+
+def test_leaky_relu_can_give_any_number_for_regression():
+    assert check_output("leaky_relu", 1, MSE) is None

@@ -18,7 +18,8 @@ def test_every_preset_round_trips_through_json(preset):
 @pytest.mark.parametrize("layer, words", [
     (LayerSpec("dense", units=0), "units must be a whole number ≥ 1"),
     (LayerSpec("dense", units=2.5), "units must be a whole number ≥ 1"),
-    (LayerSpec("dense", units=3, activation="swish"), "activation must be one of"),
+    (LayerSpec("dense", units=3, activation="mish"), "activation must be one of"),
+    (LayerSpec("dense", units=3, initializer="ones"), "initializer must be one of"),
     (LayerSpec("dense", units=3, l2=-1.0), "L2 must be a number ≥ 0"),
     (LayerSpec("dropout", rate=1.5), "dropout rate must be a number from 0 up to"),
     (LayerSpec("dropout", rate=1.0), "dropout rate must be a number from 0 up to"),

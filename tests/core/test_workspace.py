@@ -299,3 +299,21 @@ def test_expected_weight_shapes_match_keras_for_every_preset():
         model = build.build_model(preset.network)
         keras_shapes = [tuple(tuple(w.shape) for w in layer.weights) for layer in model.layers if layer.weights]
         assert expected_weight_shapes(preset.network) == keras_shapes, preset.id
+
+
+def test_initial_weights_and_activations_are_saved_and_old_files_read_as_glorot(trained, tmp_path):
+    ws = _workspace(trained)
+    layers = (replace(ws.network.layers[0], activation="sine", initializer="constant", init_value=0.5),
+              replace(ws.network.layers[1], initializer="zeros"))
+    chosen = replace(ws, network=replace(ws.network, layers=layers))
+    back = load_workspace(save_workspace(chosen, tmp_path / "init.annws"))
+    assert back.network == chosen.network and back.network.layers[0].init_value == 0.5
+
+    def forget_initializers(doc):  # as a workspace saved before the choice existed
+        for layer in doc["network"]["layers"]:
+            del layer["initializer"], layer["init_value"]
+
+    good = save_workspace(ws, tmp_path / "w.annws")
+    old = load_workspace(_rewrite(good, tmp_path / "old.annws", edit_doc=forget_initializers))
+    assert [layer.initializer for layer in old.network.layers] == ["glorot_uniform"] * 2
+    assert old.network == ws.network

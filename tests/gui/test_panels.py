@@ -605,3 +605,31 @@ def test_every_training_control_explains_itself(training):
                 training.stop_button, training.reset_button, training.keep_weights_check]
     assert all(len(c.toolTip()) > 20 for c in controls)
     assert "too small" in training.rate_combo.toolTip()
+
+
+def test_every_activation_is_offered_with_its_curve_and_initial_weights_per_layer(qtbot, builder):
+    from annstudio.core.spec import ACTIVATIONS
+
+    builder.layer_list.setCurrentRow(0)
+    assert [builder.activation_combo.itemText(i) for i in range(builder.activation_combo.count())] == \
+        list(ACTIVATIONS)
+    choose(qtbot, builder.activation_combo, text="sigmoid")
+    assert builder.activation_curve.isVisible() and builder.activation_curve.title() == "sigmoid: g′ ≤ 0.25"
+    choose(qtbot, builder.activation_combo, text="sine")
+    assert builder.activation_curve.title() == "sine: |g′| ≤ 1"
+    assert not builder.init_value_spin.isVisible()  # only for a constant
+    with qtbot.waitSignal(builder.network_changed) as signal:
+        choose(qtbot, builder.init_combo, data="constant")
+    assert signal.args[0].layers[0].initializer == "constant"
+    assert builder.init_value_spin.isVisible()
+    builder.init_value_spin.setValue(0.5)
+    assert builder.network_spec().layers[0] == dense(4, "sine", initializer="constant", init_value=0.5)
+    assert "constant 0.5" in builder._row_widget(0).label.text()
+    choose(qtbot, builder.output_init_combo, data="zeros")
+    assert builder.network_spec().layers[-1].initializer == "zeros"
+    builder.set_locked(True)
+    assert not builder.output_init_combo.isEnabled()
+    builder.set_locked(False)
+    builder.set_network(builder.network_spec())  # a preset's network shows its choices again
+    assert builder.init_combo.currentData() == "constant" and builder.init_value_spin.value() == 0.5
+    builder.activation_curve.grab()  # paints without an error
