@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import math
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from .spec import SpecError
 
 _gc_lock = threading.Lock()
 _gc_pauses = 0
+_gc_due = False  # the last pause ended on another thread: the main thread turns collection back on
 
 
 def pause_gc() -> None:
@@ -33,11 +35,28 @@ def pause_gc() -> None:
 
 
 def resume_gc() -> None:
-    global _gc_pauses
+    """One pause fewer. The last one turns collection back on, on the main thread; another thread leaves that
+    to :func:`enable_gc_if_due` on the main thread (the window calls it every second) whenever Qt is loaded:
+    turned on there, the very next allocation of that thread could collect, and so finalize Qt objects, in it."""
+    global _gc_pauses, _gc_due
     with _gc_lock:
         _gc_pauses = max(0, _gc_pauses - 1)
-        if _gc_pauses == 0:
+        if _gc_pauses:
+            return
+        if threading.current_thread() is threading.main_thread() or "PySide6.QtCore" not in sys.modules:
             gc.enable()
+            _gc_due = False
+        else:
+            _gc_due = True
+
+
+def enable_gc_if_due() -> None:
+    """On the main thread: collection back on when a thread's last pause ended meanwhile."""
+    global _gc_due
+    with _gc_lock:
+        if _gc_due and _gc_pauses == 0:
+            gc.enable()
+            _gc_due = False
 
 
 @contextmanager

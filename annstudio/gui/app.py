@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core import lessons
+from ..core.control import enable_gc_if_due
 from ..core.spec import (
     DataSpec,
     SpecError,
@@ -117,6 +118,12 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self._on_tab_changed()
         self.files = FileActions(self, self.settings)
+        # a training or compiling thread that ended its pause of garbage collection leaves turning it back on
+        # to this thread (see core.control.resume_gc)
+        self._gc_timer = QTimer(self)
+        self._gc_timer.setInterval(1000)
+        self._gc_timer.timeout.connect(enable_gc_if_due)
+        self._gc_timer.start()
         self.file_menu.insertAction(self.file_menu.actions()[-1], self._lesson_action())
         self.statusBar().showMessage("Ready: press Space (or Play) to train the network.")
         self.resize(1500, 900)

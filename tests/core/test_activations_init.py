@@ -13,7 +13,8 @@ from annstudio.core.spec import (ACTIVATIONS, INITIALIZERS, DataSpec, NetworkSpe
 import keras  # noqa: E402  (after build, which quiets TensorFlow)
 import tensorflow as tf  # noqa: E402
 
-ELEMENTWISE = [name for name in ACTIVATIONS if name != "softmax"]
+# the step has no gradient and no Keras function: the perceptron trains it (tests/core/test_perceptron.py)
+ELEMENTWISE = [name for name in ACTIVATIONS if name not in ("softmax", "step")]
 
 
 def _tf_activation(name):
