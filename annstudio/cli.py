@@ -11,12 +11,14 @@ import os
 import sys
 from typing import Sequence
 
+from .core.errors import UserError, sentence
+
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
-class UsageError(Exception):
+class UsageError(UserError):
     pass
 
 
@@ -26,10 +28,15 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="annstudio", description="ANN Studio: build, train and look inside neural networks.")
+    from . import __version__
+
+    parser = _Parser(prog="annstudio", description="ANN Studio: build, train and look inside neural networks. "
+                     "'annstudio FILE' opens a workspace (.annws) or a model (.keras, .h5) in the window.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
-    sub.add_parser("gui", help="open the main window (the default)")
+    gui = sub.add_parser("gui", help="open the main window (the default), with FILE if given")
+    gui.add_argument("file", nargs="?", metavar="FILE", help="a workspace (.annws) or a model (.keras, .h5) to open")
     sub.add_parser("presets", help="list the lecture's experiments: id, then title")
 
     train = sub.add_parser("train", help="train a preset headless")
@@ -45,19 +52,29 @@ def _parser() -> argparse.ArgumentParser:
     shot.add_argument("-o", "--output", required=True, help="the picture to write (.png)")
     shot.add_argument("--data", help="a local mnist.npz for the MNIST preset")
 
-    export = sub.add_parser("export-code", help="write a standalone Keras script for a .keras model or a workspace")
-    export.add_argument("source", metavar="MODEL.keras|WORKSPACE", help="a .keras model file or an ANN Studio workspace")
-    export.add_argument("-o", "--output", required=True, help="the script to write (.py)")
+    export = sub.add_parser("export-code", help="write a standalone Keras script (.py) or a Jupyter notebook (.ipynb) "
+                            "for a model or a workspace")
+    export.add_argument("source", metavar="MODEL.keras|MODEL.h5|WORKSPACE",
+                        help="a Keras model file (.keras, or a legacy .h5/.hdf5) or an ANN Studio workspace")
+    export.add_argument("-o", "--output", required=True, help="the script (.py) or notebook (.ipynb) to write")
     export.add_argument("--epochs", type=int, help="epochs the script trains for (default: the saved settings')")
     export.add_argument("--with-weights", action="store_true",
-                        help="a .keras model: the script starts from the file's weights")
+                        help="a model file: the script starts from the file's weights")
+
+    report = sub.add_parser("report", help="write a report to hand in (one HTML page, or a PDF) about a workspace")
+    report.add_argument("workspace", metavar="WORKSPACE.annws", help="an ANN Studio workspace")
+    report.add_argument("-o", "--output", required=True, help="the report to write (.html, or .pdf)")
 
     predict = sub.add_parser("predict", help="read a picture of a handwritten digit with a trained MNIST model")
     predict.add_argument("model", metavar="MODEL.keras", help="a model that reads 28x28 digits (made by "
-                         "'annstudio train --preset mnist-mlp --save MODEL.keras')")
+                         "'annstudio train --preset mnist-mlp --save MODEL.keras', or a legacy .h5 from Keras)")
     predict.add_argument("image", metavar="IMAGE", help="a PNG or JPEG of one digit, any size; dark ink on "
                          "light paper or light on dark")
     predict.add_argument("--json", action="store_true", help="print one JSON object: digit and probabilities")
+
+    desktop = sub.add_parser("install-desktop", help="Linux: add ANN Studio to the desktop's menu (with its icon, "
+                             "and .annws files opening in it), for this user")
+    desktop.add_argument("--uninstall", action="store_true", help="remove what install-desktop wrote")
     return parser
 
 
@@ -145,7 +162,16 @@ def cmd_export_code(args) -> int:
         print(f"annstudio: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return EXIT_ERROR
     extra = f" (its data: {written[1]})" if len(written) > 1 else ""
-    _say(f"wrote {written[0]}{extra}; run it with: python {written[0]}")
+    how = "open it in Jupyter" if written[0].suffix == ".ipynb" else f"run it with: python {written[0]}"
+    _say(f"wrote {written[0]}{extra}; {how}")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from .gui.report import report_from_file
+
+    path, note = report_from_file(args.workspace, args.output)
+    _say(f"wrote {path}" + (f"; {note}" if note else ""))
     return 0
 
 
@@ -163,6 +189,7 @@ def cmd_predict(args) -> int:
     from pathlib import Path
 
     from .core import digits
+    from .core.words import a_or_an
 
     canvas = digits.image_to_canvas(args.image)  # a bad picture is refused before TensorFlow loads
     if digits.is_empty(canvas):
@@ -178,7 +205,7 @@ def cmd_predict(args) -> int:
         _say(json.dumps({"digit": digit, "probabilities": [round(float(p), 6) for p in probabilities]}))
         return 0
     order = probabilities.argsort()[::-1]
-    doubt = (f"; not sure: a {order[1]} has {probabilities[order[1]]:.3f}"
+    doubt = (f"; not sure: {a_or_an(order[1])} has {probabilities[order[1]]:.3f}"
              if probabilities[digit] < 0.5 else "")
     _say(f"digit {digit} (probability {probabilities[digit]:.3f}{doubt})")
     for k, p in enumerate(probabilities):
@@ -218,14 +245,47 @@ def _digit_probabilities(model, image, name: str):
     return result
 
 
-def cmd_gui(_args) -> int:
+#: What ``annstudio FILE`` opens in the window.
+OPENABLE = (".annws", ".keras", ".h5", ".hdf5")
+
+
+def cmd_gui(args) -> int:
+    path = getattr(args, "file", None)
+    if path:  # refused here, in one line, rather than after the window has come up
+        if not os.path.isfile(path):
+            raise UsageError(f"{path} is neither a command nor a file that exists (see 'annstudio --help')")
+        if not path.lower().endswith(OPENABLE):
+            raise UsageError(f"{os.path.basename(path)} is not a file ANN Studio opens: a workspace (.annws) or a "
+                             "model (.keras, .h5, .hdf5)")
+        path = os.path.abspath(path)
     from .gui.app import run
 
-    return run()
+    return run(open_file=path)
+
+
+def cmd_install_desktop(args) -> int:
+    from .core import desktop
+
+    if args.uninstall:
+        removed = desktop.uninstall()
+        _say(f"removed {len(removed)} files of ANN Studio's desktop entry" if removed else
+             f"nothing to remove: no desktop entry of ANN Studio under {desktop.data_home()}")
+        return 0
+    written = desktop.install()
+    _say(f"wrote {written[0]} and {len(written) - 1} more files (icons, the .annws file type); ANN Studio is in "
+         "the desktop's menu now (remove it with: annstudio install-desktop --uninstall)")
+    return 0
 
 
 COMMANDS = {"gui": cmd_gui, "presets": cmd_presets, "train": cmd_train, "shot": cmd_shot, "export-code": cmd_export_code,
-            "predict": cmd_predict}
+            "predict": cmd_predict, "install-desktop": cmd_install_desktop, "report": cmd_report}
+
+
+def _looks_like_a_file(word: str) -> bool:
+    """A file name rather than a mistyped command: it exists, or has a suffix or a folder in it."""
+    if word.startswith("-"):
+        return False
+    return os.path.exists(word) or "." in os.path.basename(word) or os.sep in word
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -233,6 +293,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # work is small, so one BLAS thread is the fast choice (set before numpy loads)
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     argv = list(sys.argv[1:] if argv is None else argv)
+    if len(argv) == 1 and argv[0] not in COMMANDS and _looks_like_a_file(argv[0]):  # annstudio FILE: opened
+        argv.insert(0, "gui")
     try:
         args = _parser().parse_args(argv)
         return COMMANDS[args.command or "gui"](args)
@@ -250,14 +312,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _describe(exc: Exception) -> str:
-    known = {"SpecError", "DataError", "DownloadCancelled", "TrainingError", "StoreError", "ShotError", "WorkspaceError",
-             "CodegenError", "DigitError"}
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    if type(exc).__name__ in known:
-        return text
-    if isinstance(exc, OSError):
-        return f"{exc.strerror or text}" + (f": {exc.filename}" if getattr(exc, "filename", None) else "")
-    return f"unexpected {type(exc).__name__}: {text[:300]}"
+    return sentence(exc, "unexpected {name}: {text}", limit=300)
 
 
 if __name__ == "__main__":  # pragma: no cover

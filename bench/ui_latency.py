@@ -63,7 +63,10 @@ def measure_2d(window: MainWindow, seconds: float) -> dict:
     p.load_preset(lessons.get("xor-hidden").with_epochs(1_000_000))
     wait_until(lambda: not p.session.is_running(), 120)
     p.play()
-    wait_until(lambda: p.loss.row_count() > 50, 120)  # compiled and running
+    wait_until(lambda: p.loss.row_count() > 50, 120)  # running
+    from annstudio.core import engine
+
+    wait_until(lambda: engine.compiling() == 0, 120)  # and on its compiled program (the first epochs are not)
     wait(500)
     meter = StallMeter()
     draws0, epochs0, t0 = getattr(p, "draw_count", 0), p.loss.row_count(), time.perf_counter()
@@ -112,6 +115,7 @@ def main() -> None:
     args = parser.parse_args()
     app = make_app([])
     window = MainWindow(restore=False)
+    window.ask_unsaved = lambda text: "discard"  # what it trained is not wanted: no question at the end
     window.resize(1500, 900)
     window.show()
     figures = measure_2d(window, args.seconds)

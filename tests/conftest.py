@@ -26,6 +26,16 @@ def _private_keras_home(tmp_path_factory, monkeypatch):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _unsaved_work_is_discarded(monkeypatch):
+    """Quitting or loading over unsaved work asks Save / Discard / Cancel in a modal box, which would wait
+    forever in a test: here it answers "discard". A test about the question replaces ``ask_unsaved`` itself."""
+    app = sys.modules.get("annstudio.gui.app")  # every test that makes a window imports it at module level
+    if app is not None:
+        monkeypatch.setattr(app.MainWindow, "ask_unsaved", lambda self, text: "discard")
+    yield
+
+
 @pytest.fixture(scope="session")
 def mnist_path() -> Path:
     if not SHARED_MNIST.is_file():

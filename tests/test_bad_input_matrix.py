@@ -22,7 +22,7 @@ model: wrong output size              CLI predict: "… not 10 probabilities"   
 model: workspace given as model       CLI predict: "… a zip archive but not a Keras model file"       test_model_that_does_not_fit_the_canvas[a-workspace]
 **workspace files** (``.annws``)      core: WorkspaceError naming the file; CLI ``export-code``: one line, no script written
                                       (for a file that is no zip at all export-code says "… is neither a Keras model
-                                      (.keras) nor an ANN Studio workspace")
+                                      (.keras, .h5) nor an ANN Studio workspace")
 workspace: empty                      "… is empty"                                                    test_bad_workspace_file[empty]
 workspace: random bytes               "… not a readable ANN Studio workspace"                         test_bad_workspace_file[random-bytes]
 workspace: truncated                  "… not a readable ANN Studio workspace"                         test_bad_workspace_file[truncated]
@@ -278,7 +278,7 @@ def _flip(data: bytes) -> bytes:
     return data[:100] + bytes(b ^ 0xFF for b in data[100:300]) + data[300:]
 
 
-NOT_EITHER = "is neither a Keras model (.keras) nor an ANN Studio workspace"  # export-code's word for a non-zip
+NOT_EITHER = "is neither a Keras model (.keras, .h5) nor an ANN Studio workspace"  # export-code's word for a non-zip
 WORKSPACE_CASES = {  # case: (make, core's words, export-code's words)
     "empty": (lambda p, g: p.write_bytes(b""), "is empty", NOT_EITHER),
     "random-bytes": (lambda p, g: p.write_bytes(np.random.default_rng(1).bytes(4000)),

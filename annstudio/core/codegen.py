@@ -12,13 +12,14 @@ from __future__ import annotations
 import os
 import textwrap
 import zipfile
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
 from .datasets import Dataset
+from .errors import UserError
 from .spec import DataSpec, LayerSpec, NetworkSpec, SpecError, TrainSpec
 
 #: Up to this many points are written into the script; more go to a CSV file beside it.
@@ -31,7 +32,7 @@ _FEATURE_CODE = {"x1": "x1", "x2": "x2", "x1^2": "x1 * x1", "x2^2": "x2 * x2", "
                  "sin(x1)": "np.sin(x1)", "sin(x2)": "np.sin(x2)"}
 
 
-class CodegenError(Exception):
+class CodegenError(UserError):
     """A network or file that cannot be exported as a script, with the reason in words."""
 
 
@@ -198,7 +199,7 @@ def script_data_csv(points: Dataset) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _own_points(points: Dataset, data_file: str) -> tuple[str, str, str]:
+def _own_points(points: Dataset, data_file: str, beside: str = "script") -> tuple[str, str, str]:
     n = len(points.x_train) + len(points.x_test)
     held = f", {len(points.x_test)} of them held out for testing" if len(points.x_test) else ""
     described = f"your own points ({n} points{held})"
@@ -213,9 +214,12 @@ def _own_points(points: Dataset, data_file: str) -> tuple[str, str, str]:
         ])
         return described, body, ""
     cols = points.x_train.shape[1]
+    # a notebook runs in its own folder (Jupyter's working directory) and has no __file__
+    path = ("os.path.join(os.path.dirname(os.path.abspath(__file__)), DATA_FILE)" if beside == "script"
+            else "DATA_FILE")
     body = "\n".join([
-        f"    # {data_file} lies beside this script; its last column is 1 for a point held out for testing",
-        "    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), DATA_FILE)",
+        f"    # {data_file} lies beside this {beside}; its last column is 1 for a point held out for testing",
+        f"    path = {path}",
         "    table = np.loadtxt(path, delimiter=\",\", skiprows=1, ndmin=2)",
         f"    points = table[:, :{cols}].astype(np.float32)",
         f"    targets = table[:, {cols}].astype(np.float32)",
@@ -288,18 +292,63 @@ def _check(network: NetworkSpec, train: TrainSpec, data: DataSpec, points: Datas
         raise CodegenError(f"the data have {columns} input column(s), but the network takes inputs of shape {shape}")
 
 
-def keras_script(network: NetworkSpec, train: TrainSpec, data: DataSpec | None = None,
-                 features: Sequence[str] | None = None, *, points: Dataset | None = None, epochs: int | None = None,
-                 title: str = "", weights_file: str | None = None, load_weights: bool = False,
-                 data_file: str = "data.csv", note: str = "") -> str:
-    """A standalone Keras script that builds ``network``, makes the data, compiles and trains as ``train`` says.
+@dataclass(frozen=True)
+class Plan:
+    """Everything an exported program needs, checked once: the sections below turn it into code that the
+    script (:func:`keras_script`) and the notebook (:mod:`annstudio.core.notebook`) both lay out."""
+
+    network: NetworkSpec
+    train: TrainSpec
+    data: DataSpec
+    points: Dataset | None
+    features: tuple[str, ...]
+    described: str          # the data in words
+    make_points: str        # the body of make_points()
+    helpers: str            # helper functions the data part needs (split, input_features)
+    to_inputs: str          # "{}" turned into the network's inputs
+    to_targets: str
+    metric: str             # "accuracy" or "mse"
+    has_test: bool
+    big: bool               # the points are read from data_file
+    two_d: bool
+    expand: bool            # the inputs are features computed from (x1, x2)
+    title: str
+    note: str
+    weights_file: str | None
+    load_weights: bool
+    data_file: str
+
+    @property
+    def optimizer_code(self) -> str:
+        lr = _number(self.train.learning_rate)
+        return f"tf.keras.optimizers.{_OPTIMIZER_CLASSES[self.train.optimizer]}(learning_rate={lr})"
+
+    @property
+    def training_text(self) -> str:
+        t = self.train
+        return (f"{_OPTIMIZER_CLASSES[t.optimizer]} (learning rate {_number(t.learning_rate)}), loss {t.loss}, "
+                f"{t.epochs} epoch{'s' if t.epochs != 1 else ''}, batch size {t.batch_size}")
+
+    @property
+    def task(self) -> str:
+        """"binary", "multiclass" or "regression"."""
+        if self.train.loss == "mse":
+            return "regression"
+        return "multiclass" if self.train.loss == "sparse_categorical_crossentropy" else "binary"
+
+
+def plan(network: NetworkSpec, train: TrainSpec, data: DataSpec | None = None,
+         features: Sequence[str] | None = None, *, points: Dataset | None = None, epochs: int | None = None,
+         title: str = "", weights_file: str | None = None, load_weights: bool = False,
+         data_file: str = "data.csv", note: str = "", beside: str = "script") -> Plan:
+    """Check a network, its training settings and data for export and work out the code's pieces.
 
     ``data`` says which data set (``None``: one that fits the network, see :func:`default_data`);
     ``points`` are a user's own points, used instead of generating data (more than :data:`EMBED_LIMIT` are
-    read from ``data_file``, which the caller writes with :func:`script_data_csv`); ``features`` default to the
-    network's. ``epochs`` overrides the training settings' epochs. ``weights_file`` names a ``.keras`` file
-    whose weights the script loads before training (``load_weights``) or mentions in a comment. ``note`` is
-    added to the script's docstring.
+    read from ``data_file``, which the caller writes with :func:`script_data_csv`, beside the ``script`` or
+    ``notebook`` as ``beside`` says); ``features`` default to the network's. ``epochs`` overrides the training
+    settings' epochs. ``weights_file`` names a ``.keras`` file whose weights the code loads before training
+    (``load_weights``) or mentions in a comment. ``note`` is said at the top.
     """
     try:
         network = network.validate()
@@ -324,12 +373,11 @@ def keras_script(network: NetworkSpec, train: TrainSpec, data: DataSpec | None =
 
     two_d = data.kind != "mnist" and (points.x_train.shape[1] if points is not None else
                                       (1 if data.is_regression else 2)) == 2
-    expand = two_d and features and tuple(features) != ("x1", "x2")
+    expand = bool(two_d and features and tuple(features) != ("x1", "x2"))
     sparse = train.loss == "sparse_categorical_crossentropy"
     metric = "accuracy" if train.is_classification else "mse"
     big = points is not None and len(points.x_train) + len(points.x_test) > EMBED_LIMIT
 
-    # --- data ----------------------------------------------------------------------------------------
     helpers = ""
     if data.kind == "mnist":
         described = "MNIST handwritten digits, scaled to [0, 1] as the lecture does (train_x / 255.0)"
@@ -338,7 +386,7 @@ def keras_script(network: NetworkSpec, train: TrainSpec, data: DataSpec | None =
         make_points = _mnist_body(data)
         has_test = True
     elif points is not None:
-        described, make_points, helpers = _own_points(points, data_file)
+        described, make_points, helpers = _own_points(points, data_file, beside)
         has_test = len(points.x_test) > 0
     else:
         described, make_points, helpers = _generated_data(data)
@@ -353,92 +401,135 @@ def keras_script(network: NetworkSpec, train: TrainSpec, data: DataSpec | None =
         if expand:
             helpers += _features_code(features)
     to_targets = "{}.astype(np.int32)" if sparse else "{}.reshape(-1, 1)"
+    return Plan(network, train, data, points, features, described, make_points, helpers, to_inputs, to_targets,
+                metric, has_test, big, two_d, expand, title or "A network", note,
+                str(weights_file) if weights_file else None, load_weights, data_file)
 
-    # --- header ----------------------------------------------------------------------------------------
-    name = title or "A network"
-    lr = _number(train.learning_rate)
-    optimizer = f"tf.keras.optimizers.{_OPTIMIZER_CLASSES[train.optimizer]}(learning_rate={lr})"
-    doc = [f'"""{name} — a Keras script exported by ANN Studio.', "",
-           textwrap.fill(f"Network:  {network.describe()}", 100, subsequent_indent=" " * 10,
+
+# ---------------------------------------------------------------------------------------------------
+# Sections: each gives lines of code, indented as asked; the script and the notebook lay them out
+
+def imports(p: Plan) -> list[str]:
+    return (["import os"] if (p.big or p.data.kind == "mnist") else []) + \
+        ["import numpy as np", "import tensorflow as tf"]
+
+
+def constants(p: Plan) -> list[str]:
+    out = [f"EPOCHS = {p.train.epochs}", f"BATCH_SIZE = {p.train.batch_size}",
+           f"SEED = {p.train.seed}  # makes the initial weights reproducible"]
+    if p.big:
+        out.append(f"DATA_FILE = {p.data_file!r}")
+    if p.data.kind == "mnist":
+        out.append(f"MNIST_FILE = {p.data.path!r}  # a local mnist.npz; empty: Keras' own copy (downloaded once)")
+    if p.weights_file:
+        out.append(f"WEIGHTS_FILE = {p.weights_file!r}")
+    return out
+
+
+def data_functions(p: Plan) -> list[str]:
+    """``make_points()`` (the data set's own points), its helpers and ``load_data()`` (the network's inputs)."""
+    out = ["def make_points():",
+           textwrap.fill(f'"""{p.described[0].upper() + p.described[1:]}.', 100, initial_indent="    ",
+                         subsequent_indent="    "),
+           "",
+           '    Returns (train_points, train_targets), (test_points, test_targets)."""',
+           p.make_points]
+    if p.helpers:
+        out.append(p.helpers.rstrip("\n"))
+    out += ["", "", "def load_data():",
+            '    """The network\'s inputs and targets: (train_X, train_y), (test_X, test_y)."""',
+            "    (train_points, train_targets), (test_points, test_targets) = make_points()"]
+    for part in ("train", "test"):
+        out.append(f"    {part}_X = " + p.to_inputs.format(f"{part}_points"))
+        out.append(f"    {part}_y = " + p.to_targets.format(f"{part}_targets"))
+    out.append("    return (train_X, train_y), (test_X, test_y)")
+    return out
+
+
+def model_lines(p: Plan, indent: str = "") -> list[str]:
+    """Seed, then ``model = tf.keras.models.Sequential([...])``."""
+    out = ["tf.keras.utils.set_random_seed(SEED)", "model = tf.keras.models.Sequential([",
+           f"    tf.keras.Input(shape={tuple(p.network.input_shape)!r}),"]
+    out += [f"    {_layer_code(layer)}," for layer in p.network.layers]
+    out.append("])")
+    return [indent + line for line in out]
+
+
+def compile_lines(p: Plan, indent: str = "") -> list[str]:
+    return [indent + line for line in ("model.compile(optimizer=" + p.optimizer_code + ",",
+                                       f"              loss={p.train.loss!r},",
+                                       f"              metrics=[{p.metric!r}])")]
+
+
+def weights_lines(p: Plan, indent: str = "") -> list[str]:
+    """Starting from the weights of the ``.keras`` file (or a comment that says how)."""
+    if not p.weights_file:
+        return []
+    base = os.path.basename(p.weights_file)
+    if p.load_weights:
+        out = [f"# Start from the weights saved in {base} (delete this line to start from fresh ones):",
+               "model.load_weights(WEIGHTS_FILE)"]
+    else:
+        out = [f"# To start from the weights saved in {base} instead of fresh ones, uncomment:",
+               "# model.load_weights(WEIGHTS_FILE)"]
+    return [indent + line for line in out]
+
+
+def fit_lines(p: Plan, indent: str = "", verbose: int = 2) -> list[str]:
+    return [indent + f"history = model.fit(train_X, train_y, epochs=EPOCHS, batch_size=BATCH_SIZE, "
+                     f"shuffle={p.train.shuffle!r}, verbose={verbose})",
+            indent + "print(f\"final loss: {history.history['loss'][-1]:.4f}  "
+                     f"{p.metric}: {{history.history[{p.metric!r}][-1]:.4f}}\")"]
+
+
+def evaluate_lines(p: Plan, indent: str = "") -> list[str]:
+    if not p.has_test:
+        return []
+    return [indent + f"test_loss, test_{p.metric} = model.evaluate(test_X, test_y, verbose=0)",
+            indent + f"print(f\"test loss: {{test_loss:.4f}}  test {p.metric}: {{test_{p.metric}:.4f}}\")"]
+
+
+def keras_script(network: NetworkSpec, train: TrainSpec, data: DataSpec | None = None,
+                 features: Sequence[str] | None = None, *, points: Dataset | None = None, epochs: int | None = None,
+                 title: str = "", weights_file: str | None = None, load_weights: bool = False,
+                 data_file: str = "data.csv", note: str = "") -> str:
+    """A standalone Keras script that builds ``network``, makes the data, compiles and trains as ``train`` says.
+
+    The arguments are :func:`plan`'s; the script is organised as ``make_points()``, ``load_data()``,
+    ``build_model()`` and ``main()``.
+    """
+    p = plan(network, train, data, features, points=points, epochs=epochs, title=title, weights_file=weights_file,
+             load_weights=load_weights, data_file=data_file, note=note)
+    return script_from_plan(p)
+
+
+def script_from_plan(p: Plan) -> str:
+    doc = [f'"""{p.title} — a Keras script exported by ANN Studio.', "",
+           textwrap.fill(f"Network:  {p.network.describe()}", 100, subsequent_indent=" " * 10,
                          break_on_hyphens=False),
-           f"Inputs:   {', '.join(features)}" if expand else None,
-           textwrap.fill(f"Data:     {described}", 100, subsequent_indent=" " * 10),
-           f"Training: {_OPTIMIZER_CLASSES[train.optimizer]} (learning rate {lr}), loss {train.loss}, "
-           f"{train.epochs} epoch{'s' if train.epochs != 1 else ''}, batch size {train.batch_size}",
-           *([""] + [textwrap.fill(note, 100)] if note else []),
+           f"Inputs:   {', '.join(p.features)}" if p.expand else None,
+           textwrap.fill(f"Data:     {p.described}", 100, subsequent_indent=" " * 10),
+           f"Training: {p.training_text}",
+           *([""] + [textwrap.fill(p.note, 100)] if p.note else []),
            "", "Run it with python; it needs numpy and tensorflow.", '"""']
     out = [line for line in doc if line is not None]
-    out.append("import os\n" if (big or data.kind == "mnist") else "")
-    out[-1] += "import numpy as np\nimport tensorflow as tf\n"
-    out.append(f"EPOCHS = {train.epochs}")
-    out.append(f"BATCH_SIZE = {train.batch_size}")
-    out.append(f"SEED = {train.seed}  # makes the initial weights reproducible")
-    if big:
-        out.append(f"DATA_FILE = {data_file!r}")
-    if data.kind == "mnist":
-        out.append(f"MNIST_FILE = {data.path!r}  # a local mnist.npz; empty: Keras' own copy (downloaded once)")
-    if weights_file:
-        out.append(f"WEIGHTS_FILE = {str(weights_file)!r}")
-    out.append("")
-
-    # --- functions ---------------------------------------------------------------------------------------
-    out.append("")
-    out.append("def make_points():")
-    out.append(textwrap.fill(f'"""{described[0].upper() + described[1:]}.', 100, initial_indent="    ",
-                             subsequent_indent="    "))
-    out.append("")
-    out.append('    Returns (train_points, train_targets), (test_points, test_targets)."""')
-    out.append(make_points)
-    if helpers:
-        out.append(helpers.rstrip("\n"))
-    out.append("")
-    out.append("")
-    out.append("def load_data():")
-    out.append('    """The network\'s inputs and targets: (train_X, train_y), (test_X, test_y)."""')
-    out.append("    (train_points, train_targets), (test_points, test_targets) = make_points()")
-    for part in ("train", "test"):
-        out.append(f"    {part}_X = " + to_inputs.format(f"{part}_points"))
-        out.append(f"    {part}_y = " + to_targets.format(f"{part}_targets"))
-    out.append("    return (train_X, train_y), (test_X, test_y)")
-    out.append("")
-    out.append("")
-    out.append("def build_model():")
-    out.append("    tf.keras.utils.set_random_seed(SEED)")
-    out.append("    model = tf.keras.models.Sequential([")
-    out.append(f"        tf.keras.Input(shape={tuple(network.input_shape)!r}),")
-    for layer in network.layers:
-        out.append(f"        {_layer_code(layer)},")
-    out.append("    ])")
-    out.append("    model.compile(optimizer=" + optimizer + ",")
-    out.append(f"                  loss={train.loss!r},")
-    out.append(f"                  metrics=[{metric!r}])")
-    out.append("    return model")
-    out.append("")
-    out.append("")
-    out.append("def main():")
-    out.append("    (train_X, train_y), (test_X, test_y) = load_data()")
-    out.append("    model = build_model()")
-    if weights_file:
-        base = os.path.basename(str(weights_file))
-        if load_weights:
-            out.append(f"    # Start from the weights saved in {base} (delete this line to start from fresh ones):")
-            out.append("    model.load_weights(WEIGHTS_FILE)")
-        else:
-            out.append(f"    # To start from the weights saved in {base} instead of fresh ones, uncomment:")
-            out.append("    # model.load_weights(WEIGHTS_FILE)")
-    out.append(f"    history = model.fit(train_X, train_y, epochs=EPOCHS, batch_size=BATCH_SIZE, "
-               f"shuffle={train.shuffle!r}, verbose=2)")
-    out.append("    print(f\"final loss: {history.history['loss'][-1]:.4f}  "
-               f"{metric}: {{history.history[{metric!r}][-1]:.4f}}\")")
-    if has_test:
-        out.append(f"    test_loss, test_{metric} = model.evaluate(test_X, test_y, verbose=0)")
-        out.append(f"    print(f\"test loss: {{test_loss:.4f}}  test {metric}: {{test_{metric}:.4f}}\")")
-    out.append("    return model, history")
-    out.append("")
-    out.append("")
-    out.append('if __name__ == "__main__":')
-    out.append("    main()")
+    head = imports(p)
+    out.append(("import os\n" if head[0] == "import os" else "") + "import numpy as np\nimport tensorflow as tf\n")
+    out += constants(p)
+    out += ["", ""]
+    out += data_functions(p)
+    out += ["", "", "def build_model():"]
+    out += model_lines(p, "    ")
+    out += compile_lines(p, "    ")
+    out += ["    return model", "", "", "def main():",
+            "    (train_X, train_y), (test_X, test_y) = load_data()",
+            "    model = build_model()"]
+    out += weights_lines(p, "    ")
+    out += fit_lines(p, "    ")
+    out += evaluate_lines(p, "    ")
+    out += ["    return model, history", "", "", 'if __name__ == "__main__":', "    main()"]
     return "\n".join(out) + "\n"
+
 
 
 def _number(value: float) -> str:
@@ -499,9 +590,14 @@ def _train_from_archive(path: Path, network: NetworkSpec) -> tuple[TrainSpec, bo
         loss = "mse"
     optimizer, lr, said = "adam", 0.001, False
     try:
-        with zipfile.ZipFile(path) as archive:
-            config = json.loads(archive.read("config.json"))
-        compiled = config.get("compile_config") or {}
+        if _is_h5_model(path):
+            from .legacy_h5 import compile_config
+
+            compiled = compile_config(path)
+        else:
+            with zipfile.ZipFile(path) as archive:
+                config = json.loads(archive.read("config.json"))
+            compiled = config.get("compile_config") or {}
         opt = compiled.get("optimizer")
         said = bool(opt)
         if isinstance(opt, str):
@@ -520,8 +616,9 @@ def _train_from_archive(path: Path, network: NetworkSpec) -> tuple[TrainSpec, bo
     return TrainSpec(optimizer=optimizer, learning_rate=lr, loss=loss), said
 
 
-def script_from_model_file(path: str | os.PathLike, epochs: int | None = None, load_weights: bool = False) -> str:
-    """A script that rebuilds the network in a ``.keras`` file (loaded safely) and trains it on data that fit.
+def plan_from_model_file(path: str | os.PathLike, epochs: int | None = None, load_weights: bool = False,
+                         beside: str = "script") -> Plan:
+    """The plan for the network in a ``.keras`` file (loaded safely), trained on data that fit it.
 
     The file's weights are loaded before training when ``load_weights``; otherwise a comment says how.
     """
@@ -537,27 +634,38 @@ def script_from_model_file(path: str | os.PathLike, epochs: int | None = None, l
     except SpecError as exc:
         raise CodegenError(f"{path.name} cannot be exported as code: {exc}") from None
     train, said = _train_from_archive(path, network)
-    note = (f"{path.name} holds a network, not its data, so this script uses a data set that fits the network's "
-            "inputs and outputs.")
+    note = (f"{path.name} holds a network, not its data, so this {beside} uses a data set that fits the "
+            "network's inputs and outputs.")
     if not said:
         note += (f" {path.name} does not say how it was trained either; the settings above are the usual ones "
                  "for its output layer.")
     try:
-        return keras_script(network, train, None, epochs=epochs, title=f"The network in {path.name}",
-                            weights_file=str(path.resolve()), load_weights=load_weights, note=note)
+        return plan(network, train, None, epochs=epochs, title=f"The network in {path.name}",
+                    weights_file=str(path.resolve()), load_weights=load_weights, note=note, beside=beside)
     except CodegenError as exc:
         raise CodegenError(f"{path.name} cannot be exported as code: {exc}") from None
 
 
-def script_from_workspace(workspace, epochs: int | None = None, data_file: str = "data.csv") -> str:
-    """A script for a workspace (a :class:`~annstudio.core.workspace.Workspace` or its file): its network,
+def script_from_model_file(path: str | os.PathLike, epochs: int | None = None, load_weights: bool = False) -> str:
+    """A script that rebuilds the network in a ``.keras`` file and trains it (see :func:`plan_from_model_file`)."""
+    return script_from_plan(plan_from_model_file(path, epochs, load_weights))
+
+
+def plan_from_workspace(workspace, epochs: int | None = None, data_file: str = "data.csv",
+                        beside: str = "script") -> Plan:
+    """The plan for a workspace (a :class:`~annstudio.core.workspace.Workspace` or its file): its network,
     training settings and data — a user's own points written in (or read from ``data_file``)."""
     from .workspace import Workspace, load_workspace
 
     ws = workspace if isinstance(workspace, Workspace) else load_workspace(workspace)
     title = _preset_title(ws.preset) or "A workspace's network"
-    return keras_script(ws.network, ws.train, ws.data, ws.input_features, points=_points_to_write(ws),
-                        epochs=epochs, title=title, data_file=data_file)
+    return plan(ws.network, ws.train, ws.data, ws.input_features, points=_points_to_write(ws), epochs=epochs,
+                title=title, data_file=data_file, beside=beside)
+
+
+def script_from_workspace(workspace, epochs: int | None = None, data_file: str = "data.csv") -> str:
+    """A script for a workspace (see :func:`plan_from_workspace`)."""
+    return script_from_plan(plan_from_workspace(workspace, epochs, data_file))
 
 
 def _preset_title(preset_id: str) -> str:
@@ -589,63 +697,86 @@ def _points_to_write(ws) -> Dataset | None:
     return None if same else ws.points
 
 
+def _is_h5_model(path: Path) -> bool:
+    from .legacy_h5 import is_h5
+
+    return not zipfile.is_zipfile(path) and is_h5(path)
+
+
 def _source_kind(path: Path) -> str:
     if not path.is_file():
         raise CodegenError(f"{path} does not exist or is not a file")
+    if _is_h5_model(path):  # a legacy HDF5 model (.h5): store.load_model says what is wrong with a bad one
+        return "model"
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
     except (zipfile.BadZipFile, OSError, EOFError):
-        raise CodegenError(f"{path.name} is neither a Keras model (.keras) nor an ANN Studio workspace") from None
+        raise CodegenError(f"{path.name} is neither a Keras model (.keras, .h5) nor an ANN Studio workspace") from None
     if "workspace.json" in names:
         return "workspace"
     if "config.json" in names:
         return "model"
-    raise CodegenError(f"{path.name} is neither a Keras model (.keras) nor an ANN Studio workspace")
+    raise CodegenError(f"{path.name} is neither a Keras model (.keras, .h5) nor an ANN Studio workspace")
 
 
 def export_code(source: str | os.PathLike, output: str | os.PathLike, epochs: int | None = None,
                 load_weights: bool = False) -> list[Path]:
-    """Write the script for a ``.keras`` file or a workspace to ``output`` (and, for many user points, a CSV
-    beside it), atomically. Returns the files written."""
+    """Write the script (``.py``) or Jupyter notebook (``.ipynb``) for a ``.keras`` file or a workspace to
+    ``output`` (and, for many user points, a CSV beside it), atomically. Returns the files written."""
     from .workspace import WorkspaceError, load_workspace
 
     source, output = Path(source), Path(output)
-    if output.suffix != ".py":
-        raise CodegenError(f"the script's file name must end in .py, not {output.name!r}")
-    written: list[Path] = []
+    beside, write = _writer(output)
     if _source_kind(source) == "model":
-        text = script_from_model_file(source, epochs=epochs, load_weights=load_weights)
-    else:
-        if load_weights:
-            raise CodegenError("a script can start from saved weights only for a .keras model file; "
-                               f"{source.name} is a workspace (save its model as .keras first)")
-        try:
-            ws = load_workspace(source)
-        except WorkspaceError as exc:
-            raise CodegenError(str(exc)) from None
-        data_file = f"{output.stem}_data.csv"
-        points = _points_to_write(ws)
-        text = script_from_workspace(ws, epochs=epochs, data_file=data_file)
-        if points is not None and len(points.x_train) + len(points.x_test) > EMBED_LIMIT:
-            written.append(write_text(output.with_name(data_file), script_data_csv(points)))
+        text = write(plan_from_model_file(source, epochs=epochs, load_weights=load_weights, beside=beside))
+        return [write_text(output, text)]
+    if load_weights:
+        raise CodegenError(f"a {beside} can start from saved weights only for a .keras model file; "
+                           f"{source.name} is a workspace (save its model as .keras first)")
+    try:
+        ws = load_workspace(source)
+    except WorkspaceError as exc:
+        raise CodegenError(str(exc)) from None
+    return write_workspace_code(ws, output, epochs=epochs)
+
+
+def write_workspace_code(ws, output: str | os.PathLike, epochs: int | None = None) -> list[Path]:
+    """Write the script or notebook (by ``output``'s suffix) for a :class:`~annstudio.core.workspace.Workspace`,
+    and for many user points the CSV it reads beside it, atomically. Returns the files written."""
+    output = Path(output)
+    beside, write = _writer(output)
+    data_file = f"{output.stem}_data.csv"
+    points = _points_to_write(ws)
+    text = write(plan_from_workspace(ws, epochs=epochs, data_file=data_file, beside=beside))
+    written: list[Path] = []
+    if points is not None and len(points.x_train) + len(points.x_test) > EMBED_LIMIT:
+        written.append(write_text(output.with_name(data_file), script_data_csv(points)))
     written.insert(0, write_text(output, text))
     return written
 
 
+def _writer(output: Path):
+    """("script" or "notebook", plan -> text) for an output file, by its suffix."""
+    if output.suffix == ".py":
+        return "script", script_from_plan
+    if output.suffix == ".ipynb":
+        from .notebook import notebook_text
+
+        return "notebook", notebook_text
+    raise CodegenError(f"the file name must end in .py (a script) or .ipynb (a notebook), not {output.name!r}")
+
+
 def write_text(path: str | os.PathLike, text: str) -> Path:
     """Write ``text`` to ``path`` atomically (the previous file survives a failed write)."""
-    from .atomic import StoreError, atomic_path
+    from . import atomic
 
-    path = Path(path)
     try:
-        with atomic_path(path) as tmp:
-            with open(tmp, "w", encoding="utf-8", newline="\n") as out:
-                out.write(text)
-    except StoreError as exc:
+        return atomic.write_text(path, text)
+    except atomic.StoreError as exc:
         raise CodegenError(str(exc)) from None
-    return path
 
 
-__all__ = ["EMBED_LIMIT", "CodegenError", "default_data", "export_code", "keras_script", "script_data_csv",
-           "script_from_model_file", "script_from_workspace", "write_text"]
+__all__ = ["EMBED_LIMIT", "CodegenError", "Plan", "default_data", "export_code", "keras_script", "plan",
+           "plan_from_model_file", "plan_from_workspace", "script_data_csv", "script_from_model_file",
+           "script_from_plan", "script_from_workspace", "write_text", "write_workspace_code"]

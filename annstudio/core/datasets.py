@@ -15,6 +15,7 @@ from typing import Callable
 
 import numpy as np
 
+from .errors import UserError
 from .spec import CLASSIFICATION_KINDS, FEATURES, DataSpec, SpecError
 
 MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
@@ -25,7 +26,7 @@ MNIST_SHAPES = {"x_train": (60000, 28, 28), "y_train": (60000,), "x_test": (1000
 LECTURE_Y = np.array([0.9819, 0.7973, 1.9737, 0.1838, 1.3180, -0.8361, -0.6591, -2.4701, -2.8122, -6.2512])
 
 
-class DataError(Exception):
+class DataError(UserError):
     """A data set that cannot be had or used, with the reason in words."""
 
 
@@ -275,6 +276,15 @@ def read_mnist_file(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, np
 ProgressFn = Callable[[int, int], bool | None]
 
 
+def _readable(tmp: str, target: Path) -> None:
+    from .atomic import file_mode
+
+    try:
+        os.chmod(tmp, file_mode(target))
+    except OSError:
+        pass
+
+
 def download_mnist(target: Path | None = None, progress: ProgressFn | None = None, url: str = MNIST_URL,
                    sha256: str | None = MNIST_SHA256, timeout: float = 30.0) -> Path:
     """Download ``mnist.npz`` into the Keras cache, atomically.
@@ -293,6 +303,7 @@ def download_mnist(target: Path | None = None, progress: ProgressFn | None = Non
     digest = hashlib.sha256()
     fd, tmp = tempfile.mkstemp(prefix=".mnist-", suffix=".part", dir=target.parent)
     try:
+        _readable(tmp, target)  # mkstemp's file is private (0600): give it a new file's usual permissions
         with os.fdopen(fd, "wb") as out:
             try:
                 response = urllib.request.urlopen(url, timeout=timeout)  # noqa: S310 - fixed https address

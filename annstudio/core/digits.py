@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import UserError
+
 FIELD = 28            #: side of the network's input image
 BOX = 20              #: the ink's longer side after scaling
 CENTRE = 14.0         #: where the centre of mass lands, as (row, column) index, like MNIST's digits
@@ -27,7 +29,7 @@ MAX_PIXELS = 40_000_000  #: larger pictures are refused
 READ_SIDE = 1000        #: larger pictures are shrunk (area averaging) to about this side when read
 
 
-class DigitError(ValueError):
+class DigitError(UserError, ValueError):
     """An image that cannot be read as a digit, with the reason in words."""
 
 

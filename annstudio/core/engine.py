@@ -28,6 +28,7 @@ from . import build as _build
 from . import faststart
 from .control import NeuronEdit, TrainControl, gc_paused
 from .datasets import Dataset, expand_features
+from .errors import UserError
 from .history import History
 from .spec import ACTIVATIONS, NetworkSpec, TrainSpec
 
@@ -40,22 +41,101 @@ _MAX_EPOCHS_PER_CALL = 256     # a watched training of a small data set runs up 
 _ORDER_ELEMENTS = 1 << 18      # ... and hands it at most this many sample indices (the epochs' orders)
 
 log = logging.getLogger(__name__)
-_COMPILERS: "weakref.WeakSet[threading.Thread]" = weakref.WeakSet()
+class _Compiler:
+    """One background thread that compiles programs ahead, the newest request first.
+
+    Each change of the network asks for its program; compiled all at once, five quick changes made five
+    threads fight for two cores and the interpreter lock, and every picture waited for them. So one runs at a
+    time, the newest first, and requests that are overtaken by more than ``keep`` newer ones are dropped
+    (their program compiles when, if ever, it is needed)."""
+
+    def __init__(self, keep: int = 2):
+        self.keep = keep
+        self._cond = threading.Condition()
+        self._pending: list[tuple[object, object, object]] = []  # (id, work, dropped)
+        self._running = 0
+        self._thread: threading.Thread | None = None
+        self._closing = False
+
+    def submit(self, job_id, work, dropped=None, urgent: bool = True) -> None:
+        with self._cond:
+            if self._closing:
+                return
+            self._pending = [job for job in self._pending if job[0] != job_id]
+            job = (job_id, work, dropped)
+            self._pending.insert(0, job) if urgent else self._pending.append(job)
+            while len(self._pending) > self.keep + (0 if urgent else 1):
+                old = self._pending.pop()
+                if old[2] is not None:
+                    old[2]()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="annstudio-compile", daemon=True)
+                self._thread.start()
+            self._cond.notify_all()
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while not self._pending and not self._closing:
+                    self._cond.wait()
+                if self._closing:
+                    return
+                _, work, _ = self._pending.pop(0)
+                self._running += 1
+            try:
+                with gc_paused():  # a collection in this thread could finalize the window's objects here
+                    work()
+            except Exception:  # noqa: BLE001 - the program then compiles when first needed, as before
+                log.exception("compiling ahead failed")
+            finally:
+                with self._cond:
+                    self._running -= 1
+                    self._cond.notify_all()
+
+    def busy(self) -> int:
+        with self._cond:
+            return len(self._pending) + self._running
+
+    def wait(self, timeout: float = 300.0) -> bool:
+        """Until nothing is pending or compiling (tests, benchmarks); False on timeout."""
+        end = time.monotonic() + timeout
+        with self._cond:
+            while self._pending or self._running:
+                remaining = end - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(min(remaining, 0.25))
+        return True
+
+    def close(self, timeout: float = 60.0) -> None:
+        with self._cond:
+            self._closing = True
+            dropped = [job[2] for job in self._pending if job[2] is not None]
+            self._pending.clear()
+            self._cond.notify_all()
+            thread = self._thread
+        for callback in dropped:
+            callback()
+        if thread is not None:
+            thread.join(timeout)
 
 
-@atexit.register
-def _join_compilers() -> None:
-    """A process must not end while a thread is inside XLA's compiler (it can crash on the way out)."""
-    for thread in list(_COMPILERS):
-        thread.join(60)
+_COMPILER = _Compiler()
+# A process must not end while the thread is inside XLA's compiler (it can crash on the way out).
+atexit.register(_COMPILER.close)
 
 
 def compiling() -> int:
-    """How many programs are being compiled in the background now (tests, benchmarks)."""
-    return sum(1 for thread in list(_COMPILERS) if thread.is_alive())
+    """How many programs are waiting to be compiled, or compiling, in the background (tests, benchmarks)."""
+    return _COMPILER.busy()
 
 
-class TrainingError(Exception):
+def wait_compiled(timeout: float = 300.0) -> bool:
+    """Block until the background compiles are done (tests, benchmarks)."""
+    return _COMPILER.wait(timeout)
+
+
+class TrainingError(UserError):
     """Training could not start or go on, with the reason in words."""
 
 
@@ -189,8 +269,8 @@ class _Compiled:
         self.probe_fn = None
         self.eval_fn = None
         self.uses = 1
-        self.ready: set[tuple] = set()                      # programs whose compile is done
-        self.compiling: dict[tuple, threading.Thread] = {}  # programs compiling in the background
+        self.ready: set[tuple] = set()                      # (program, data shapes) compiled (XLA compiles per shape)
+        self.compiling: dict[tuple, bool] = {}              # programs waiting or compiling in the background
         self.fast = None                                    # the any-width programs (see faststart)
         key = faststart.structure(network, layout[3], self.has_test, probes.grad_norms, train.loss,
                                   train.optimizer)
@@ -247,41 +327,40 @@ class _Compiled:
         opt.iterations.assign(out["iterations"])
         return out
 
-    def fast_probe(self, data: dict) -> dict:
-        """:meth:`probe_graph`'s outputs (and ``fit``, the training data's loss and metric) without a compile."""
-        out = dict(self.fast.probe([tf.convert_to_tensor(v) for v in self.train_vars], self.fast_hyper, data))
+    def fast_probe(self, data: dict, light: bool = False) -> dict:
+        """:meth:`probe_graph`'s outputs (and ``fit``, the training data's loss and metric) without a compile;
+        ``light``: the metrics only."""
+        fn = self.fast.light if light else self.fast.probe
+        out = dict(fn([tf.convert_to_tensor(v) for v in self.train_vars], self.fast_hyper, data))
         if self.train_in_graph:
             out["train"] = out["fit"]
         if not self.test_in_graph:
             out.pop("test", None)
         return out
 
-    def compile_ahead(self, key: tuple, args: tuple) -> None:
+    def compile_ahead(self, key: tuple, args: tuple, shapes: tuple) -> None:
         """Compile program ``key`` in a background thread by calling it with ``args`` that train nothing
         (zero steps or epochs; its probes only read the variables): the call that needs it finds it ready."""
-        if key in self.ready or key in self.compiling:
+        if (key, shapes) in self.ready or key in self.compiling:
             return
 
         def work() -> None:
-            with gc_paused():  # a collection in this thread could finalize the window's objects here
-                try:
-                    if self.fast is not None:  # what trains meanwhile first (a trace, no run; once per structure)
-                        self.fast.train.get_concrete_function()
-                    fn = self.epochs_program(*key[1:]) if key[0] == "epochs" else self.program(*key)
-                    out = fn(*args)
-                    tf.nest.map_structure(lambda t: t.numpy() if hasattr(t, "numpy") else t, out)
-                    self.ready.add(key)
-                    if self.fast is not None:
-                        faststart.prepare_neighbours(self.fast_key, self.optimizer)
-                except Exception:  # noqa: BLE001 - the program then compiles when first needed, as before
-                    log.exception("compiling ahead failed")
-                finally:
-                    self.compiling.pop(key, None)
+            try:
+                if self.fast is not None:  # what trains meanwhile first (a trace, no run; once per structure)
+                    self.fast.prepare()
+                fn = self.epochs_program(*key[1:]) if key[0] == "epochs" else self.program(*key)
+                out = fn(*args)
+                tf.nest.map_structure(lambda t: t.numpy() if hasattr(t, "numpy") else t, out)
+                self.ready.add((key, shapes))
+            finally:
+                self.compiling.pop(key, None)
+            if self.fast is not None:  # then, when nothing newer waits: one layer more or fewer
+                fast_key, optimizer = self.fast_key, self.optimizer
+                _COMPILER.submit(("neighbours", fast_key), lambda: faststart.prepare_neighbours(fast_key, optimizer),
+                                 urgent=False)
 
-        thread = threading.Thread(target=work, name="annstudio-compile", daemon=True)
-        self.compiling[key] = thread
-        _COMPILERS.add(thread)
-        thread.start()
+        self.compiling[key] = True
+        _COMPILER.submit((id(self), key), work, dropped=lambda: self.compiling.pop(key, None))
 
     # a new owner ----------------------------------------------------------------------------------
     def reset(self, network: NetworkSpec, train: TrainSpec) -> None:
@@ -632,6 +711,8 @@ class Trainer:
         self.learning_rate = float(train.learning_rate)
         self._epoch_seconds: float | None = None  # how long an epoch takes in a call (once compiled)
         self.epochs_per_call = 0                  # epochs the newest call trained (tests, benchmarks)
+        self._target = 0                          # the epoch the run under way ends at
+        self._fast_pictured = 0.0                 # when the any-width program last gave pictures
         self.frozen: set[tuple[str, int]] = set()
         self.off: set[tuple[str, int]] = set()
 
@@ -704,6 +785,7 @@ class Trainer:
         if self.probes.activations:
             args["act"] = tf.constant(self._inputs(d.x_train[: self.probes.activation_limit]))
         self._data_args = args
+        self._shapes = tuple((name, tuple(value.shape)) for name, value in args.items())
 
     def _program(self, batch_size: int, rest: int, with_probe: bool | str):
         program = self._compiled.program(batch_size, rest, with_probe)
@@ -751,7 +833,7 @@ class Trainer:
             orders[e] = self._rng.permutation(self.n_train) if self.train.shuffle else np.arange(self.n_train)
         full_steps, rest = divmod(self.n_train, batch_size)
         key = ("epochs", batch_size, rest)
-        if self._fast_ok() and key not in self._compiled.ready:
+        if self._fast_ok() and (key, self._shapes) not in self._compiled.ready:
             # its XLA program is not compiled yet: this epoch without it, while it compiles
             self._compile_epochs_ahead(batch_size)
             out = self._fast_epoch(batch_size, orders[0])
@@ -763,7 +845,7 @@ class Trainer:
         program = self._compiled.epochs_program(batch_size, rest)
         began = time.perf_counter()
         out = program(*self._epochs_args(batch_size, k, orders))
-        self._compiled.ready.add(key)
+        self._compiled.ready.add((key, self._shapes))
         numbers, done = out["rows"].numpy(), int(out["done"])
         if not fresh and done:  # a call that compiled its program says nothing about an epoch's time
             self._epoch_seconds = (time.perf_counter() - began) / done
@@ -822,14 +904,21 @@ class Trainer:
         """Compile the many-epochs program in the background (called with 0 epochs it trains nothing)."""
         if (self.n_train + batch_size - 1) // batch_size > self.chunk_steps or (self.has_test and not self._compiled.test_in_graph):
             return  # it is not used for this data
-        self._compiled.compile_ahead(("epochs", batch_size, self.n_train % batch_size), self._epochs_args(batch_size, 0))
+        self._compiled.compile_ahead(("epochs", batch_size, self.n_train % batch_size), self._epochs_args(batch_size, 0),
+                                     self._shapes)
 
     def _fast_epoch(self, batch_size: int, order: np.ndarray) -> dict:
-        """One whole epoch through the any-width program, with :meth:`_probe_now`'s pictures of its end."""
+        """One whole epoch through the any-width program, with the pictures of its end when they are due (as
+        the compiled program gives them: at most every ``probe_interval``, and at the run's end)."""
         full_steps, rest = divmod(self.n_train, batch_size)
         out = self._compiled.fast_train(self._data_args, tf.constant(order.astype(np.int32)), 0, full_steps,
                                         batch_size, rest)
-        return {"loss_sum": out["loss_sum"], "metric_sum": out["metric_sum"], **self._probe_now()}
+        now = time.perf_counter()
+        full = now - self._fast_pictured >= self.probe_interval or self.epoch + 1 >= self._target
+        if full:
+            self._fast_pictured = now
+        probe = self._probe_now() if full else self._compiled.fast_probe(self._data_args, light=True)
+        return {"loss_sum": out["loss_sum"], "metric_sum": out["metric_sum"], **probe}
 
     def _forward_all(self, x):
         return self._compiled.forward_all(x)
@@ -1028,6 +1117,7 @@ class Trainer:
         """
         control = control or TrainControl()
         target = self.epoch + (epochs if epochs is not None else self.train.epochs)
+        self._target = target
         history = self.result.history if self.result else History()
         started = time.perf_counter()
         last_good = self.weights_snapshot()
@@ -1122,10 +1212,10 @@ class Trainer:
                 probe_kind = ("full" if full else "light") if fused else False
                 program_rest = rest if with_rest else 0
                 key = (batch_size, program_rest, probe_kind)
-                fast = self._fast_ok() and key not in self._compiled.ready
+                fast = self._fast_ok() and (key, self._shapes) not in self._compiled.ready
                 if fast and not program_rest:  # called with 0 steps it trains nothing: compile it meanwhile
                     self._compiled.compile_ahead(key, (self._data_args, order_t, tf.constant(0, tf.int32),
-                                                       tf.constant(0, tf.int32)))
+                                                       tf.constant(0, tf.int32)), self._shapes)
                 elif fast and not (self.probe_interval or control.paused):
                     fast = False  # unwatched, with a last smaller batch: compiled now, as it always was
                 began = time.perf_counter()
@@ -1139,7 +1229,7 @@ class Trainer:
                     fresh = key not in self._compiled.programs
                     out = self._program(batch_size, program_rest, probe_kind)(
                         order_t, tf.constant(done * batch_size, tf.int32), tf.constant(n_full, tf.int32))
-                    self._compiled.ready.add(key)
+                    self._compiled.ready.add((key, self._shapes))
                 ls, ms = float(out["loss_sum"]), float(out["metric_sum"])
                 if fused and not fresh:
                     self._epoch_seconds = time.perf_counter() - began

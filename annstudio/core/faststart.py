@@ -78,8 +78,8 @@ def prepare_neighbours(key: tuple, optimizer) -> None:
     for other in (depth + 1, depth - 1):
         if other >= 1:
             found = programs(key[:2] + (other,) + key[3:], optimizer)
-            found.train.get_concrete_function()
-            found.probe.get_concrete_function()
+            found.prepare()
+
 
 
 def batch_metric(loss: str, y, pred):
@@ -123,6 +123,12 @@ class FastPrograms:
             weights, state, hyper, data, tf.TensorSpec([None], tf.int32), tf.TensorSpec([], tf.int32),
             tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32)])
         self.probe = tf.function(self._probe, input_signature=[weights, hyper, data])
+        self.light = tf.function(self._light, input_signature=[weights, hyper, data])
+
+    def prepare(self) -> None:
+        """Trace the three programs now (no run), e.g. in the background before they are needed."""
+        for fn in (self.train, self.probe, self.light):
+            fn.get_concrete_function()
 
     # the network --------------------------------------------------------------------------------------
     def forward_all(self, weights, hyper, x):
@@ -136,7 +142,7 @@ class FastPrograms:
             z = keras.ops.add(keras.ops.matmul(h, weights[2 * i]), weights[2 * i + 1])
             if i == self.depth - 1:
                 h = self.output_fn(z)
-            else:
+            else:  # the activation picked by a number: another one needs no new trace
                 h = tf.switch_case(hyper["activations"][i], [lambda f=f, z=z: f(z) for f in self.activations])
             outputs.append(h)
         return outputs
@@ -220,6 +226,13 @@ class FastPrograms:
             metric_sum += ms
         return {"weights": weights, "slots": slots, "iterations": iterations, "loss_sum": loss_sum,
                 "metric_sum": metric_sum}
+
+    def _light(self, weights, hyper, data):
+        """Only the metrics on the training (``fit``) and test data: an epoch between two pictures."""
+        out = {"fit": self.evaluate(weights, hyper, data["x"], data["y"])}
+        if self.has_test:
+            out["test"] = self.evaluate(weights, hyper, data["xt"], data["yt"])
+        return out
 
     def _probe(self, weights, hyper, data):
         """What a report shows: the metrics on the training (``fit``) and test data, the pictures, the weights."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import lessons as _presets
+from .errors import UserError
 from .spec import SpecError
 
 #: Every view a lesson or a preset may ask for, with the name a student sees.
@@ -30,7 +31,7 @@ VIEWS: dict[str, str] = {
 }
 
 
-class LessonTextMissing(FileNotFoundError):
+class LessonTextMissing(UserError, FileNotFoundError):
     """A lesson's text file cannot be found or read, with where it was looked for."""
 
 

@@ -117,7 +117,7 @@ class KerasReader:
         kinds = self.unshown_layers()
         if kinds:
             names = kinds[0] if len(kinds) == 1 else f"{', '.join(kinds[:-1])} and {kinds[-1]}"
-            return f"the builder cannot show its {names} layer{'s' * (len(kinds) > 1)}"
+            return f"the builder cannot show its {names} layer{'s' if len(kinds) > 1 else ''}"
         if self.input_shape != (28, 28):
             return ("the builder makes networks that take 28×28 images, and this one takes "
                     f"{_shape_text(self.input_shape)}")

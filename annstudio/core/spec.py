@@ -11,6 +11,8 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from .errors import UserError
+
 LAYER_KINDS = ("dense", "dropout", "batchnorm", "activation", "flatten")
 ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh", "softmax")
 OPTIMIZERS = ("sgd", "adam", "rmsprop")
@@ -24,7 +26,7 @@ REGRESSION_KINDS = ("lecture-points", "sine", "cubic", "step")
 DATA_KINDS = CLASSIFICATION_KINDS + REGRESSION_KINDS + ("mnist",)
 
 
-class SpecError(ValueError):
+class SpecError(UserError, ValueError):
     """A description (network, training or data) that cannot be used, with the reason in words."""
 
 

@@ -1,6 +1,6 @@
 """Saving and loading models, atomically and safely.
 
-Models are Keras' own ``.keras`` files. Writing goes to a temporary file in the same folder, then a
+Models are Keras' own ``.keras`` files (legacy ``.h5`` models are read too, by :mod:`.legacy_h5`). Writing goes to a temporary file in the same folder, then a
 rename, so a failed save never damages the file that was there. Loading keeps Keras' ``safe_mode`` on:
 a file that carries code (a ``Lambda`` layer, custom objects) is refused, never executed.
 """
@@ -35,8 +35,14 @@ def save_model(model: keras.Model, path: str | os.PathLike) -> Path:
 
 
 def load_model(path: str | os.PathLike) -> keras.Model:
-    """Read a ``.keras`` file with ``safe_mode`` on; :class:`StoreError` for anything unusable."""
+    """Read a ``.keras`` file with ``safe_mode`` on, or a legacy HDF5 model (``.h5``, ``.hdf5``: see
+    :mod:`~annstudio.core.legacy_h5`); :class:`StoreError` for anything unusable."""
     path = Path(path)
+    if path.is_file() and not zipfile.is_zipfile(path):
+        from . import legacy_h5
+
+        if legacy_h5.is_h5(path):
+            return legacy_h5.load_h5_model(path)
     if not path.is_file():
         raise StoreError(f"{path} does not exist or is not a file")
     if path.stat().st_size == 0:

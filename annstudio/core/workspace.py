@@ -27,6 +27,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .datasets import Dataset
+from .errors import UserError
 from .spec import (FEATURES, DataSpec, NetworkSpec, SpecError, TrainSpec, data_from_dict, network_from_dict,
                    train_from_dict)
 
@@ -39,7 +40,7 @@ _JSON_LIMIT = 64 * 1024 * 1024  # a workspace.json larger than this is not one w
 _TASKS = ("binary", "multiclass", "regression")
 
 
-class WorkspaceError(Exception):
+class WorkspaceError(UserError):
     """A workspace that cannot be saved or opened, with the reason in words."""
 
 

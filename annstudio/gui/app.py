@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, QSignalBlocker, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core import lessons
+from ..core.unsaved import UnsavedWork
 from ..core.spec import (
     DataSpec,
     SpecError,
@@ -31,10 +32,13 @@ from ..core.spec import (
     network_from_dict,
     train_from_dict,
 )
-from . import style
-from .files import FileActions
+from . import style, tooltips, wheel
+from .crash import qt_override, report_exception, run_all
+from .dialog_ref import DialogRef
+from .files import MODEL_SUFFIXES, FileActions
 from .lessons_panel import LessonDialog, LessonsPanel
-from .playground import Playground
+from .playground import DEFAULT_PRESET, Playground
+from .run_toolbar import RunToolBar
 from .tabs import QuietTabWidget
 
 if TYPE_CHECKING:
@@ -46,6 +50,14 @@ APP_NAME = "ANN Studio"
 HIDEABLE = [("data", "Data panel"), ("network", "Network builder"), ("training", "Training settings")]
 ORG_NAME = "ANN Studio"
 MNIST_TAB, COMPARE_TAB = 1, 2
+LESSONS_MIN_WIDTH = 220  # px: a lesson's text and its Load buttons stay readable
+
+
+def lessons_width(window_width: int) -> int:
+    """How wide the Lessons panel is at least in a window this wide: a fifth of it, from 220 to 340 px."""
+    return int(min(340, max(LESSONS_MIN_WIDTH, 0.2 * window_width)))
+#: Train actions that go through the run tool bar (the others go straight to the workspace).
+RUN_ACTIONS = ("toggle", "step", "step_batch", "stop", "reset")
 
 
 def make_settings() -> QSettings:
@@ -59,9 +71,12 @@ def make_settings() -> QSettings:
 class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None, restore: bool = True) -> None:
         super().__init__()
+        wheel.install()  # scrolling a panel never edits the spin box under the mouse
+        tooltips.install()  # long tool tips wrap
         self.setWindowTitle(APP_NAME)
         self.settings = settings or make_settings()
-        self.playground = Playground(preset=self._last_preset() if restore else None)
+        last = self._last_preset() if restore else None
+        self.playground = Playground(preset=last)
         self.tabs = QuietTabWidget()
         self.tabs.addTab(self.playground, "Playground")
         self.tabs.setTabToolTip(0, "Build a network for 2-D points (or 1-D regression) and watch it learn.")
@@ -81,15 +96,26 @@ class MainWindow(QMainWindow):
         self.lessons_dock.setObjectName("lessons")
         self.lessons_dock.setWidget(self.lessons)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.lessons_dock)
+        self.lessons_dock.setMinimumWidth(LESSONS_MIN_WIDTH)
+        if last is None:  # the lecture's default experiment: its lesson is the one to read
+            self._select_lesson_of(DEFAULT_PRESET)
         self.lessons.preset_requested.connect(self.load_preset)
         self.lessons.workspace_requested.connect(lambda path: self.files.open_workspace(path))
         self.playground.run_finished.connect(self._add_run)
+        self.unsaved = UnsavedWork()  # what quitting or loading over a workspace would lose
+        self._track_unsaved_playground()
         self.setAcceptDrops(True)
-        self._message_box: QMessageBox | None = None
+        self._message_box: DialogRef[QMessageBox] = DialogRef(forget_on_finish=False)
         self._last_error = ""
         self.playground.status.connect(self.statusBar().showMessage)
         self.playground.error.connect(self.show_error)
         self._build_menus()
+        self.run_bar = RunToolBar(self._send_to_workspace, self)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.run_bar)
+        self.run_bar.connect_speed(self.playground.training)
+        self._follow_workspace(self.playground)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+        self._on_tab_changed()
         self.files = FileActions(self, self.settings)
         self.file_menu.insertAction(self.file_menu.actions()[-1], self._lesson_action())
         self.statusBar().showMessage("Ready: press Space (or Play) to train the network.")
@@ -108,6 +134,9 @@ class MainWindow(QMainWindow):
             self._mnist.run_finished.connect(self._add_run)
             self._mnist.status.connect(self.statusBar().showMessage)
             self._mnist.error.connect(self.show_error)
+            self._follow_workspace(self._mnist)
+            self._mnist.state_changed.connect(lambda state: self._trained("mnist", state))
+            self._mnist.reader.personal_set_changed.connect(lambda: self.unsaved.mark("mnist", "drawings"))
             self._put_page(MNIST_TAB, self._mnist)
         return self._mnist
 
@@ -195,8 +224,17 @@ class MainWindow(QMainWindow):
         self._action(view, "&MNIST digits", lambda: self.tabs.setCurrentIndex(1), "Ctrl+Shift+2")
         self._action(view, "&Compare runs", lambda: self.tabs.setCurrentIndex(2), "Ctrl+Shift+3")
         view.addSeparator()
+        panels = view.addMenu("Playground &panels")
+        self.panel_actions = {}
+        for key, title in HIDEABLE:
+            action = QAction(title, self, checkable=True, checked=True)
+            action.setStatusTip(f"Show or hide the playground's {title.lower()} (a teacher's lesson may hide it).")
+            action.toggled.connect(lambda on, k=key: self._show_panel(k, on))
+            panels.addAction(action)
+            self.panel_actions[key] = action
+        view.addSeparator()
         for index in range(p.views.count()):
-            self._action(view, p.views.tabText(index).replace("&&", "&"),
+            self._action(view, p.views.tabText(index),  # "&&" stays: a menu shows it as "&"
                          lambda checked=False, i=index: p.views.setCurrentIndex(i), f"Ctrl+{index + 1}")
 
         help_menu = bar.addMenu("&Help")
@@ -206,7 +244,26 @@ class MainWindow(QMainWindow):
         return self.load_preset_object(lessons.get(preset_id))
 
     def _on_workspace(self, action: str) -> None:
-        """Send a Train-menu action to the workspace in the current tab (the compare tab has none)."""
+        """A Train-menu action (or its key) for the workspace in the current tab: the run controls go through
+        the tool bar, which shows "Starting…" from a Play to the first report."""
+        if action in RUN_ACTIONS:
+            self.run_bar.press(action)
+        else:
+            self._send_to_workspace(action)
+
+    def _follow_workspace(self, workspace) -> None:
+        """The tool bar shows ``workspace``'s state while its tab is the current one."""
+        workspace.training.show_run_buttons(False)  # the tool bar has them, always in sight
+        workspace.state_changed.connect(
+            lambda state, ws=workspace: self.run_bar.set_state(state) if self.current_workspace() is ws else None)
+
+    def _on_tab_changed(self, _index: int = 0) -> None:
+        workspace = self.current_workspace()
+        trains = workspace is self.playground or (workspace is self._mnist and workspace is not None)
+        self.run_bar.set_workspace(workspace if trains else None, speed=workspace is self.playground)
+
+    def _send_to_workspace(self, action: str) -> None:
+        """Call the current workspace's method for ``action`` (the compare tab has none)."""
         workspace = self.current_workspace()
         method = getattr(workspace, action, None)
         if callable(method):
@@ -221,17 +278,30 @@ class MainWindow(QMainWindow):
 
     def load_preset_object(self, preset: "lessons.Preset") -> bool:
         workspace = self.mnist if preset.data.kind == "mnist" else self.playground
+        if not self.confirm_unsaved([workspace]):
+            return False
         self.tabs.setCurrentWidget(workspace)
         ok = workspace.load_preset(preset)
-        try:
-            from ..core.lesson_texts import lesson_for_preset
-
-            self.lessons.select_lesson(lesson_for_preset(preset.id).id)
-        except (SpecError, KeyError, AttributeError):
-            pass
+        if ok and workspace is self.playground:
+            self.apply_hidden_controls(())  # a lecture experiment: every panel in sight again
+            if preset.id != "last":
+                self.playground.training.set_speed(None)  # full speed: a lesson's 5000 epochs take seconds
+        if ok:
+            self.unsaved.clear(self.workspace_name(workspace))
+            self._select_lesson_of(preset.id)
         if ok:
             self.statusBar().showMessage(f"Loaded: {preset.title}. Press Space to train.")
         return ok
+
+    def _select_lesson_of(self, preset_id: str) -> None:
+        from ..core.lesson_texts import lesson_for_preset
+
+        try:
+            lesson_id = lesson_for_preset(preset_id).id
+        except (SpecError, KeyError):
+            return
+        self.lessons.select_lesson(lesson_id)
+        self.lessons.mark_loaded(lesson_id)
 
     def _lesson_action(self) -> QAction:
         action = QAction("Save as &lesson…", self)
@@ -268,10 +338,13 @@ class MainWindow(QMainWindow):
         """An opened model: into the playground when its input fits it (2 features, or 1 for regression)."""
         shape = tuple(network.input_shape)
         if shape == (28, 28) and network.output_units == 10:  # an MNIST reader: the MNIST tab and its canvas
+            if not self.confirm_unsaved([self.mnist]):
+                return False
             self.tabs.setCurrentWidget(self.mnist)
             train = lessons.get("mnist-mlp").train
             ok = self.mnist.load_state(network, train, weights)
             if ok:
+                self.unsaved.clear("mnist")
                 self.mnist.show_tab("Draw")
                 self.statusBar().showMessage(f"Opened {name}: {network.describe()}. Draw a digit for it to read, "
                                              "or load MNIST and train it further.")
@@ -303,8 +376,11 @@ class MainWindow(QMainWindow):
         loss = "mse" if shape == (1,) else ("binary_crossentropy" if output == 1
                                              else "sparse_categorical_crossentropy")
         train = replace(p.train_spec(), loss=loss)
+        if not self.confirm_unsaved([p]):
+            return False
         ok = p.load_state(network, train, data_spec=data, weights=weights)
         if ok:
+            self.unsaved.clear("playground")
             self.tabs.setCurrentWidget(p)
             self.statusBar().showMessage(f"Opened {name}: {network.describe()}. Press Space to train it further.")
         return ok
@@ -315,33 +391,48 @@ class MainWindow(QMainWindow):
 
             personal = MnistWorkspace.personal_from_state(ws.gui_state.get("personal", {}))
             path_ok = ws.data.path and Path(ws.data.path).is_file()
+            if not self.confirm_unsaved([self.mnist]):
+                return False
             self.tabs.setCurrentWidget(self.mnist)
             ok = self.mnist.load_state(ws.network, ws.train, ws.weights, ws.history, personal,
                                        ws.data.path if path_ok else "")
             if ok:
+                self.unsaved.clear("mnist")
                 self.statusBar().showMessage(f"Opened {Path(path).name}" + (f", epoch {ws.epoch}" if ws.epoch else ""))
             return ok
         p = self.playground
+        if not self.confirm_unsaved([p]):
+            return False
         ok = p.load_state(ws.network, ws.train, data_spec=ws.data, points=ws.points, user_data=ws.user_data,
                           weights=ws.weights, history=ws.history)
         if not ok:
             self.show_error(p.data_panel.last_error() or "The workspace's data could not be shown.")
             return False
+        self.unsaved.clear("playground")
         self.apply_hidden_controls(ws.hidden_controls)
         if ws.lesson:
             first = ws.lesson.strip().splitlines()[0].lstrip("# ").strip()
             self.lessons.add_custom_lesson(first or Path(path).stem, ws.lesson, str(path))
             self.lessons.select_lesson(str(path))
+            self.lessons.mark_loaded(str(path))
             self.lessons_dock.show()
         self.tabs.setCurrentWidget(p)
         self.statusBar().showMessage(f"Opened {Path(path).name}" + (f", epoch {ws.epoch}" if ws.epoch else ""))
         return True
 
     def apply_hidden_controls(self, hidden) -> None:
+        """Hide the playground's panels a teacher's lesson hides, and show every other one: hidden panels
+        belong to the lesson that hid them, so loading anything else brings them back. View › Panels can
+        always show one again."""
+        for key, action in self.panel_actions.items():
+            action.setChecked(key not in set(hidden or ()))
+
+    def _panels(self) -> dict:
         p = self.playground
-        panels = {"data": p.data_panel, "network": p.builder, "training": p.training}
-        for key, panel in panels.items():
-            panel.parentWidget().setVisible(key not in set(hidden or ()))
+        return {"data": p.data_panel, "network": p.builder, "training": p.training}
+
+    def _show_panel(self, key: str, on: bool) -> None:
+        self._panels()[key].parentWidget().setVisible(on)
 
     def _add_run(self, run: "Run") -> None:
         if self._compare is None:
@@ -350,10 +441,12 @@ class MainWindow(QMainWindow):
             self._compare.add_run(run)
 
     # drag and drop ----------------------------------------------------------------------------------
+    @qt_override
     def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        if any(url.toLocalFile().lower().endswith((".keras", ".annws")) for url in event.mimeData().urls()):
+        if any(url.toLocalFile().lower().endswith(MODEL_SUFFIXES + (".annws",)) for url in event.mimeData().urls()):
             event.acceptProposedAction()
 
+    @qt_override
     def dropEvent(self, event) -> None:  # noqa: N802 - Qt's name
         for url in event.mimeData().urls():
             path = url.toLocalFile()
@@ -366,19 +459,22 @@ class MainWindow(QMainWindow):
         lines = [f"{a.shortcut().toString()}\t{a.text().replace('&', '')}" for a in self.actions()
                  if not a.shortcut().isEmpty()]
         box = QMessageBox(QMessageBox.Icon.Information, "Keyboard shortcuts", "\n".join(lines), parent=self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 
     def show_error(self, message: str) -> None:
         """A message the user should read: in the status bar and a (non-blocking) dialog."""
         self._last_error = message
         self.statusBar().showMessage(message)
-        if self._message_box is not None and self._message_box.isVisible():
-            self._message_box.setText(message)
+        box = self._message_box.get()
+        if box is not None and box.isVisible():
+            box.setText(message)
             return
         box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME, message, parent=self)
         box.setWindowModality(Qt.WindowModality.NonModal)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
-        self._message_box = box
+        self._message_box.set(box)
 
     # settings ---------------------------------------------------------------------------------------
     def _restore_settings(self) -> None:
@@ -436,14 +532,88 @@ class MainWindow(QMainWindow):
             s.setValue("playground/last", json.dumps(last))
         s.sync()
 
+    # unsaved work ----------------------------------------------------------------------------------------
+    def workspace_name(self, workspace: QWidget) -> str:
+        return "mnist" if workspace is not None and workspace is self._mnist else "playground"
+
+    def _track_unsaved_playground(self) -> None:
+        p = self.playground
+        p.state_changed.connect(lambda state: self._trained("playground", state))
+        p.neuron_editor.edit_requested.connect(lambda *_: self.unsaved.mark("playground", "edited"))
+        p.data_panel.dataset_changed.connect(
+            lambda _data: p.data_panel.is_own_data() and self.unsaved.mark("playground", "points"))
+
+    def _trained(self, workspace: str, state: str) -> None:
+        if state in ("running", "paused"):  # training or stepping: the weights are no longer what was loaded
+            self.unsaved.mark(workspace, "trained")
+
+    def ask_unsaved(self, text: str) -> str:
+        """Ask what to do with unsaved work: "save", "discard" or "cancel" (tests replace this method)."""
+        box = QMessageBox(QMessageBox.Icon.Question, APP_NAME, text + "\n\nSave it before going on?", parent=self)
+        box.setObjectName("unsaved-question")
+        box.setStandardButtons(QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                               | QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+        answer = box.exec()
+        box.deleteLater()
+        return {QMessageBox.StandardButton.Save: "save",
+                QMessageBox.StandardButton.Discard: "discard"}.get(QMessageBox.StandardButton(answer), "cancel")
+
+    def confirm_unsaved(self, workspaces: list[QWidget] | None = None) -> bool:
+        """True when it is fine to go on: nothing unsaved in ``workspaces`` (default: both), or the user
+        discarded it, or saved it. Cancel, or a save that is cancelled or fails: False, nothing changed."""
+        pages = [self.playground, self._mnist] if workspaces is None else workspaces
+        names = self.unsaved.workspaces([self.workspace_name(page) for page in pages if page is not None])
+        if not names:
+            return True
+        answer = self.ask_unsaved(self.unsaved.describe(names))
+        if answer == "discard":
+            return True
+        if answer != "save":
+            return False
+        current = self.tabs.currentWidget()
+        for name in names:
+            self.tabs.setCurrentWidget(self.mnist if name == "mnist" else self.playground)
+            if not self.files.save_workspace():
+                self.tabs.setCurrentWidget(current)
+                return False
+        self.tabs.setCurrentWidget(current)
+        return True
+
+    @qt_override
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._widen_lessons()
+
+    def _widen_lessons(self) -> None:
+        """A window that grows again gives the Lessons panel back its room: Qt would keep it as narrow as the
+        smallest window made it and give all new room to the workspace."""
+        dock = self.lessons_dock
+        if dock.isFloating() or not dock.isVisible():
+            return
+        wanted = lessons_width(self.width())
+        if dock.width() < wanted - 8:
+            self.resizeDocks([dock], [wanted], Qt.Orientation.Horizontal)
+
+    @qt_override
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        self.playground.shutdown()
-        self.playground.setEnabled(False)  # nothing may start a new run while the window goes
-        if self._mnist is not None:
-            self._mnist.shutdown()
-            self._mnist.setEnabled(False)
-        self.save_settings()
-        super().closeEvent(event)
+        """Ask about unsaved work (Cancel keeps the window open); then stop and join every thread of both
+        workspaces and save the settings, each even when another fails; the window closes in any case."""
+        try:
+            keep = not self.confirm_unsaved()
+        except Exception as exc:  # noqa: BLE001 - a failed question must not keep the threads running
+            report_exception(exc)
+            keep = False
+        if keep:
+            event.ignore()
+            return
+        mnist = self._mnist
+        run_all(self.playground.shutdown,
+                lambda: self.playground.setEnabled(False),  # nothing may start a new run while the window goes
+                *((mnist.shutdown, lambda: mnist.setEnabled(False)) if mnist is not None else ()),
+                self.save_settings)
+        event.accept()
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:
@@ -455,11 +625,24 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORG_NAME)
+    app.setDesktopFileName("annstudio")  # Wayland matches the window to `annstudio install-desktop`'s entry
+    app.setWindowIcon(app_icon())  # every window and the task bar
     style.configure_pyqtgraph()
     return app
 
 
-def run(argv: list[str] | None = None) -> int:
+def app_icon() -> QIcon:
+    """The app's icon (resources/icons) in every size there is; an empty icon if the files are missing."""
+    from ..core.desktop import icon_files
+
+    icon = QIcon()
+    for path in icon_files().values():
+        icon.addFile(str(path))
+    return icon
+
+
+def run(argv: list[str] | None = None, open_file: str | None = None) -> int:
+    """The window; ``open_file`` (a workspace or a model) is opened once it is shown."""
     from ..core.applog import setup_logging
     from .crash import install_excepthook
 
@@ -469,6 +652,8 @@ def run(argv: list[str] | None = None) -> int:
     install_excepthook(lambda: window)  # an unexpected error: a dialog and the log file, the app lives on
     window.show()
     QTimer.singleShot(0, window.raise_)
+    if open_file:
+        QTimer.singleShot(0, lambda: window.files.open_path(open_file))
     if os.environ.get("ANNSTUDIO_EXIT_AFTER_SHOW"):  # bench/startup.py: report when the window is up, leave
         def shown() -> None:
             import time

@@ -13,9 +13,10 @@ from typing import Callable
 from PySide6.QtCore import QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QListWidget, QListWidgetItem, QMenu, QSpinBox, QStyle, QToolButton, QVBoxLayout,
-                               QWidget)
+                               QListWidget, QListWidgetItem, QMenu, QPushButton, QSpinBox, QStyle, QToolButton,
+                               QVBoxLayout, QWidget)
 
+from annstudio.core.output_rules import OutputAdvice, check_output
 from annstudio.core.spec import (ACTIVATIONS, LayerSpec, NetworkSpec, activation, batchnorm, dense, dropout,
                                  flatten)
 from annstudio.gui.dataset_panel import FEATURE_TEXT
@@ -262,10 +263,14 @@ class BuilderPanel(QWidget):
         self.output_warning = QLabel()
         self.output_warning.setWordWrap(True)
         self.output_warning.setStyleSheet(WARNING_STYLE)
+        self.output_fix_button = QPushButton()
+        self.output_fix_button.setToolTip("Change the output layer's activation to the one this loss is made for.")
+        self.output_fix_button.clicked.connect(self.fix_output)
         form.addRow(self.output_label)
         form.addRow("Activation", self.output_activation_combo)
         form.addRow("Loss", self.loss_label)
         form.addRow(self.output_warning)
+        form.addRow(self.output_fix_button)
         return box
 
     # --- public API ---------------------------------------------------------------------------------
@@ -461,6 +466,7 @@ class BuilderPanel(QWidget):
         self.down_button.setEnabled(editable and 0 <= row < len(self._hidden) - 1)
         self.editor_box.setEnabled(editable and row >= 0)
         self.output_activation_combo.setEnabled(editable)
+        self.output_fix_button.setEnabled(editable)
         for i in range(self.layer_list.count()):
             widget = self._row_widget(i)
             if widget.minus is not None:
@@ -474,8 +480,13 @@ class BuilderPanel(QWidget):
         with QSignalBlocker(self.output_activation_combo):
             self.output_activation_combo.setCurrentText(self._output.activation)
         self.loss_label.setText(LOSS_WORDS[self.loss()])
-        self.output_warning.setText(self._output_warning())
-        self._output_form.setRowVisible(self.output_warning, bool(self.output_warning.text()))
+        advice = self.output_advice()
+        self.output_warning.setText(advice.message if advice else "")
+        self.output_warning.setStyleSheet(ERROR_STYLE if advice and advice.cannot_learn else WARNING_STYLE)
+        self._output_form.setRowVisible(self.output_warning, advice is not None)
+        fix = advice.fix if advice else None
+        self.output_fix_button.setText(f"Use {fix}" if fix else "")
+        self._output_form.setRowVisible(self.output_fix_button, fix is not None)
         count = count_parameters(spec)
         self.summary.setText(f"{spec.describe()}\n{count:,} trainable parameter{'s' if count != 1 else ''}")
         self._clear_error()
@@ -501,15 +512,16 @@ class BuilderPanel(QWidget):
             return "Dense: 1 neuron, the probability of class 1"
         return "Dense: 1 neuron, the predicted number"
 
-    def _output_warning(self) -> str:
-        act = self._output.activation
-        if self._task == "binary" and act != "sigmoid":
-            return "Binary cross-entropy expects a probability between 0 and 1: use sigmoid here."
-        if self._task == "multiclass" and act != "softmax":
-            return "Categorical cross-entropy expects class probabilities that add up to 1: use softmax here."
-        if self._task == "regression" and act != "linear":
-            return f"With {act} the output cannot reach every number; regression usually uses linear."
-        return ""
+    def output_advice(self) -> OutputAdvice | None:
+        """Why the output layer cannot work (or works poorly) with the loss, with its fix; None when fine."""
+        return check_output(self._output.activation, self._output.units, self.loss())
+
+    def fix_output(self) -> None:
+        """The one-click fix the advice offers: the activation the loss is made for."""
+        advice = self.output_advice()
+        if advice is not None and advice.fix is not None and not self._locked:
+            self._output = replace(self._output, activation=advice.fix)
+            self._changed()
 
     def _show_error(self, text: str) -> None:
         self._error = text

@@ -18,8 +18,10 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QSlider
 from ..core.digits import is_empty, prepare_digit
 from ..core.forward import NumpyForward
 from ..core.spec import NetworkSpec, SpecError
+from ..core.words import a_or_an, plural
 from . import style
 from .mnist_views import ActivationStrip, ConfusionMatrixView, PixelView, ProbabilityStems, confusion_matrix
+from .crash import qt_override
 
 SIDE = 280
 PEN_MIN, PEN_MAX, PEN_DEFAULT = 8, 40, 20
@@ -122,6 +124,7 @@ class _Surface(QWidget):
         margin = self._owner.pen_width() / 2 + 2
         self.update(area.adjusted(-margin, -margin, margin, margin).toAlignedRect())
 
+    @qt_override
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)
         painter.drawImage(event.rect(), self.image, event.rect())
@@ -136,6 +139,7 @@ class _Surface(QWidget):
         painter.end()
 
     # the mouse --------------------------------------------------------------------------------------
+    @qt_override
     def mousePressEvent(self, event) -> None:  # noqa: N802
         if event.button() != Qt.MouseButton.LeftButton:
             return
@@ -149,6 +153,7 @@ class _Surface(QWidget):
         self.update()  # the whole square: the hint text goes
         self._owner.changed.emit()
 
+    @qt_override
     def mouseMoveEvent(self, event) -> None:  # noqa: N802
         if self.current is None or not event.buttons() & Qt.MouseButton.LeftButton:
             return
@@ -164,6 +169,7 @@ class _Surface(QWidget):
         self._refresh_area(piece.boundingRect() if piece is not None else QRectF())
         self._owner.changed.emit()
 
+    @qt_override
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802
         if event.button() != Qt.MouseButton.LeftButton or self.current is None:
             return
@@ -309,6 +315,7 @@ class _Verdict(QWidget):
             self.big, self.line = big, line
             self.update()
 
+    @qt_override
     def paintEvent(self, event) -> None:  # noqa: N802
         painter = QPainter(self)
         font = painter.font()
@@ -389,7 +396,7 @@ class DigitReader(QWidget):
         for digit, button in enumerate(self.label_buttons):
             button.setFixedWidth(34)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            button.setToolTip(f"Save this drawing as a {digit} in your own set, then clear the canvas for "
+            button.setToolTip(f"Save this drawing as {a_or_an(digit)} in your own set, then clear the canvas for "
                               "the next one")
             button.clicked.connect(lambda _=False, d=digit: self.label_drawing(d))
             labels.addWidget(button)
@@ -481,7 +488,7 @@ class DigitReader(QWidget):
             return
         self._x = np.concatenate([self._x, self.input28[None]])
         self._y = np.concatenate([self._y, [int(digit)]])
-        self._saved = f"Saved as a {int(digit)}. "
+        self._saved = f"Saved as {a_or_an(int(digit))}. "
         self.canvas.clear()
         self._summarise()
         self.personal_set_changed.emit()
@@ -524,10 +531,10 @@ class DigitReader(QWidget):
         if n == 0:
             text = "Your set is empty: draw a digit, then say which it is."
         elif predicted is None:
-            text = f"Your set: {n} drawing{'s' * (n != 1)}."
+            text = f"Your set: {plural(n, 'drawing')}."
         else:
             right = int((predicted == self._y).sum())
-            text = (f"Your set: {n} drawing{'s' * (n != 1)}; the network reads {right} of {n} right "
+            text = (f"Your set: {plural(n, 'drawing')}; the network reads {right} of {n} right "
                     f"({100 * right / n:.0f} %).")
         self.set_summary.setText(self._saved + text)
         self._saved = ""
@@ -549,8 +556,8 @@ def verdict_text(probabilities: np.ndarray) -> tuple[str, str]:
     first, second = int(order[0]), int(order[1])
     p1, p2 = float(probabilities[first]), float(probabilities[second])
     if p1 < UNSURE:
-        return "?", f"Not sure: a {first} ({100 * p1:.0f} %) or a {second} ({100 * p2:.0f} %)?"
-    return str(first), f"The network reads a {first} ({100 * p1:.0f} % sure)"
+        return "?", f"Not sure: {a_or_an(first)} ({100 * p1:.0f} %) or {a_or_an(second)} ({100 * p2:.0f} %)?"
+    return str(first), f"The network reads {a_or_an(first)} ({100 * p1:.0f} % sure)"
 
 
 def hidden_units(forward: NumpyForward) -> int:

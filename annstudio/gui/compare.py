@@ -1,13 +1,16 @@
 """Compare runs: the loss curves of several runs overlaid, and their fitted curves (1-D regression) or
 decision boundaries (2-D classification) over the data they share.
 
-A :class:`Run` is a plain record of what a finished (or stopped) run leaves behind; the view never trains
-anything. Runs "share data" when their ``data_key`` is equal: only then are their fits drawn in one plot.
+A :class:`~annstudio.core.runs.Run` is a plain record of what a finished (or stopped) run leaves behind; the
+view never trains anything. Runs "share data" when their ``data_key`` is equal: only then are their fits drawn
+in one plot. A run that comes back with the same ``run_id`` (more epochs, an edited neuron) replaces its
+entry instead of adding one. Runs are listed under short names that say how they differ
+(:func:`~annstudio.core.runs.short_names`); the legends in the plots are off unless asked for, since the
+list beside them already shows each run's colour.
 """
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pyqtgraph as pg
@@ -26,8 +29,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.history import History, as_history
+from ..core.runs import (  # noqa: F401 - Run and the helpers are used from here too
+    Run,
+    boundary_segments,
+    contour_segments,
+    describe_run,
+    run_name,
+    short_names,
+)
 from . import style
+from .plots.ranges import EpochAxis
 
 MAX_RUNS = 12
 
@@ -40,124 +51,6 @@ POINT_COLOR = (60, 60, 60)
 _LEGEND_LOOK = {"brush": (255, 255, 255, 215), "pen": (200, 200, 200)}
 
 
-@dataclass
-class Run:
-    """What one run leaves to compare.
-
-    ``history``: one row per epoch (``{"epoch": 1, "loss": …, "test_loss": …}``), kept as a
-    :class:`~annstudio.core.history.History` (columns: a long run's million rows). ``data_key``: runs with
-    equal keys were trained on the same data. ``curve``: (x, y) of a 1-D regression fit. ``surface``:
-    the network's output on a grid, (len(ys), len(xs)) = p(class 1) or (…, classes), with ``axes`` =
-    (xs, ys); a 1-D ``surface`` with ``axes`` = (xs,) is taken as the ``curve``. ``points``: the data to
-    draw under the fits, (x, y) for regression or (inputs (n, 2), class labels (n,)) for 2-D data.
-    """
-
-    name: str
-    history: History = field(default_factory=History)
-    data_key: str = ""
-    curve: tuple[np.ndarray, np.ndarray] | None = None
-    surface: np.ndarray | None = None
-    axes: tuple[np.ndarray, ...] | None = None
-    points: tuple[np.ndarray, np.ndarray] | None = None
-    grad_norms: tuple | None = None  # ((layer name, gradient norm), ...) at the end of the run
-
-    def __post_init__(self) -> None:
-        self.history = as_history(self.history)
-        if self.surface is not None and np.ndim(self.surface) == 1 and self.curve is None:
-            if self.axes is None or len(self.axes) != 1:
-                raise ValueError("a fitted curve given as a 1-D surface needs axes=(xs,)")
-            self.curve, self.surface, self.axes = (self.axes[0], self.surface), None, None
-        if self.curve is not None:
-            x, y = (np.asarray(a, dtype=np.float64).reshape(-1) for a in self.curve)
-            if len(x) != len(y):
-                raise ValueError(f"the fitted curve has {len(x)} x values but {len(y)} y values")
-            self.curve = (x, y)
-        if self.surface is not None:
-            self.surface = np.asarray(self.surface, dtype=np.float64)
-            if self.axes is None or len(self.axes) != 2:
-                raise ValueError("a decision surface needs axes=(xs, ys)")
-            xs, ys = (np.asarray(a, dtype=np.float64) for a in self.axes)
-            if self.surface.shape[:2] != (len(ys), len(xs)):
-                raise ValueError(f"the surface is {self.surface.shape[:2]} but the axes are "
-                                 f"{len(ys)} rows by {len(xs)} columns")
-            self.axes = (xs, ys)
-        if self.points is not None:
-            self.points = (np.asarray(self.points[0], dtype=np.float64), np.asarray(self.points[1]))
-
-    @property
-    def kind(self) -> str:
-        """``"curve"`` (1-D regression fit), ``"surface"`` (2-D decision surface) or ``""`` (loss only)."""
-        return "curve" if self.curve is not None else "surface" if self.surface is not None else ""
-
-    def final(self, key: str = "loss") -> float:
-        values = self.history.column(key)
-        values = values[np.isfinite(values)]
-        return float(values[-1]) if len(values) else math.nan
-
-
-# ---------------------------------------------------------------------------------------------------
-# numpy helpers (no Qt)
-
-def contour_segments(values: np.ndarray, xs: np.ndarray, ys: np.ndarray, level: float = 0.5) -> np.ndarray:
-    """Marching squares: where ``values`` (rows along ``ys``, columns along ``xs``) crosses ``level``.
-
-    Returns (segments, 2 end points, xy) in data coordinates, with positions linearly interpolated along
-    the grid's edges; saddle cells are split by the cell's mean value.
-    """
-    f = np.nan_to_num(np.asarray(values, dtype=np.float64) - level, nan=-1.0)
-    if f.ndim != 2 or min(f.shape) < 2:
-        return np.empty((0, 2, 2))
-    xs = np.asarray(xs, dtype=np.float64)
-    ys = np.asarray(ys, dtype=np.float64)
-    inside = f >= 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        th = np.clip(f[:, :-1] / (f[:, :-1] - f[:, 1:]), 0, 1)      # along x, on every row
-        tv = np.clip(f[:-1, :] / (f[:-1, :] - f[1:, :]), 0, 1)      # along y, on every column
-    hx = xs[:-1] + th * np.diff(xs)
-    hy = np.broadcast_to(ys[:, None], hx.shape)
-    vy = ys[:-1, None] + tv * np.diff(ys)[:, None]
-    vx = np.broadcast_to(xs[None, :], vy.shape)
-    hcross = inside[:, :-1] != inside[:, 1:]
-    vcross = inside[:-1, :] != inside[1:, :]
-    # each cell's edges in the order bottom, right, top, left: crossings and crossing points
-    flags = np.stack([hcross[:-1], vcross[:, 1:], hcross[1:], vcross[:, :-1]])
-    pts = np.stack([np.stack([hx[:-1], hy[:-1]], -1), np.stack([vx[:, 1:], vy[:, 1:]], -1),
-                    np.stack([hx[1:], hy[1:]], -1), np.stack([vx[:, :-1], vy[:, :-1]], -1)])
-    count = flags.sum(axis=0)
-    segments = []
-    two = count == 2
-    if two.any():
-        f2 = flags[:, two]
-        first = np.argmax(f2, axis=0)
-        second = 3 - np.argmax(f2[::-1], axis=0)
-        p2 = pts[:, two]
-        cols = np.arange(p2.shape[1])
-        segments.append(np.stack([p2[first, cols], p2[second, cols]], axis=1))
-    four = count == 4
-    if four.any():
-        p4 = pts[:, four]
-        corners = (f[:-1, :-1] + f[:-1, 1:] + f[1:, 1:] + f[1:, :-1])[four] / 4
-        joined = (corners >= 0) == inside[:-1, :-1][four]   # the bottom-left corner reaches the centre
-        b, r, t, l = p4
-        j = joined[:, None]
-        segments.append(np.stack([b, np.where(j, r, l)], axis=1))   # cuts off the bottom-right / -left corner
-        segments.append(np.stack([np.where(j, l, r), t], axis=1))   # cuts off the top-left / -right corner
-    return np.concatenate(segments) if segments else np.empty((0, 2, 2))
-
-
-def boundary_segments(surface: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-    """The decision boundary of a (rows, cols) p(class 1) grid at 0.5, or where the most likely class
-    changes on a (rows, cols, classes) grid."""
-    surface = np.asarray(surface, dtype=np.float64)
-    if surface.ndim == 2:
-        return contour_segments(surface, xs, ys, 0.5)
-    parts = []
-    for c in range(surface.shape[-1]):
-        others = np.delete(surface, c, axis=-1).max(axis=-1)
-        parts.append(contour_segments(surface[..., c] - others, xs, ys, 0.0))
-    return np.concatenate(parts) if parts else np.empty((0, 2, 2))
-
-
 def _unique_name(name: str, taken: set[str]) -> str:
     name = name.strip() or "run"
     if name not in taken:
@@ -168,6 +61,13 @@ def _unique_name(name: str, taken: set[str]) -> str:
     return f"{name} {n}"
 
 
+def layer_ticks(layers: int) -> list[tuple[int, str]]:
+    """Names under the gradient bars: the hidden layers numbered from the input side, then the output."""
+    short = layers > 6
+    return [(i, "out" if short else "output") if i == layers - 1 else (i, f"{'h' if short else 'hidden '}{i + 1}")
+            for i in range(layers)]
+
+
 def _swatch(color: tuple[int, int, int]) -> QIcon:
     pixmap = QPixmap(14, 14)
     pixmap.fill(QColor(*color))
@@ -175,18 +75,6 @@ def _swatch(color: tuple[int, int, int]) -> QIcon:
 
 
 # ---------------------------------------------------------------------------------------------------
-
-
-def run_name(layers, epoch: int, prefix: str = "") -> str:
-    """A short name for a run: its hidden layers, repeats folded ("Dense(16, sigmoid) ×8"), and its epoch."""
-    parts: list[list] = []
-    for text in (layer.describe() for layer in layers):
-        if parts and parts[-1][0] == text:
-            parts[-1][1] += 1
-        else:
-            parts.append([text, 1])
-    body = " → ".join(text if n == 1 else f"{text} ×{n}" for text, n in parts) or "no hidden layer"
-    return f"{prefix}{body} · epoch {epoch}"
 
 
 @dataclass
@@ -208,6 +96,7 @@ class CompareView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._entries: dict[str, _Entry] = {}
+        self._display: dict[str, str] = {}  # run key -> the short name shown
         self._fit_key: str | None = None
 
         self._list = QListWidget()
@@ -244,10 +133,15 @@ class CompareView(QWidget):
         self._log.setToolTip("Draw the loss on a logarithmic scale, so that the runs' differences late in "
                              "training stay visible.")
         self._log.toggled.connect(self.set_log_scale)
+        self._legends = QCheckBox("Legends")
+        self._legends.setToolTip("Write the runs' names into the plots too. The list on the left already shows "
+                                 "each run's colour.")
+        self._legends.toggled.connect(self.set_legends_shown)
         loss_head = QHBoxLayout()
         loss_head.addWidget(QLabel("<b>Loss</b> — solid: training data, dashed: test data"), 1)
+        loss_head.addWidget(self._legends)
         loss_head.addWidget(self._log)
-        self._loss_view = pg.PlotWidget()
+        self._loss_view = pg.PlotWidget(axisItems={"bottom": EpochAxis("bottom")})
         self._loss_plot = self._loss_view.getPlotItem()
         self._loss_plot.setLabel("bottom", "epoch")
         self._loss_plot.setLabel("left", "loss")
@@ -305,43 +199,51 @@ class CompareView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
+        self.set_legends_shown(False)
         self._refresh()
 
     # public API -----------------------------------------------------------------------------------
     def add_run(self, run: Run) -> str:
-        """Add ``run`` (checked) and return the name it is shown under; a taken name gets a number.
+        """Add ``run`` (checked) and return its key: its name, numbered if taken (the list shows a short name
+        that says how it differs from the others, :meth:`display_name`).
 
-        With :data:`MAX_RUNS` runs already, the oldest is dropped and a note says so."""
+        A run whose ``run_id`` is listed already went on (more epochs, an edited neuron): it replaces that
+        entry, keeping its colour and tick. With :data:`MAX_RUNS` runs already, the oldest is dropped and a
+        note says so."""
+        if run.run_id:
+            same = next((n for n, e in self._entries.items() if e.run.run_id == run.run_id), None)
+            if same is not None:
+                entry = self._entries[same]
+                entry.run = replace(run, name=same)
+                entry.item.setToolTip(describe_run(entry.run))
+                self._draw_run(entry)
+                if entry.run.kind:
+                    self._fit_key = entry.run.data_key
+                self._refresh()
+                return same
         name = _unique_name(run.name, set(self._entries))
         run = replace(run, name=name)
         dropped = []
         while len(self._entries) >= MAX_RUNS:
             oldest = next(iter(self._entries))
-            dropped.append(oldest)
+            dropped.append(self.display_name(oldest))
             self._remove_entry(oldest)
         used = {e.color for e in self._entries.values()}
         color = next((c for c in RUN_COLORS if c not in used), RUN_COLORS[len(self._entries) % len(RUN_COLORS)])
         item = QListWidgetItem(_swatch(color), name)
         item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
         item.setCheckState(Qt.CheckState.Checked)
-        item.setToolTip(self._describe(run))
+        item.setData(Qt.ItemDataRole.UserRole, name)
+        item.setToolTip(describe_run(run))
         pen = pg.mkPen(color, width=2)
         train = self._loss_plot.plot(pen=pen)
         test = self._loss_plot.plot(pen=pg.mkPen(color, width=2, style=Qt.PenStyle.DashLine))
-        epochs = run.history.epochs()
-        for curve, key in ((train, "loss"), (test, "test_loss")):
-            values = run.history.column(key)
-            ok = np.isfinite(values)
-            curve.setData(epochs[ok], values[ok])
         fit = pg.PlotCurveItem(pen=pg.mkPen(color, width=2.5))
         fit.setZValue(5)
         self._fit_plot.addItem(fit)
-        if run.kind == "curve":
-            fit.setData(*run.curve)
-        elif run.kind == "surface":
-            segs = boundary_segments(run.surface, *run.axes)
-            fit.setData(segs[:, :, 0].reshape(-1), segs[:, :, 1].reshape(-1), connect="pairs")
-        self._entries[name] = _Entry(run, color, item, train, test, fit)
+        entry = _Entry(run, color, item, train, test, fit)
+        self._draw_run(entry)
+        self._entries[name] = entry
         self._list.blockSignals(True)
         self._list.addItem(item)
         self._list.blockSignals(False)
@@ -353,6 +255,37 @@ class CompareView(QWidget):
             self._note.setVisible(True)
         self._refresh()
         return name
+
+    def _draw_run(self, entry: _Entry) -> None:
+        """Give a run's curves its data: the loss curves and its fit (curve or decision boundary)."""
+        run = entry.run
+        epochs = run.history.epochs()
+        for curve, key in ((entry.train, "loss"), (entry.test, "test_loss")):
+            values = run.history.column(key)
+            ok = np.isfinite(values)
+            curve.setData(epochs[ok], values[ok])
+        if run.kind == "curve":
+            entry.fit.setData(*run.curve)
+        elif run.kind == "surface":
+            segs = boundary_segments(run.surface, *run.axes)
+            entry.fit.setData(segs[:, :, 0].reshape(-1), segs[:, :, 1].reshape(-1), connect="pairs")
+        else:
+            entry.fit.setData([], [])
+
+    def display_name(self, name: str) -> str:
+        """The short name the list and the legends show for run ``name``."""
+        return self._display.get(name, name)
+
+    def set_legends_shown(self, on: bool) -> None:
+        """Write the runs' names into the plots (off at first: the list beside them shows the colours)."""
+        if self._legends.isChecked() != on:
+            self._legends.setChecked(on)  # comes back through the toggled signal
+            return
+        for legend in (self._loss_legend, self._fit_legend, self._grad_legend):
+            legend.setVisible(on)
+
+    def legends_shown(self) -> bool:
+        return self._legends.isChecked()
 
     def runs(self) -> list[Run]:
         """The runs shown, oldest first, under their shown names."""
@@ -446,7 +379,7 @@ class CompareView(QWidget):
     def _remove_selected(self) -> None:
         item = self._list.currentItem()
         if item is not None:
-            self.remove_run(item.text())
+            self.remove_run(item.data(Qt.ItemDataRole.UserRole))
 
     def _on_item_changed(self, _item: QListWidgetItem) -> None:
         self._refresh()
@@ -473,13 +406,18 @@ class CompareView(QWidget):
 
     def _refresh(self) -> None:
         checked = set(self.checked())
+        self._display = dict(zip(self._entries, short_names([e.run for e in self._entries.values()])))
+        self._list.blockSignals(True)
+        for name, entry in self._entries.items():
+            entry.item.setText(self.display_name(name))
+        self._list.blockSignals(False)
         self._loss_legend.clear()
         for name, entry in self._entries.items():
             on = name in checked
             entry.train.setVisible(on)
             entry.test.setVisible(on)
             if on:
-                self._loss_legend.addItem(entry.train, name)
+                self._loss_legend.addItem(entry.train, self.display_name(name))
                 self._follow_legend_clicks(self._loss_legend, name)
         self._refresh_data_choice()
         self._refresh_fit()
@@ -506,7 +444,10 @@ class CompareView(QWidget):
         runs = [(name, entry) for name, entry in self._entries.items()
                 if name in checked and entry.run.grad_norms]
         if not runs:
+            self._grad_plot.getAxis("bottom").setTicks(None)
             return
+        layers = max(len(entry.run.grad_norms) for _, entry in runs)
+        self._grad_plot.getAxis("bottom").setTicks([layer_ticks(layers), []])
         width = 0.8 / len(runs)
         heights = [np.log10([max(float(n), 1e-12) for _, n in entry.run.grad_norms]) for _, entry in runs]
         floor = float(np.floor(min(h.min() for h in heights))) - 0.5  # bars rise from below the smallest
@@ -516,7 +457,7 @@ class CompareView(QWidget):
                                    brush=pg.mkBrush(self.color(name)))
             self._grad_plot.addItem(bars)
             self._grad_bars.append(bars)
-            self._grad_legend.addItem(bars, name)
+            self._grad_legend.addItem(bars, self.display_name(name))
 
     def grad_bars(self) -> list:
         return list(self._grad_bars)
@@ -528,7 +469,9 @@ class CompareView(QWidget):
         self._data_choice.blockSignals(True)
         self._data_choice.clear()
         for key, names in groups.items():
-            self._data_choice.addItem(f"{key or 'data'} ({len(names)} run{'s' if len(names) != 1 else ''})", key)
+            words = next((self._entries[n].run.data_label for n in names if self._entries[n].run.data_label), "")
+            self._data_choice.addItem(f"{words or key or 'data'} ({len(names)} run{'s' if len(names) != 1 else ''})",
+                                      key)
         if groups:
             self._data_choice.setCurrentIndex(self._data_choice.findData(self._fit_key))
         self._data_choice.blockSignals(False)
@@ -540,7 +483,7 @@ class CompareView(QWidget):
         for name, entry in self._entries.items():
             entry.fit.setVisible(name in shown)
         for name in shown:
-            self._fit_legend.addItem(self._entries[name].fit, name)
+            self._fit_legend.addItem(self._entries[name].fit, self.display_name(name))
             self._follow_legend_clicks(self._fit_legend, name)
         runs = [self._entries[n].run for n in shown]
         kind = runs[0].kind if runs else ""
@@ -589,18 +532,3 @@ class CompareView(QWidget):
         else:
             self._points.setData(x=x.reshape(-1), y=np.asarray(y, dtype=np.float64).reshape(-1),
                                  brush=pg.mkBrush(*POINT_COLOR), size=9)
-
-    @staticmethod
-    def _describe(run: Run) -> str:
-        epochs = len(run.history)
-        parts = [f"{epochs} epoch{'s' if epochs != 1 else ''}"]
-        loss = run.final("loss")
-        if math.isfinite(loss):
-            parts.append(f"final training loss {loss:.4g}")
-        test = run.final("test_loss")
-        if math.isfinite(test):
-            parts.append(f"test loss {test:.4g}")
-        if run.data_key:
-            parts.append(f"data: {run.data_key}")
-        return ", ".join(parts)
-

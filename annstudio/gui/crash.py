@@ -11,6 +11,7 @@ reach the box through a queued signal, so widgets are only touched on the GUI th
 """
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 import threading
@@ -18,18 +19,17 @@ import traceback
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
-from typing import Callable
+from typing import Any, Callable, TypeVar, overload
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from ..core import applog
+from ..core.errors import sentence
 
 TITLE = "ANN Studio: something went wrong"
 KEEP_DETAILS = 20   #: tracebacks kept in an open dialog's details
 FULL_REPEATS = 3    #: an identical traceback is logged in full this many times in a row, then in one line
-_OWN_ERRORS = {"SpecError", "DataError", "DownloadCancelled", "TrainingError", "StoreError", "WorkspaceError",
-               "DigitError", "CodegenError"}
 
 
 @dataclass(frozen=True)
@@ -48,16 +48,9 @@ class Crash:
 
 def describe(exc_type: type[BaseException], exc: BaseException | None) -> str:
     """One sentence (no final full stop) saying what happened."""
-    name = getattr(exc_type, "__name__", str(exc_type))
-    text = " ".join(str(exc).split()) if exc is not None else ""
-    text = text.rstrip(".")
-    if len(text) > 200:
-        text = text[:199].rstrip() + "…"
-    if name in _OWN_ERRORS and text:
-        return text
-    if isinstance(exc, MemoryError):
-        return "the computer ran out of memory"
-    return f"an unexpected {name} ({text})" if text else f"an unexpected {name}"
+    if exc is None:
+        return f"an unexpected {getattr(exc_type, '__name__', str(exc_type))}"
+    return sentence(exc)
 
 
 def dialog_text(sentence: str, path: Path | None) -> str:
@@ -319,5 +312,68 @@ def current_dialog() -> QMessageBox | None:
     return _handler.dialog
 
 
+# Qt's virtual overrides ------------------------------------------------------------------------------
+
+def report_exception(exc: BaseException) -> None:
+    """Hand ``exc`` to ``sys.excepthook`` (the crash dialog and the log once :func:`install_excepthook` ran;
+    pytest-qt's check in tests); never raises."""
+    try:
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+    except BaseException:  # noqa: BLE001 - a broken hook must not take the override down with it
+        try:
+            traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.__stderr__)
+        except BaseException:  # noqa: BLE001
+            pass
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@overload
+def qt_override(function: F) -> F: ...
+@overload
+def qt_override(*, default: Any = None) -> Callable[[F], F]: ...
+
+
+def qt_override(function: Callable[..., Any] | None = None, *, default: Any = None):
+    """Guard a Qt virtual override (``paintEvent``, ``closeEvent``, ``eventFilter``, ``paint``, …).
+
+    With the PySide6 we ship, an exception leaving a virtual method called by C++ can take the whole
+    process down. The guarded method reports any exception (log and crash dialog, see
+    :func:`report_exception`) and returns ``default`` instead: ``None`` for the ``*Event`` handlers,
+    ``False`` for ``eventFilter`` / ``event`` ("not handled").
+
+    Use as ``@qt_override`` or ``@qt_override(default=False)``.
+    """
+
+    def wrap(method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return guarded.__wrapped__(*args, **kwargs)  # looked up each call: a test may swap the body
+            except Exception as exc:  # noqa: BLE001 - the point of the guard
+                report_exception(exc)
+                return default
+
+        guarded.__qt_override__ = True  # type: ignore[attr-defined] - a test finds every guarded override
+        return guarded
+
+    return wrap(function) if function is not None else wrap
+
+
+def run_all(*duties: Callable[[], object]) -> bool:
+    """Run every duty even when one raises (each error is reported); True when none raised.
+
+    For ``closeEvent`` and the like, where stopping one thread must not keep the next from stopping."""
+    ok = True
+    for duty in duties:
+        try:
+            duty()
+        except Exception as exc:  # noqa: BLE001
+            report_exception(exc)
+            ok = False
+    return ok
+
+
 __all__ = ["Crash", "CrashHandler", "current_dialog", "describe", "dialog_text", "install_excepthook",
-           "last_crash", "uninstall_excepthook"]
+           "last_crash", "qt_override", "report_exception", "run_all", "uninstall_excepthook"]

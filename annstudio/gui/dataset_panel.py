@@ -110,6 +110,10 @@ class DatasetPanel(QWidget):
         form = QFormLayout(box)
         self._form = form
         self.kind_combo = QComboBox()
+        # a list that drops down below the box, the same every time (not one that opens over it, moved so the
+        # current entry sits under the mouse)
+        self.kind_combo.setStyleSheet("QComboBox { combobox-popup: 0; }")
+        self.kind_combo.setMaxVisibleItems(len(CHOICES))
         self.kind_combo.setToolTip("Which points the network learns from. The first sets have colored classes "
                                    "to separate; the regression sets are points of a curve to fit.")
         for choice in CHOICES:
@@ -120,6 +124,7 @@ class DatasetPanel(QWidget):
             self.kind_combo.addItem(name, kind)
             self.kind_combo.setItemData(self.kind_combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
         self.kind_combo.setCurrentIndex(self.kind_combo.findData("parabola"))
+        self._kind_index = self.kind_combo.currentIndex()  # the last real data set chosen
         self.kind_combo.currentIndexChanged.connect(self._on_kind_changed)
         form.addRow(self.kind_combo)
 
@@ -264,6 +269,7 @@ class DatasetPanel(QWidget):
         blockers = [QSignalBlocker(w) for w in (self.kind_combo, self.size_spin, self.noise_spin, self.test_spin,
                                                 self.seed_spin, self.classes_spin)]
         self.kind_combo.setCurrentIndex(self.kind_combo.findData(spec.kind))
+        self._kind_index = self.kind_combo.currentIndex()
         self.size_spin.setValue(min(spec.size, MAX_SIZE))
         self.noise_spin.setValue(min(spec.noise, self.noise_spin.maximum()))
         self.test_spin.setValue(spec.test_fraction)
@@ -324,6 +330,7 @@ class DatasetPanel(QWidget):
         self._own_bounds[task] = DEFAULT_BOUNDS[task]
         with QSignalBlocker(self.kind_combo), QSignalBlocker(self.own_task_combo):
             self.kind_combo.setCurrentIndex(self.kind_combo.findData(OWN))
+            self._kind_index = self.kind_combo.currentIndex()
             self.own_task_combo.setCurrentIndex(self.own_task_combo.findData(task))
         self._update_controls()
         self._refresh()
@@ -418,7 +425,10 @@ class DatasetPanel(QWidget):
     # --- reactions ----------------------------------------------------------------------------------
 
     def _kind(self) -> str:
-        return self.kind_combo.currentData()
+        kind = self.kind_combo.currentData()
+        if kind is None:  # a separator line is not a data set: the last real choice still holds
+            kind = self.kind_combo.itemData(self._kind_index)
+        return kind
 
     def _own_task(self) -> str:
         return self.own_task_combo.currentData()
@@ -428,6 +438,11 @@ class DatasetPanel(QWidget):
         return kind in REGRESSION_KINDS or (kind == OWN and self._own_task() == REGRESSION)
 
     def _on_kind_changed(self) -> None:
+        if self.kind_combo.currentData() is None:  # a separator was chosen (from code: a user cannot)
+            with QSignalBlocker(self.kind_combo):
+                self.kind_combo.setCurrentIndex(self._kind_index)
+            return
+        self._kind_index = self.kind_combo.currentIndex()
         copied = 0
         if self._kind() == OWN and self._dataset is not None:
             copied = self._copy_into_own(self._dataset)

@@ -17,12 +17,14 @@ from typing import Callable, Sequence
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
 
+from ..core.errors import UserError
+
 IMAGE_SUFFIXES = (".png", ".svg")
 
 _last_folder = ""
 
 
-class ExportError(Exception):
+class ExportError(UserError):
     """A plot or table that cannot be exported, with the reason in words."""
 
 

@@ -1,4 +1,5 @@
-"""The File menu: models (.keras), workspaces (.annws), Keras code, exports, recent files, drag and drop.
+"""The File menu: models (.keras, and legacy .h5 / .hdf5), workspaces (.annws), Keras code, exports, recent
+files, drag and drop.
 
 Every action answers a bad file with a sentence (never a traceback) and never damages what was there:
 writes are atomic, and nothing the user had is replaced until the new file has loaded.
@@ -13,29 +14,23 @@ from PySide6.QtCore import QObject, QSettings
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QWidget
 
+from ..core.errors import capitalised, sentence
+from ..core.unsaved import NETWORK_REASONS
 from ..core.workspace import SUFFIX as WORKSPACE_SUFFIX
 
 if TYPE_CHECKING:
     from .app import MainWindow
 
-MODEL_FILTER = "Keras models (*.keras)"
+MODEL_FILTER = "Keras models (*.keras *.h5 *.hdf5)"
+SAVE_MODEL_FILTER = "Keras models (*.keras)"
+#: What Open model, drag and drop and recent files take as a model (legacy HDF5 models included).
+MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
 WORKSPACE_FILTER = f"ANN Studio workspaces (*{WORKSPACE_SUFFIX})"
 MAX_RECENT = 8
-#: Errors from the core that already are sentences for the user.
-FILE_ERRORS = ("StoreError", "WorkspaceError", "SpecError", "DataError", "CodegenError", "ExportError",
-               "TrainingError")
 
 
 def _sentence(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    if type(exc).__name__ in FILE_ERRORS and text:
-        first = text.split()[0]
-        if "." in first or "/" in first or "\\" in first:  # a file name keeps its letters
-            return text
-        return text[0].upper() + text[1:]
-    if isinstance(exc, OSError):
-        return f"{exc.strerror or text}" + (f": {exc.filename}" if exc.filename else "")
-    return f"Unexpected problem ({type(exc).__name__}: {text[:200]})"
+    return capitalised(sentence(exc, "Unexpected problem ({name}: {text})"))
 
 
 class FileActions(QObject):
@@ -61,7 +56,8 @@ class FileActions(QObject):
             window.addAction(action)
             return action
 
-        add("&Open model…", self.open_model, "Ctrl+O", "Open a Keras model (.keras) to look at, use or train further.")
+        add("&Open model…", self.open_model, "Ctrl+O",
+            "Open a Keras model (.keras, or a legacy .h5) to look at, use or train further.")
         add("&Save model…", self.save_model, "Ctrl+S", "Save the network and its weights as a Keras model (.keras).")
         menu.insertSeparator(first)
         add("Open &workspace…", self.open_workspace, "Ctrl+Shift+O",
@@ -75,8 +71,23 @@ class FileActions(QObject):
             "Write a standalone Python script that builds and trains the same network with Keras.")
         add("Export loss &history (CSV)…", self.export_history, None, "The loss and metrics of every epoch, as CSV.")
         add("Export &plot (PNG/SVG)…", self.export_plot, None, "Save the data plot with its decision surface.")
+        self._add_export_menu(menu, first)
         menu.insertSeparator(first)
         self._refresh_recent()
+
+    def _add_export_menu(self, menu: QMenu, before) -> None:
+        """File › Export: a Jupyter notebook to run the lesson again, a report to hand in."""
+        self.export_menu = QMenu("E&xport", self.window)
+        for text, slot, tip in (
+                ("&Notebook…", self.export_notebook,
+                 "Write a Jupyter notebook that makes the same data, builds, trains and plots the same network."),
+                ("&Report…", self.export_report,
+                 "Write one HTML (or PDF) file to hand in: data, network, settings, numbers and pictures.")):
+            action = self.export_menu.addAction(text)
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+            action.triggered.connect(lambda checked=False, do=slot: do())
+        menu.insertMenu(before, self.export_menu)
 
     # dialogs ----------------------------------------------------------------------------------------
     def _ask_open(self, caption: str, filters: str) -> str:
@@ -118,12 +129,12 @@ class FileActions(QObject):
 
     # opening ----------------------------------------------------------------------------------------
     def open_path(self, path: str) -> bool:
-        """Open a .keras model or a workspace, by its suffix (drag and drop, recent files)."""
-        if str(path).lower().endswith(".keras"):
+        """Open a model (.keras, .h5, .hdf5) or a workspace, by its suffix (drag and drop, recent files)."""
+        if str(path).lower().endswith(MODEL_SUFFIXES):
             return self.open_model(path)
         if str(path).lower().endswith(WORKSPACE_SUFFIX):
             return self.open_workspace(path)
-        self.window.show_error(f"{Path(path).name} is neither a Keras model (.keras) nor a workspace "
+        self.window.show_error(f"{Path(path).name} is neither a Keras model (.keras, .h5) nor a workspace "
                                f"({WORKSPACE_SUFFIX}).")
         return False
 
@@ -164,9 +175,12 @@ class FileActions(QObject):
             return False
         reader = KerasReader(model, name)
         mnist = self.window.mnist
+        if not self.window.confirm_unsaved([mnist]):
+            return False
         self.window.tabs.setCurrentWidget(mnist)
         ok = mnist.load_keras_reader(reader, name)
         if ok:
+            self.window.unsaved.clear("mnist")
             self._remember(path)
         return ok
 
@@ -203,7 +217,8 @@ class FileActions(QObject):
         p = self._shown_workspace()
         if p is self.window.mnist and p.prediction_only():  # a model the builder cannot show: as it is
             model, name = p.keras_reader().model, p.keras_name()
-            return self._write_model(path, name, lambda target: store.save_model(model, target),
+            return self._write_model(path, str(Path(name).with_suffix(".keras")),  # an .h5 opened is saved as .keras
+                                     lambda target: store.save_model(model, target),
                                      f"Saved {name} as it is")
         if p is self.window.mnist:
             weights, epoch = p.current_weights()
@@ -214,13 +229,16 @@ class FileActions(QObject):
             self.window.show_error("There is no network to save yet: wait for it to appear, or train it.")
             return False
         network, train = p.network_spec(), p.train_spec()
-        return self._write_model(path, "model.keras",
-                                 lambda target: store.save_weights_as_model(network, weights, target, train),
-                                 f"Saved the model (epoch {epoch})")
+        saved = self._write_model(path, "model.keras",
+                                  lambda target: store.save_weights_as_model(network, weights, target, train),
+                                  f"Saved the model (epoch {epoch})")
+        if saved:
+            self.window.unsaved.clear(self.window.workspace_name(p), NETWORK_REASONS)
+        return saved
 
     def _write_model(self, path: str | None, suggested: str, write, done: str) -> bool:
         """Ask where (unless ``path``), add .keras, ``write(path)``; a sentence either way."""
-        path = path or self.ask_save("Save the model", MODEL_FILTER, suggested)
+        path = path or self.ask_save("Save the model", SAVE_MODEL_FILTER, suggested)
         if not path:
             return False
         if not path.endswith(".keras"):
@@ -276,6 +294,7 @@ class FileActions(QObject):
         except Exception as exc:  # noqa: BLE001
             self._fail("The workspace was not saved", exc)
             return False
+        self.window.unsaved.clear(self.window.workspace_name(self.window.tabs.currentWidget()))
         self._remember(path)
         self.window.statusBar().showMessage(f"Saved the workspace to {path}")
         return True
@@ -302,6 +321,62 @@ class FileActions(QObject):
             return False
         self.window.statusBar().showMessage(f"Wrote {path}: run it with  python {Path(path).name}")
         return True
+
+    def export_notebook(self, path: str | None = None) -> bool:
+        if self._refuse_prediction_only("exported as a notebook for the builder's layers"):
+            return False
+        path = path or self.ask_save("Export as a Jupyter notebook", "Jupyter notebooks (*.ipynb)", "network.ipynb")
+        if not path:
+            return False
+        if not path.endswith(".ipynb"):
+            path += ".ipynb"
+        try:
+            from ..core import codegen
+
+            ws = self.current_workspace()
+            self._from_lesson(ws)
+            written = codegen.write_workspace_code(ws, path)
+        except Exception as exc:  # noqa: BLE001
+            self._fail("The notebook was not exported", exc)
+            return False
+        extra = f" and its data {written[1].name}" if len(written) > 1 else ""
+        self.window.statusBar().showMessage(f"Wrote {path}{extra}: open it in Jupyter")
+        return True
+
+    def export_report(self, path: str | None = None) -> bool:
+        if self._refuse_prediction_only("described in a report, which shows networks the builder can show"):
+            return False
+        path = path or self.ask_save("Export a report", "HTML pages (*.html);;PDF documents (*.pdf)", "report.html")
+        if not path:
+            return False
+        if not path.lower().endswith((".html", ".htm", ".pdf")):
+            path += ".html"
+        try:
+            from .report import write_report
+
+            ws = self.current_workspace()
+            self._from_lesson(ws)
+            shown = self._shown_workspace()
+            notes = write_report(ws, path, shown=shown.latest_report() if shown is self.window.playground else None)
+        except Exception as exc:  # noqa: BLE001
+            self._fail("The report was not exported", exc)
+            return False
+        self.window.statusBar().showMessage(f"Wrote {path}" + (f" ({notes})" if notes else ""))
+        return True
+
+    def _from_lesson(self, ws) -> None:
+        """Tell the report (and the notebook) which lesson ``ws`` belongs to: the lecture's experiment whose network
+        and kind of data it still has (its text and title), or the teacher's lesson the Lessons panel shows."""
+        from ..core import lesson_texts, lessons
+
+        for preset in lessons.PRESETS:
+            if preset.network == ws.network and preset.data.kind == ws.data.kind:
+                ws.preset = preset.id
+                return
+        panel = getattr(self.window, "lessons", None)
+        key = panel.current_lesson() if panel is not None else None
+        if key and key not in lesson_texts.ids():  # a teacher's lesson: its key is its workspace's path
+            ws.lesson = panel.text()
 
     def export_history(self, path: str | None = None) -> bool:
         rows = self._shown_workspace().loss.rows()

@@ -26,13 +26,14 @@ from PySide6.QtWidgets import (
 
 from ..core import lessons as presets
 from ..core.lesson_texts import LESSONS, VIEWS, LessonTextMissing, get, lesson_text
+from .crash import qt_override
 
 _ROLE = Qt.ItemDataRole.UserRole
 _LECTURE, _CUSTOM = "lecture", "custom"
 _HIGHLIGHT = ("QPushButton { background: #0877bd; color: white; font-weight: bold; padding: 5px 8px; "
               "border-radius: 3px; } QPushButton:hover { background: #0a8ad8; }")
 _ERROR_STYLE = "color: #c62828; font-weight: bold;"
-MAX_BUTTON_LINES = 2
+MAX_BUTTON_LINES = 3
 
 
 def _wrap(text: str, metrics: QFontMetrics, width: int, max_lines: int) -> str:
@@ -81,6 +82,7 @@ class WrappedButton(QPushButton):
     def full_text(self) -> str:
         return self._full
 
+    @qt_override
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         text = _wrap(self._full, self.fontMetrics(), max(self.width() - 24, 10), MAX_BUTTON_LINES)
@@ -93,7 +95,7 @@ class LessonsPanel(QWidget):
     """Choose a lesson, read it, load its experiments.
 
     Signals: ``preset_requested(preset id)`` when the user loads an experiment (a Load button, or a
-    double-click on a lecture lesson for its first one); ``workspace_requested(path)`` when the user opens
+    click on a lecture lesson for its first one); ``workspace_requested(path)`` when the user opens
     a teacher's lesson; ``lesson_selected(id)`` when the chosen lesson changes (a lecture lesson's id, or a
     teacher's lesson's workspace path).
     """
@@ -111,18 +113,20 @@ class LessonsPanel(QWidget):
         self._tree.setHeaderHidden(True)
         self._tree.setRootIsDecorated(False)
         self._tree.setIndentation(8)
-        self._tree.setToolTip("Click a lesson to read it; double-click to load its first experiment.")
+        self._tree.setToolTip("Click a lesson to read it and load its first experiment.")
         self._lecture = self._group("The lecture")
         for lesson in LESSONS:
             item = QTreeWidgetItem([f"{lesson.number}  {lesson.title}"])
             item.setData(0, _ROLE, (_LECTURE, lesson.id))
-            item.setToolTip(0, f"Lecture section {lesson.section}. Double-click to load "
+            item.setToolTip(0, f"Lecture section {lesson.section}. A click loads "
                                f"“{presets.get(lesson.first_preset).title}”.")
             self._lecture.addChild(item)
         self._yours = self._group("Your lessons")
         self._yours.setHidden(True)
         self._tree.currentItemChanged.connect(self._on_current)
+        self._tree.itemClicked.connect(self._on_clicked)
         self._tree.itemDoubleClicked.connect(lambda item, _col: self._activate(item))
+        self._loaded: str | None = None  # the lesson whose experiment (or workspace) is loaded
 
         self._heading = QLabel()
         self._heading.setWordWrap(True)
@@ -188,7 +192,7 @@ class LessonsPanel(QWidget):
             item.setData(0, _ROLE, (_CUSTOM, workspace_path))
             self._yours.addChild(item)
         item.setText(0, title)
-        item.setToolTip(0, f"A lesson saved by a teacher ({workspace_path}). Double-click to open it.")
+        item.setToolTip(0, f"A lesson saved by a teacher ({workspace_path}). A click opens it.")
         self._yours.setHidden(False)
         self._yours.setExpanded(True)
         if self._tree.currentItem() is item:
@@ -286,6 +290,19 @@ class LessonsPanel(QWidget):
             button.clicked.connect(lambda _=False, k=key: signal.emit(k))
             self._actions_layout.addWidget(button)
             self._buttons.append(button)
+
+    def mark_loaded(self, key: str | None) -> None:
+        """The lesson (id or workspace path) whose experiment is in the window now: a click on it again only
+        shows it; a click on another one loads that one."""
+        self._loaded = key
+
+    def loaded_lesson(self) -> str | None:
+        return self._loaded
+
+    def _on_clicked(self, item: QTreeWidgetItem, _column: int = 0) -> None:
+        data = item.data(0, _ROLE)
+        if data and data[1] != self._loaded:
+            self._activate(item)
 
     def _activate(self, item: QTreeWidgetItem) -> None:
         data = item.data(0, _ROLE)

@@ -16,7 +16,9 @@ from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
+from ..core.words import a_or_an, plural
 from . import style
+from .crash import qt_override
 
 DIGITS = tuple(range(10))
 
@@ -83,6 +85,7 @@ class PixelView(QWidget):
         self._image = None if image is None else self._render(image)
         self.update()
 
+    @qt_override
     def paintEvent(self, event) -> None:  # noqa: N802
         painter = QPainter(self)
         painter.drawImage(0, 0, self._image if self._image is not None else self._blank)
@@ -108,6 +111,7 @@ class ProbabilityStems(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(300, 190)
 
+    @qt_override
     def resizeEvent(self, event) -> None:  # noqa: N802
         self._background = None
         super().resizeEvent(event)
@@ -139,6 +143,7 @@ class ProbabilityStems(QWidget):
         painter.end()
         return pixmap
 
+    @qt_override
     def paintEvent(self, event) -> None:  # noqa: N802
         if self._background is None or self._background.size() != self.size():
             self._background = self._draw_background()
@@ -196,6 +201,7 @@ class ActivationStrip(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(560, 60)
 
+    @qt_override
     def paintEvent(self, event) -> None:  # noqa: N802
         painter = QPainter(self)
         painter.fillRect(self.rect(), self.palette().window())
@@ -215,6 +221,8 @@ class ActivationStrip(QWidget):
 
 # ---------------------------------------------------------------------------------------------------
 # Galleries
+
+MIN_COLUMNS = 3  # a gallery never gets narrower than three digits
 
 class _Mosaic(QWidget):
     """Digits in a grid, each with a caption below; painted from one image."""
@@ -252,6 +260,7 @@ class _Mosaic(QWidget):
             self._image = gray_image(sheet)
         self.update()
 
+    @qt_override
     def paintEvent(self, event) -> None:  # noqa: N802
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(255, 255, 255))
@@ -293,10 +302,12 @@ class DigitGallery(QWidget):
         self.counts.setWordWrap(True)
         self.counts.setToolTip("How many digits of each class there are")
         self.mosaic = _Mosaic(columns, self.CELL_WIDTH, self.CAPTION_LINES)
+        self._max_columns = columns
         scroll = QScrollArea()
         scroll.setWidget(self.mosaic)
-        scroll.setMinimumWidth(self.mosaic.width() + 24)
+        scroll.setMinimumWidth(MIN_COLUMNS * self.CELL_WIDTH + 24)  # narrower windows get fewer columns
         scroll.setMinimumHeight(300)
+        self._scroll = scroll
         top = QHBoxLayout()
         top.addWidget(self.filter)
         top.addWidget(self.title, 1)
@@ -333,6 +344,19 @@ class DigitGallery(QWidget):
     def _candidates(self) -> np.ndarray:
         return np.arange(len(self.labels)) if self._chosen is None else self._chosen
 
+    @qt_override
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """As many columns as fit the width (at most the gallery's own number): no digit is cut off."""
+        width = self._scroll.viewport().width() - self._scroll.verticalScrollBar().sizeHint().width()
+        columns = max(MIN_COLUMNS, min(self._max_columns, width // self.mosaic.cell_width))
+        if columns != self.mosaic.columns:
+            self.mosaic.columns = columns
+            self._refresh()
+
     def _refresh(self, *_args) -> None:
         indices = self._candidates()
         digit = self.filter.currentData()
@@ -343,7 +367,7 @@ class DigitGallery(QWidget):
         self.mosaic.set_digits(self.images[self.shown], [self._caption(i) for i in self.shown])
         more = f" (the first {len(self.shown)} shown)" if total > len(self.shown) else ""
         title = f"{self._title}: " if self._title else ""
-        self.title.setText(f"{title}{total} digit{'s' * (total != 1)}{more}")
+        self.title.setText(f"{title}{plural(total, 'digit')}{more}")
 
     def _caption(self, index: int) -> str:
         if self.predicted is None:
@@ -377,16 +401,20 @@ class ConfusionMatrixView(QWidget):
 
     cell_clicked = Signal(int, int)
 
-    CELL = 38
+    CELL = 38       # px: a cell's size when there is room; the matrix shrinks to fit a small window
+    MIN_CELL = 21
+    _RIGHT = 60      # px: the "correct" column
+    _BOTTOM = 30     # px: the "Read right" line
+    TIP = ("Rows: the true digit. Columns: what the network said. The diagonal holds the digits read correctly. "
+           "Click a cell to see its digits.")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.matrix = np.zeros((10, 10), np.int64)
-        self._left, self._top = 46, 40
+        self._left, self._top = 40, 40
         self.setMouseTracking(True)
-        self.setMinimumSize(self._left + 10 * self.CELL + 90, self._top + 10 * self.CELL + 30)
-        self.setToolTip("Rows: the true digit. Columns: what the network said. The diagonal holds the "
-                        "digits read correctly. Click a cell to see its digits.")
+        self.setMinimumSize(self._left + 10 * self.MIN_CELL + self._RIGHT, self._top + 10 * self.MIN_CELL + self._BOTTOM)
+        self.setToolTip(self.TIP)
 
     def set_matrix(self, matrix: np.ndarray) -> None:
         matrix = np.asarray(matrix)
@@ -402,34 +430,47 @@ class ConfusionMatrixView(QWidget):
         totals = self.matrix.sum(axis=1)
         return np.where(totals > 0, np.diag(self.matrix) / np.maximum(totals, 1), np.nan)
 
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(self._left + 10 * self.CELL + self._RIGHT, self._top + 10 * self.CELL + self._BOTTOM)
+
+    def cell_size(self) -> int:
+        """A cell's size in pixels: as large as the widget allows, from MIN_CELL to CELL."""
+        room = min((self.width() - self._left - self._RIGHT) // 10, (self.height() - self._top - self._BOTTOM) // 10)
+        return int(max(self.MIN_CELL, min(self.CELL, room)))
+
     def cell_at(self, x: float, y: float) -> tuple[int, int] | None:
-        col, row = int((x - self._left) // self.CELL), int((y - self._top) // self.CELL)
+        size = self.cell_size()
+        col, row = int((x - self._left) // size), int((y - self._top) // size)
         if x < self._left or y < self._top or not (0 <= row < 10 and 0 <= col < 10):
             return None
         return row, col
 
     def cell_rect(self, true: int, predicted: int) -> QRect:
-        return QRect(self._left + predicted * self.CELL, self._top + true * self.CELL, self.CELL, self.CELL)
+        size = self.cell_size()
+        return QRect(self._left + predicted * size, self._top + true * size, size, size)
 
+    @qt_override
     def mousePressEvent(self, event) -> None:  # noqa: N802
         cell = self.cell_at(event.position().x(), event.position().y())
         if cell is not None and event.button() == Qt.MouseButton.LeftButton:
             self.cell_clicked.emit(*cell)
 
+    @qt_override
     def mouseMoveEvent(self, event) -> None:  # noqa: N802
         cell = self.cell_at(event.position().x(), event.position().y())
         if cell is None:
-            self.setToolTip(self.toolTip())
+            self.setToolTip(self.TIP)
             return
         true, predicted = cell
-        n = self.matrix[true, predicted]
-        self.setToolTip(f"{n} digit{'s' * (n != 1)} that {'are' if n != 1 else 'is'} a {true}, read as a "
-                        f"{predicted}. Click to see them.")
+        n = int(self.matrix[true, predicted])
+        self.setToolTip(f"{plural(n, 'digit')} that {'are' if n != 1 else 'is'} {a_or_an(true)}, read as "
+                        f"{a_or_an(predicted)}. Click to see them.")
 
+    @qt_override
     def paintEvent(self, event) -> None:  # noqa: N802
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(255, 255, 255))
-        cell, left, top = self.CELL, self._left, self._top
+        cell, left, top = self.cell_size(), self._left, self._top
         totals = np.maximum(self.matrix.sum(axis=1, keepdims=True), 1)
         share = self.matrix / totals
         blue = np.array(style.POSITIVE, np.float32)
@@ -442,14 +483,15 @@ class ConfusionMatrixView(QWidget):
         painter.rotate(-90)
         painter.drawText(QRect(-60, -10, 120, 18), Qt.AlignmentFlag.AlignHCenter, "true digit")
         painter.restore()
-        painter.drawText(QRect(left + 10 * cell + 6, top - 20, 90, 18), Qt.AlignmentFlag.AlignLeft, "correct")
+        painter.drawText(QRect(left + 10 * cell + 6, top - 20, self._RIGHT, 18), Qt.AlignmentFlag.AlignLeft, "correct")
         accuracy = self.per_class_accuracy()
         for k in DIGITS:
             painter.setPen(QColor(40, 40, 40))
             painter.drawText(QRect(left + k * cell, top - 20, cell, 18), Qt.AlignmentFlag.AlignHCenter, str(k))
             painter.drawText(QRect(left - 20, top + k * cell, 16, cell), Qt.AlignmentFlag.AlignVCenter, str(k))
             text = "–" if np.isnan(accuracy[k]) else f"{100 * accuracy[k]:.1f} %"
-            painter.drawText(QRect(left + 10 * cell + 6, top + k * cell, 90, cell), Qt.AlignmentFlag.AlignVCenter, text)
+            painter.drawText(QRect(left + 10 * cell + 6, top + k * cell, self._RIGHT, cell),
+                             Qt.AlignmentFlag.AlignVCenter, text)
         painter.setFont(small)
         for true in DIGITS:
             for predicted in DIGITS:
@@ -534,6 +576,7 @@ class _WeightTiles(QWidget):
         super().__init__(owner)
         self._owner = owner
 
+    @qt_override
     def paintEvent(self, event) -> None:  # noqa: N802
         owner = self._owner
         painter = QPainter(self)

@@ -25,9 +25,12 @@ from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFrame, QHBoxLayout, QLab
 from ..core import datasets, lessons
 from ..core.forward import NumpyForward
 from ..core.spec import NetworkSpec, SpecError, TrainSpec
+from ..core.words import plural, report_line
 from . import style
 from .builder import BuilderPanel
 from .canvas import DigitReader
+from .crash import qt_override
+from .dialog_ref import DialogRef
 from .mnist_views import ConfusionMatrixView, DigitGallery, FirstLayerWeights, MisclassifiedGallery
 from .plots.loss import LossPlot
 from .training_panel import TrainingPanel
@@ -258,8 +261,8 @@ class MnistWorkspace(QWidget):
         self._loader: MnistLoader | None = None
         self._loader_thread: QThread | None = None
         self._loading = ""                        # "", "loading" or "downloading"
-        self.progress_dialog: QProgressDialog | None = None
-        self.download_question: QMessageBox | None = None
+        self._progress_dialog: DialogRef[QProgressDialog] = DialogRef(forget_on_finish=False)
+        self._download_question: DialogRef[QMessageBox] = DialogRef()
         self._autoloaded = False
         self._size_limit: int | None = None      # a preset's data size
         self._latest: EpochReport | None = None
@@ -273,6 +276,7 @@ class MnistWorkspace(QWidget):
         self._state = "idle"
         self._last_error = ""
         self._stale = True
+        self._run_serial = 0
         self._rate = 0.0
         self._pending_rows: list[dict] = []
         self._loss_drawn = 0.0
@@ -423,16 +427,16 @@ class MnistWorkspace(QWidget):
     def _results_tab(self) -> QWidget:
         left = QWidget()
         column = QVBoxLayout(left)
+        column.setContentsMargins(2, 4, 2, 4)
         self.results_title = QLabel()
         self.results_title.setWordWrap(True)
         column.addWidget(self.results_title)
-        column.addWidget(self.confusion, 0, Qt.AlignmentFlag.AlignLeft)
+        column.addWidget(self.confusion, 1)  # as large as there is room for, every column in sight
         self.per_class_label = QLabel()
         self.per_class_label.setWordWrap(True)
         self.per_class_label.setToolTip("The share of each digit's test images that the network reads right "
                                         "(the same numbers as the column next to the matrix).")
         column.addWidget(self.per_class_label)
-        column.addStretch(1)
 
         self.results_tabs = QTabWidget()
         self.results_tabs.addTab(self.cell_gallery, "Digits of a cell")
@@ -444,10 +448,13 @@ class MnistWorkspace(QWidget):
         self.results_tabs.setTabToolTip(1, "Every test digit the network reads wrongly, with what it said and "
                                            "what the digit really is.")
         self.results_tabs.setTabToolTip(2, WEIGHTS_TIP)
+        self.results_tabs.tabBar().setUsesScrollButtons(False)
+        self.results_tabs.tabBar().setElideMode(Qt.TextElideMode.ElideRight)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(_scrolled(left))
         splitter.addWidget(self.results_tabs)
-        splitter.setSizes([540, 600])
+        splitter.setSizes([620, 300])  # the matrix first: the galleries re-flow into fewer columns
+        splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 1)
         return splitter
 
@@ -540,6 +547,17 @@ class MnistWorkspace(QWidget):
             self.reader.set_model(network, weights)
         if personal is not None and len(personal[1]):
             self.reader.set_personal_set(personal[0], personal[1])
+        if weights is not None and self._full is not None:
+            self._results_of_opened(network, weights)
+
+    def _results_of_opened(self, network: NetworkSpec, weights: tuple) -> None:
+        """Results of an opened trained model at once (the test digits read with its weights), not after Play."""
+        try:
+            predicted = NumpyForward(network, weights).predict(self._full.x_test).argmax(axis=1)
+        except (SpecError, ValueError) as exc:
+            self._fail(f"The results could not be computed: {exc}")
+            return
+        self._show_predictions(predicted, "the opened network, before any training here")
 
     # a model the builder cannot show: prediction only --------------------------------------------------
     def load_keras_reader(self, reader: "KerasReader", name: str) -> bool:
@@ -726,6 +744,7 @@ class MnistWorkspace(QWidget):
     def _forget_training(self) -> None:
         """The network or the data changed: the old trainer, its curves and its results are gone."""
         self._stale = True
+        self._run_serial += 1  # the next run is a new one in Compare runs
         self.session.forget()
         self._restore = self._opened = None  # an opened workspace's weights no longer apply
         self._latest = self._drawn = self._results_for = None
@@ -771,13 +790,22 @@ class MnistWorkspace(QWidget):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
         def answered(button) -> None:
-            self.download_question = None
             if button is yes:
                 self.download()
 
         box.buttonClicked.connect(answered)
-        self.download_question = box
+        self._download_question.set(box)  # forgotten however it closes: a button, its title bar, reject()
         box.open()
+
+    @property
+    def download_question(self) -> QMessageBox | None:
+        """The open "Download MNIST?" question (None: not asked, answered, or closed)."""
+        return self._download_question.get()
+
+    @property
+    def progress_dialog(self) -> QProgressDialog | None:
+        """The download's progress dialog while it is there."""
+        return self._progress_dialog.get()
 
     def download(self) -> bool:
         """Download MNIST into the Keras cache (a progress dialog with Cancel), then load it."""
@@ -795,7 +823,7 @@ class MnistWorkspace(QWidget):
         dialog.setMinimumWidth(420)
         dialog.setValue(0)
         dialog.canceled.connect(self.cancel_download)
-        self.progress_dialog = dialog
+        self._progress_dialog.set(dialog)
         dialog.show()
         return True
 
@@ -881,7 +909,7 @@ class MnistWorkspace(QWidget):
             _gc_resume()
         if loader is not None:
             loader.deleteLater()
-        dialog, self.progress_dialog = self.progress_dialog, None
+        dialog = self._progress_dialog.take()
         if dialog is not None:
             dialog.canceled.disconnect(self.cancel_download)
             dialog.close()
@@ -971,6 +999,7 @@ class MnistWorkspace(QWidget):
                     "already have.</p><p>Then build a network on the left and press <b>Play</b>.</p>")
         self.placeholder.setText(hint)
 
+    @qt_override
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
         if not self._autoloaded and self._full is None and not self.is_loading():
@@ -1123,9 +1152,7 @@ class MnistWorkspace(QWidget):
         """Stop training and any loading or download, and wait for their threads (closing, switching)."""
         self._draw_timer.stop()
         self._stop_evaluation()
-        if self.download_question is not None:
-            self.download_question.close()
-            self.download_question = None
+        self._download_question.close()
         if self._loader is not None:
             self._loader.cancel()
         trained = self.session.shutdown()
@@ -1179,9 +1206,9 @@ class MnistWorkspace(QWidget):
             text = (f"Training epoch {done + 1} of {self._run_target} on {images}… each point on the curves is "
                     "one finished epoch.")
         elif self._state == "paused":
-            text = f"Paused after {done} epoch{'s' * (done != 1)}. Play goes on; Step trains one more epoch."
+            text = f"Paused after {plural(done, 'epoch')}. Play goes on; Step trains one more epoch."
         elif self._state == "finished":
-            text = (f"Trained {done} epoch{'s' * (done != 1)}. Play trains {self.train_spec().epochs} more; "
+            text = (f"Trained {plural(done, 'epoch')}. Play trains {self.train_spec().epochs} more; "
                     "Reset starts over. See the Results and Draw tabs.")
         else:
             text = "" if self._full is None else "Press Play to train the network on the digits."
@@ -1195,14 +1222,8 @@ class MnistWorkspace(QWidget):
         return None
 
     def _status_text(self, report: "EpochReport") -> str:
-        m = report.metrics
-        parts = [f"Epoch {report.epoch}" + (f" (batch {report.batches})" if report.partial else ""),
-                 f"loss {m['loss']:.4f}"]
-        if "accuracy" in m:
-            parts.append(f"accuracy {m['accuracy']:.3f}")
-        if "test_accuracy" in m:
-            parts.append(f"test accuracy {m['test_accuracy']:.3f}")
-        return " · ".join(parts)
+        metrics = {k: v for k, v in report.metrics.items() if k in ("loss", "accuracy", "test_accuracy")}
+        return report_line(report.epoch, metrics, report.batches, report.partial)
 
     def _on_finished(self, outcome: RunOutcome) -> None:
         if outcome.diverged:
@@ -1219,11 +1240,14 @@ class MnistWorkspace(QWidget):
             self.status.emit(outcome.message[0].upper() + outcome.message[1:])
 
     def _announce_run(self, outcome: RunOutcome) -> None:
-        from .compare import Run, run_name
+        from ..core.runs import Run, run_name, run_settings
 
         name = run_name(self.network_spec().layers[1:-1], outcome.trainer.epoch, prefix="MNIST · ")
-        self.run_finished.emit(Run(name=name, history=outcome.history,
-                                   data_key=f"mnist {self._data_path} {self.training_size()}"))
+        label = f"MNIST · {self.training_size()} training images"
+        self.run_finished.emit(Run(name=name, history=outcome.history, data_label=label,
+                                   data_key=f"mnist {self._data_path} {self.training_size()}",
+                                   run_id=f"mnist {self._run_serial}",
+                                   settings=run_settings("MNIST", self.network_spec(), self.train_spec(), label)))
 
     def _on_failed(self, message: str) -> None:
         self._stale = True
@@ -1346,10 +1370,10 @@ class MnistWorkspace(QWidget):
             text = ("Draw digits above and label them with “This is a …”; then check this box and press Play "
                     "to teach the network your handwriting.")
         elif not self.use_drawings.isChecked():
-            text = (f"You have {n} labelled drawing{'s' * (n != 1)}. Check the box, then press Play, to train "
+            text = (f"You have {plural(n, 'labelled drawing')}. Check the box, then press Play, to train "
                     "on them too.")
         else:
             base = f"{count(len(data.x_train))} MNIST digits + " if data is not None else ""
-            text = (f"The next Play trains on {base}your {n} drawing{'s' * (n != 1)}, each "
+            text = (f"The next Play trains on {base}your {plural(n, 'drawing')}, each "
                     f"{PERSONAL_REPEAT} times, going on from the network as it is now.")
         self.drawings_note.setText(text)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidg
 from ..core import lessons
 from ..core.control import NeuronEdit
 from ..core.spec import NetworkSpec, TrainSpec
+from ..core.words import report_line
 from .builder import BuilderPanel
 from .dataset_panel import DatasetPanel
 from .plots.hidden_space import HiddenSpacePlot
@@ -94,6 +95,7 @@ class Playground(QWidget):
         self._refresh_due = False    # settings changed while the untrained picture was being made
         self._start_weights: tuple | None = None  # weights of an opened model/workspace, until a reset
         self._start_epoch = 0
+        self._run_serial = 0        # runs announced with the same number went on (edits, more epochs)
         self._loss_drawn = 0.0
         self._weights_drawn = 0.0
         self._last_draw = 0.0
@@ -149,19 +151,28 @@ class Playground(QWidget):
 
         network_tab = QSplitter(Qt.Orientation.Vertical)
         network_tab.addWidget(self.network_view)
-        network_tab.addWidget(self.neuron_editor)
+        editor = QScrollArea()  # a short window scrolls the editor instead of squeezing its lines together
+        editor.setWidget(self.neuron_editor)
+        editor.setWidgetResizable(True)
+        editor.setFrameShape(QScrollArea.Shape.NoFrame)
+        editor.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        network_tab.addWidget(editor)
         network_tab.setSizes([480, 260])
         self.views = QuietTabWidget()
         self.views.addTab(network_tab, "Network")
         self.views.addTab(self.neurons, "Neurons")
         self.views.addTab(self.hidden_space, "Hidden space")
-        self.views.addTab(self.weights_plot, "Weights && gradients")
+        self.views.addTab(self.weights_plot, "Weights")
+        bar = self.views.tabBar()
+        bar.setUsesScrollButtons(False)  # every tab in sight: a narrow column shortens their names instead
+        bar.setElideMode(Qt.TextElideMode.ElideRight)
         self.views.setTabToolTip(0, "The network as nodes and links: blue links are positive weights, orange "
                                     "negative, thicker is larger. Click a neuron to see and edit it.")
         self.views.setTabToolTip(1, "What every neuron computes over the input plane.")
         self.views.setTabToolTip(2, "The two hidden neurons' outputs (z1, z2) for every point, and the output "
                                     "neuron's line in that space.")
-        self.views.setTabToolTip(3, "How the weights spread over the epochs, and how big each layer's gradient is.")
+        self.views.setTabToolTip(3, "Weights and gradients: how the weights spread over the epochs, and how big "
+                                    "each layer's gradient is.")
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(scroll)
@@ -282,9 +293,11 @@ class Playground(QWidget):
         if not getattr(self, "_restoring", False):
             self._start_weights, self._start_epoch = None, 0
         self._stale = True
+        self._run_serial += 1  # what trains next is a new run in Compare runs, not the last one going on
         self._latest = self._drawn = None  # the old report no longer describes this network
         self._frozen.clear()
         self._off.clear()
+        self.neuron_editor.clear()  # its neuron belonged to the old network
         self.network_view.set_network(self.network_spec())
         self.network_view.set_neuron_states(self._frozen, self._off)
         self._neurons_stale = True   # the Neurons tab's tiles: now if in sight, else soon (not at start-up)
@@ -295,6 +308,10 @@ class Playground(QWidget):
         self.surface.set_dataset(self.dataset())
         self.surface.set_edit_mode(self.data_panel.is_own_data())
         self.hidden_space.set_labels(self.dataset().y_train)
+        if self._has_hidden_space(self.network_spec()):
+            self.hidden_space.show_waiting()  # not "needs a layer of 2 neurons": it has one
+        else:
+            self.hidden_space.update_hidden(None)
         self.loss.set_task(self.dataset().task)
         self.loss.clear()
         self.weights_plot.clear()
@@ -307,6 +324,11 @@ class Playground(QWidget):
             self._refresh_due = True
             return
         self._refresh_due = False
+        if not len(self.dataset().x_train):  # own data, all cleared: nothing to draw a network over
+            self.surface.set_surface(None)
+            self.surface.set_hidden_lines(None, None)
+            self.status.emit("No points yet: click in the data plot to add some (right-drag erases).")
+            return
         self.session.forget()
         self._start(epochs=0)
 
@@ -621,11 +643,19 @@ class Playground(QWidget):
         else:
             self._draw_current_tab()
 
+    @staticmethod
+    def _has_hidden_space(spec: NetworkSpec) -> bool:
+        """A first hidden layer of 2 neurons feeding a one-neuron layer: its (z1, z2) plane can be drawn."""
+        dense = [i for i, layer in enumerate(spec.layers) if layer.kind == "dense"]
+        return len(dense) >= 2 and spec.layers[dense[0]].units == 2 and spec.layers[dense[1]].units == 1
+
     def _draw_hidden_space(self, report: "EpochReport", spec: NetworkSpec) -> None:
         dense = [i for i, layer in enumerate(spec.layers) if layer.kind == "dense"]
-        ok = (len(dense) >= 2 and spec.layers[dense[0]].units == 2 and spec.layers[dense[1]].units == 1
-              and report.activations is not None)
-        if not ok:
+        fits = self._has_hidden_space(spec)
+        if fits and report.activations is None:
+            self.hidden_space.show_waiting()
+            return
+        if not fits:
             self.hidden_space.update_hidden(None)
             return
         # the hidden space is what the output layer sees: the last output before the second Dense layer
@@ -634,20 +664,8 @@ class Playground(QWidget):
         self.hidden_space.update_hidden(z, weights[1][0], weights[1][1])
 
     def _status_text(self, report: "EpochReport") -> str:
-        m = report.metrics
-        parts = [f"Epoch {report.epoch}" + (f" (batch {report.batches})" if report.partial else ""),
-                 f"loss {m['loss']:.4f}"]
-        if "test_loss" in m:
-            parts.append(f"test loss {m['test_loss']:.4f}")
-        if "accuracy" in m:
-            parts.append(f"accuracy {m['accuracy']:.3f}")
-        if "test_accuracy" in m:
-            parts.append(f"test accuracy {m['test_accuracy']:.3f}")
-        if "r2" in m:
-            parts.append(f"R² {m['r2']:.3f}")
-        if self._state == "running" and self._rate:
-            parts.append(f"{self._rate:.0f} epochs/s")
-        return " · ".join(parts)
+        rate = self._rate if self._state == "running" else 0.0
+        return report_line(report.epoch, report.metrics, report.batches, report.partial, rate)
 
     def _on_finished(self, outcome: RunOutcome) -> None:
         if outcome.diverged:
@@ -668,7 +686,7 @@ class Playground(QWidget):
             queued()
 
     def _announce_run(self, outcome: RunOutcome) -> None:
-        from .compare import Run, run_name
+        from ..core.runs import Run, run_name, run_settings
 
         report = self._latest
         data = self.dataset()
@@ -679,11 +697,14 @@ class Playground(QWidget):
         points = (data.x_train[:, 0], data.y_train) if data.task == "regression" else (data.x_train, data.y_train)
         surface = report.surface if report is not None else None
         axes = report.surface_axes if report is not None else None
+        label = f"{self.data_panel.kind_combo.currentText()} · {len(data.x_train)} training points"
+        about = {"data_key": repr(key), "data_label": label, "run_id": f"playground {self._run_serial}",
+                 "settings": run_settings("Playground", self.network_spec(), self.train_spec(), label)}
         try:
-            run = Run(name=name, history=history, data_key=repr(key), surface=surface, axes=axes,
-                      points=points, grad_norms=report.grad_norms if report is not None else None)
+            run = Run(name=name, history=history, surface=surface, axes=axes, points=points,
+                      grad_norms=report.grad_norms if report is not None else None, **about)
         except ValueError:
-            run = Run(name=name, history=history, data_key=repr(key))
+            run = Run(name=name, history=history, **about)
         self.run_finished.emit(run)
 
     def _on_failed(self, message: str) -> None:

@@ -7,8 +7,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from ..core.errors import UserError
 
-class ShotError(Exception):
+
+class ShotError(UserError):
     pass
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QTabWidget, QWidget
 
+from .crash import qt_override
+
 
 class QuietTabWidget(QTabWidget):
     """:class:`QTabWidget` repaints itself and all it holds on every layout request from inside it.
@@ -14,6 +16,7 @@ class QuietTabWidget(QTabWidget):
     pages are placed on resizes and tab changes as before.
     """
 
+    @qt_override(default=False)
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.LayoutRequest:
             self.updateGeometry()

@@ -132,6 +132,12 @@ class TrainingPanel(QWidget):
         form.addRow("Seed", self.seed_spin)
         form.addRow(self.shuffle_check)
         form.addRow("Loss", self.loss_label)
+        self.fixed_note = QLabel("Optimizer, seed and shuffling are fixed for this run: Reset to change them.")
+        self.fixed_note.setWordWrap(True)
+        self.fixed_note.setStyleSheet("color: #666;")
+        self.fixed_note.setVisible(False)
+        form.addRow(self.fixed_note)
+        self._start_tips = {w: w.toolTip() for w in (self.optimizer_combo, self.seed_spin, self.shuffle_check)}
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setStyleSheet(ERROR_STYLE)
@@ -142,6 +148,7 @@ class TrainingPanel(QWidget):
 
     def _make_controls_box(self) -> QGroupBox:
         box = QGroupBox("Train")
+        self.controls_box = box
         grid = QGridLayout(box)
         icon = self.style().standardIcon
         self.play_button = QPushButton(icon(QStyle.StandardPixmap.SP_MediaPlay), "Play")
@@ -265,9 +272,11 @@ class TrainingPanel(QWidget):
         self.stop_button.setEnabled(state in ("running", "paused"))
         self.reset_button.setEnabled(not running)
         # What fixes the starting point (optimizer, seed) waits for Reset; rate and batch size change live.
-        self.optimizer_combo.setEnabled(state == "idle")
-        self.seed_spin.setEnabled(state == "idle")
-        self.shuffle_check.setEnabled(state == "idle")
+        fixed = state != "idle"
+        for widget, tip in self._start_tips.items():
+            widget.setEnabled(not fixed)
+            widget.setToolTip(f"{tip}\n\nFixed for this run: press Reset to change it." if fixed else tip)
+        self.fixed_note.setVisible(fixed)
         self.epochs_spin.setEnabled(not running)
 
     def state(self) -> str:
@@ -290,6 +299,13 @@ class TrainingPanel(QWidget):
 
     def is_starting(self) -> bool:
         return self._starting
+
+    def show_run_buttons(self, on: bool) -> None:
+        """Show or hide Play, Step, Stop and Reset (the window's tool bar has them; the panel keeps its status
+        line and the Reset option)."""
+        for button in (self.play_button, self.step_button, self.stop_button, self.reset_button):
+            button.setVisible(on)
+        self.controls_box.setTitle("Train" if on else "Run")
 
     def set_status(self, text: str) -> None:
         self.status_label.setText(text)

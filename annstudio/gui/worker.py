@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from ..core.control import pause_gc, resume_gc
+from ..core.errors import capitalised, sentence, user_text
 
 if TYPE_CHECKING:  # the engine imports TensorFlow: only inside the worker thread
     from ..core.control import NeuronEdit
@@ -66,14 +67,13 @@ class RunOutcome:
 
 
 def describe_error(exc: BaseException) -> str:
-    """A sentence a student understands; our own errors already are one."""
-    own = {"SpecError", "DataError", "DownloadCancelled", "TrainingError", "StoreError", "WorkspaceError"}
-    text = " ".join(str(exc).split())
-    if type(exc).__name__ in own and text:
-        return text[0].upper() + text[1:]
+    """A sentence a student understands; our own errors already are one (:func:`core.errors.sentence`)."""
     if isinstance(exc, MemoryError):
         return "Training ran out of memory. Try a smaller network, a smaller batch size or less data."
-    return f"Training stopped because of an unexpected problem ({type(exc).__name__}: {text[:200]})."
+    own = user_text(exc)
+    if own is not None:
+        return capitalised(own)
+    return sentence(exc, "Training stopped because of an unexpected problem ({name}: {text})") + "."
 
 
 class TrainingWorker(QObject):

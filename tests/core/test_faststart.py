@@ -77,10 +77,9 @@ def test_a_run_hands_over_to_the_compiled_program_with_the_same_numbers(monkeypa
     losses = [next(run).metrics["loss"]]           # the first epoch: no compiled program
     monkeypatch.setattr(engine._Compiled, "compile_ahead", compile_ahead)
     losses.append(next(run).metrics["loss"])       # the second: still none, but it compiles meanwhile
-    for thread in list(engine._COMPILERS):          # wait for it
-        thread.join(120)
+    assert engine.wait_compiled(300)                # wait for it
     key = ("epochs", train.batch_size, len(data.x_train) % train.batch_size)
-    assert key in trainer._compiled.ready and engine.compiling() == 0
+    assert (key, trainer._shapes) in trainer._compiled.ready and engine.compiling() == 0
     losses += [r.metrics["loss"] for r in run]      # the rest: through the compiled program
     assert key in trainer._compiled.programs
     np.testing.assert_allclose(losses, expected, rtol=1e-4)

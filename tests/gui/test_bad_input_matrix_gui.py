@@ -17,7 +17,7 @@ model: custom objects                  "… needs custom code"                  
 model: input does not fit the data     "… takes inputs of shape (5,)"                               test_open_model_that_does_not_fit[input-5]
 model: 28x28 input, 5 outputs          "… reads 28×28 images but gives 5 outputs"                   test_open_model_that_does_not_fit[mnist-5-outputs]
 model: 1 input, 3 class outputs        "… takes one number but gives 3 outputs"; network kept       test_open_a_one_input_model_with_three_class_outputs
-not a model nor a workspace (drop)     "… is neither a Keras model (.keras) nor a workspace"        test_drop_a_file_of_another_kind
+not a model nor a workspace (drop)     "… is neither a Keras model (.keras, .h5) nor a workspace"  test_drop_a_file_of_another_kind
 **File › Open workspace…**             dialog naming the file; network, settings and data kept
 workspace: empty                       "… is empty"                                                 test_open_bad_workspace[empty]
 workspace: random bytes                "… not a readable ANN Studio workspace"                      test_open_bad_workspace[random-bytes]
@@ -244,7 +244,7 @@ def test_drop_a_file_of_another_kind(shared, tmp_path):
     mime.setUrls([QUrl.fromLocalFile(str(path))])
     window.dropEvent(QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                                 Qt.KeyboardModifier.NoModifier))
-    dialog_says(window, "notes.txt is neither a Keras model (.keras) nor a workspace (.annws)")
+    dialog_says(window, "notes.txt is neither a Keras model (.keras, .h5) nor a workspace (.annws)")
     assert what_the_user_has(window) == before
 
 

@@ -213,3 +213,49 @@ def test_gradient_sizes_of_runs_stand_side_by_side(qtbot):
     view.set_checked(relu, False)
     assert len(view.grad_bars()) == 1
     assert [run.name for run in view.runs()] == [sigmoid, relu]
+
+
+def test_a_run_that_goes_on_replaces_its_entry_and_keeps_colour_and_tick(view):
+    first = view.add_run(Run("a", history(5), "k", run_id="playground 1"))
+    view.set_checked(first, False)
+    colour = view.color(first)
+    again = view.add_run(Run("a · epoch 9", history(9), "k", run_id="playground 1"))
+    assert again == first and len(view.runs()) == 1
+    assert len(view.runs()[0].history) == 9 and view.color(first) == colour and view.checked() == []
+    view.add_run(Run("b", history(3), "k", run_id="playground 2"))
+    assert len(view.runs()) == 2
+
+
+def test_the_list_and_legends_show_short_names_and_legends_are_off_at_first(view):
+    from annstudio.core import lessons
+    from annstudio.core.runs import run_settings
+
+    preset = lessons.get("looking-at-parameters")
+    runs = [Run(f"long name {lr}", history(4), "k", data_label="Lecture: parabola · 1000 points",
+                settings=run_settings("Playground", preset.network, preset.train.__class__(learning_rate=lr),
+                                      "Lecture: parabola"))
+            for lr in (0.1, 0.3)]
+    keys = [view.add_run(r) for r in runs]
+    texts = [view.list_widget().item(i).text() for i in range(2)]
+    assert texts == ["Playground · lr 0.1", "Playground · lr 0.3"]
+    assert [view.display_name(k) for k in keys] == texts
+    assert view.loss_legend_names() == texts
+    legends = [item.legend for item in view.plot_items()]
+    assert not any(legend.isVisible() for legend in legends)
+    view.set_legends_shown(True)
+    assert all(legend.isVisible() for legend in legends)
+    view.list_widget().setCurrentRow(0)
+    view._remove.click()
+    assert [r.name for r in view.runs()] == [keys[1]]
+
+
+def test_the_data_choice_speaks_words_and_gradient_bars_name_their_layers(view):
+    view.add_run(surface_run("a", "key-1", 0.0).__class__(**{**surface_run("a", "key-1", 0.0).__dict__,
+                                                             "data_label": "XOR · 200 points"}))
+    view.add_run(surface_run("b", "key-2", 0.5))
+    combo = view.findChild(QComboBox)
+    words = [combo.itemText(i) for i in range(combo.count())]
+    assert words == ["XOR · 200 points (1 run)", "key-2 (1 run)"]
+    view.add_run(Run("g", history(2), grad_norms=(("dense_1", 0.1), ("dense_2", 0.2), ("dense_3", 0.3))))
+    ticks = view.plot_items()[2].getAxis("bottom")._tickLevels[0]
+    assert [label for _, label in ticks] == ["hidden 1", "hidden 2", "output"]

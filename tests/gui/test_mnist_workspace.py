@@ -333,3 +333,19 @@ def test_offline_says_so_and_points_to_open_file(workspace, qtbot, cache, monkey
     assert "Open a local mnist.npz" in ws.data_label.text()
     assert ws.open_button.property("highlighted") and ws.open_button.isEnabled()
     assert not cache.exists()
+
+
+def test_an_opened_trained_network_shows_its_results_without_play(workspace, qtbot, mnist_path):
+    """Opening a trained digit reader fills Results at once: the test digits read with its weights."""
+    from annstudio.core import lessons
+
+    ws = workspace
+    _loaded(qtbot, ws, mnist_path)
+    spec = lessons.get("mnist-mlp").network
+    rng = np.random.default_rng(0)
+    weights = (("dense_1", (rng.normal(0, 0.05, (784, 100)).astype(np.float32), np.zeros(100, np.float32))),
+               ("dense_2", (rng.normal(0, 0.05, (100, 10)).astype(np.float32), np.zeros(10, np.float32))))
+    assert ws.confusion.matrix.sum() == 0
+    assert ws.load_state(spec, lessons.get("mnist-mlp").train, weights, data_path=str(mnist_path))
+    assert ws.confusion.matrix.sum() == len(ws._full.x_test) and ws.state() == "idle"
+    assert "opened network" in ws.results_title.text()

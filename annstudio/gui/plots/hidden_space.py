@@ -22,6 +22,8 @@ DEFAULT_RANGE = (0.0, 1.0)   # a sigmoid's outputs
 SIDES_RESOLUTION = 128       # pixels of the shading that shows the output neuron's two sides
 
 
+WAITING = "The hidden space appears with the network's first picture, in a moment."
+
 class HiddenSpacePlot(QWidget):
     """Shows (z1, z2) per training point, the output neuron's line and its two sides (blue: the sum
     w1·z1 + w2·z2 + b is positive, i.e. class 1 for a sigmoid output); a message when that makes no sense."""
@@ -64,6 +66,15 @@ class HiddenSpacePlot(QWidget):
         self._fit((DEFAULT_RANGE[0], DEFAULT_RANGE[1], DEFAULT_RANGE[0], DEFAULT_RANGE[1]))
 
     # public API -----------------------------------------------------------------------------------
+    def show_waiting(self) -> None:
+        """The network has the right shape, but no picture of it has come yet."""
+        self._message.setText(WAITING)
+        self._stack.setCurrentWidget(self._message)
+
+    def message(self) -> str:
+        """The text shown instead of the plot ("" when the plot is shown)."""
+        return self._message.text() if self._stack.currentWidget() is self._message else ""
+
     def set_labels(self, y: np.ndarray | None) -> None:
         """The training points' classes, in the order the activations come (whole numbers; others: grey)."""
         self._labels = None if y is None else np.asarray(y).reshape(-1)
@@ -75,6 +86,7 @@ class HiddenSpacePlot(QWidget):
         ``z`` None (or not 2 columns) shows the message instead; kernel None draws no line.
         """
         if z is None or np.ndim(z) != 2 or np.shape(z)[1] != 2:
+            self._message.setText(MESSAGE)
             self._stack.setCurrentWidget(self._message)
             self._points.setData([], [])
             self._line.setData([], [])

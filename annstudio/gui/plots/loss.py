@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from ...core.history import History
 from .. import style
 from .ranges import cached_axes, live_epoch_range, live_value_range
+from ..crash import qt_override
 
 #: Every number a history row may carry that this plot draws or reads out.
 KEYS = ("loss", "test_loss", "accuracy", "test_accuracy", "rmse", "test_rmse", "r2", "test_r2")
@@ -46,13 +47,15 @@ FIXED_Y = {"r2": (-1.0, 1.05)}
 #: Values that cannot go below 0 (or above 1): their axis stops there rather than showing impossible values.
 NON_NEGATIVE = ("loss", "accuracy", "rmse")
 AT_MOST_ONE = ("accuracy",)
-_HINT = "Move the mouse over the curves to read the values at an epoch."
+_HINT = "Point at a curve to read it."
 #: While training, a curve is drawn from at most this many (lowest, highest) pairs plus its newest epochs.
 PEAK_BUCKETS = 1024
 #: Curve widths in pixels: thin while training (Qt strokes a 2-pixel line ~8x slower than a 1-pixel one,
 #: which was most of a loss-plot frame), thicker to read and export afterwards.
 LIVE_WIDTH, STILL_WIDTH = 1, 2
 
+
+MIN_HEIGHT = 330  # px: the loss curve ≥ 150 px tall and the accuracy below it, on a 1280×720 screen too
 
 class _Buffers(History):
     """The rows shown: a :class:`~annstudio.core.history.History` (columns) that also keeps each column's
@@ -157,6 +160,7 @@ class _FixedSizeBox(QWidget):
         self.setFixedHeight(lines * label.fontMetrics().lineSpacing() + 4)
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
 
+    @qt_override
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self._label.setFixedSize(event.size())
         super().resizeEvent(event)
@@ -202,9 +206,12 @@ class LossPlot(QWidget):
         top.addWidget(self._log)
 
         self._view = pg.GraphicsLayoutWidget()
-        self._loss_plot = self._view.addPlot(row=0, col=0, axisItems=cached_axes())
-        self._metric_plot = self._view.addPlot(row=1, col=0, axisItems=cached_axes())
+        self._loss_plot = self._view.addPlot(row=0, col=0, axisItems=cached_axes(epochs=True))
+        self._metric_plot = self._view.addPlot(row=1, col=0, axisItems=cached_axes(epochs=True))
         self._metric_plot.setXLink(self._loss_plot)
+        layout_ = self._view.ci.layout
+        layout_.setRowStretchFactor(0, 2)  # the loss is the curve to watch: it gets the larger share
+        layout_.setRowStretchFactor(1, 1)
         self._loss_plot.setLabel("left", "loss")
         self._metric_plot.setLabel("bottom", "epoch")
         self._loss_curves = self._make_curves(self._loss_plot)
@@ -233,6 +240,7 @@ class LossPlot(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self._view, 1)
+        self.setMinimumHeight(MIN_HEIGHT)
         self._set_metric("accuracy")
 
     @staticmethod
@@ -520,6 +528,7 @@ class LossPlot(QWidget):
                 return
         self.hover_epoch(None)
 
+    @qt_override(default=False)
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self._view.viewport() and event.type() == QEvent.Type.Leave:
             self.hover_epoch(None)

@@ -24,12 +24,14 @@ from PySide6.QtWidgets import (QCheckBox, QDoubleSpinBox, QFormLayout, QGraphics
 from ...core.datasets import expand_features
 from ...core.spec import NetworkSpec
 from .. import style
+from ..crash import qt_override
 from .neurons import colorize, layer_names, layer_titles, levels_for, output_activations
 
 NODE = 30.0           # side of a neuron's square (scene units)
 PITCH = 42.0          # vertical distance between neurons
 COLUMN_GAP = 150.0    # horizontal distance between columns before the widget has a size
 MIN_GAP_PX, MAX_GAP_PX = 84.0, 260.0   # columns at least / at most this many pixels apart
+TAG_PITCH = 24.0   # px between the tags of layers without neurons (Dropout, BatchNorm, …) stacked up
 MAX_FULL = 32         # a column with more units than this is drawn condensed ...
 SHOWN = 16            # ... as its first SHOWN units and a "… n more" mark
 MIN_WIDTH, MAX_WIDTH = 0.4, 6.0
@@ -95,6 +97,7 @@ class _Node(QGraphicsRectItem):
         self.face = QImage(self._buffer.data, w, h, 4 * w, QImage.Format.Format_RGBA8888)
         self.update()
 
+    @qt_override
     def paint(self, painter: QPainter, option, widget=None) -> None:
         rect = self.rect()
         painter.setOpacity(0.3 if self.off else 1.0)
@@ -179,6 +182,7 @@ class _Link(QGraphicsPathItem):
 class _Tag(QGraphicsTextItem):
     """Text on a pale label, for the layers drawn between the columns."""
 
+    @qt_override
     def paint(self, painter: QPainter, option, widget=None) -> None:
         painter.setPen(QPen(QColor(150, 150, 150)))
         painter.setBrush(QBrush(QColor(250, 246, 225)))
@@ -344,8 +348,19 @@ class NetworkView(QGraphicsView):
                     "activation": layer.activation, "flatten": "Flatten"}.get(layer.kind, layer.kind)
             tag = self._text(text, position + 0.5, self._rows_top, "above", _MARK_TIPS.get(layer.kind, text),
                              tag=True)
-            tag.setTransform(tag.transform().translate(0, k * 26 - 18))
-            self._top_px = max(self._top_px, 26.0 * len(indices) + 4)
+            # above the layers' headers, one tag a line in the layers' order: they never cover a header
+            headers = self._header_height()
+            tag.setTransform(tag.transform().translate(0, -headers - 2 - (len(indices) - 1 - k) * TAG_PITCH))
+            self._top_px = max(self._top_px, headers + TAG_PITCH * len(indices) + 6)
+
+    def _header_height(self) -> float:
+        """The tallest layer header in pixels (they stand above the top row of neurons)."""
+        return max((item.boundingRect().height() for item, _, _, y in self._texts
+                    if y == self._rows_top and not isinstance(item, _Tag)), default=0.0)
+
+    def _widest_header(self) -> float:
+        return max((item.boundingRect().width() for item, _, _, y in self._texts
+                    if y == self._rows_top), default=0.0)
 
     def _place(self, gap: float) -> None:
         """Put the columns ``gap`` scene units apart (done when the widget's shape changes)."""
@@ -455,6 +470,7 @@ class NetworkView(QGraphicsView):
             node.update()
 
     # interaction ---------------------------------------------------------------------------------
+    @qt_override
     def mousePressEvent(self, event) -> None:
         """A click on a neuron asks for it to be edited; clicks elsewhere are taken and do nothing."""
         if event.button() == Qt.MouseButton.LeftButton:
@@ -463,6 +479,7 @@ class NetworkView(QGraphicsView):
                 self.neuron_clicked.emit(*node.key)
         event.accept()
 
+    @qt_override
     def mouseReleaseEvent(self, event) -> None:
         event.accept()
 
@@ -472,6 +489,7 @@ class NetworkView(QGraphicsView):
                 return item
         return None
 
+    @qt_override(default=False)
     def viewportEvent(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip:
             node = self._node_at(event.pos())
@@ -482,6 +500,7 @@ class NetworkView(QGraphicsView):
                 return True
         return super().viewportEvent(event)
 
+    @qt_override
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit()
@@ -500,7 +519,9 @@ class NetworkView(QGraphicsView):
         left = max(headers[0], NODE * scale / 2 + self._label_px + 8) + 8
         right = max(headers[-1], NODE * scale / 2) + 8
         if gaps:
-            gap_px = min(max((view.width() - left - right) / gaps, MIN_GAP_PX), MAX_GAP_PX)
+            # never closer than the widest header or tag (labels must not overlap): a scroll bar instead
+            least = max(MIN_GAP_PX, self._widest_header() + 8)
+            gap_px = max(min(max((view.width() - left - right) / gaps, least), MAX_GAP_PX), least)
             scale = min(scale, gap_px / (2.5 * NODE))      # squares stay well apart from the next column
             self._place(gap_px / scale)
         else:
@@ -567,6 +588,7 @@ class NeuronEditor(QWidget):
     """One neuron's bias and incoming weights, editable, and whether it is frozen or switched off."""
 
     edit_requested = Signal(str, int, object, float, bool, bool)  # layer, unit, incoming, bias, frozen, off
+    EMPTY_TITLE = "Click a neuron in the network diagram to see its weights here."
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -574,7 +596,7 @@ class NeuronEditor(QWidget):
         self._incoming = np.zeros(0, np.float32)
         self._bias, self._frozen, self._off = 0.0, False, False
         self._boxes: list[QDoubleSpinBox] = []
-        self._title = QLabel("Click a neuron in the network diagram to see its weights here.")
+        self._title = QLabel(self.EMPTY_TITLE)
         self._title.setWordWrap(True)
         self._title.setToolTip("Which neuron you are looking at.")
         self._explain = QLabel("Its output is activation(bias + sum of weight × input). Change numbers and press "
@@ -603,8 +625,9 @@ class NeuronEditor(QWidget):
         self.error.setWordWrap(True)
         self.error.setToolTip("Very large weights make a network's outputs saturate, so the editor refuses them.")
         self.error.hide()
-        self.freeze_box = QCheckBox("Freeze (keep these values while training)")
-        self.freeze_box.setToolTip("Training will not change this neuron's bias and incoming weights.")
+        self.freeze_box = QCheckBox("Freeze")
+        self.freeze_box.setToolTip("Keep these values while training: training will not change this neuron's "
+                                   "bias and incoming weights.")
         self.off_box = QCheckBox("Switch off (output 0)")
         self.off_box.setToolTip(_OFF_TIP)
         self.apply_button = QPushButton("Apply")
@@ -676,6 +699,21 @@ class NeuronEditor(QWidget):
     def shown_neuron(self) -> tuple[str, int] | None:
         return (self._layer, self._unit) if self._unit >= 0 else None
 
+    def clear(self) -> None:
+        """Show no neuron (another network was loaded: the shown one's numbers belong to the old one, and
+        Apply must not write them into the new one)."""
+        self._layer, self._unit = "", -1
+        self._incoming = np.zeros(0, np.float32)
+        self._bias, self._frozen, self._off = 0.0, False, False
+        while self._weights_form.rowCount():
+            self._weights_form.removeRow(0)
+        self._boxes, self._shown = [], []
+        self._many.hide()
+        self._update_note.hide()
+        self._title.setText(self.EMPTY_TITLE)
+        self.revert()
+        self.setEnabled(False)
+
     def follow(self, incoming: np.ndarray, bias: float) -> bool:
         """Training moved this neuron: show the new values and the last update (backpropagation made
         visible), unless the user is typing new values. True when the view followed."""
@@ -736,9 +774,13 @@ class NeuronEditor(QWidget):
             if box.value() != shown:
                 incoming[i] = box.value()
         bias = self.bias_box.value() if self.bias_box.value() != self._shown_bias else self._bias
-        self.edit_requested.emit(self._layer, self._unit, incoming, float(bias), self.freeze_box.isChecked(),
-                                 self.off_box.isChecked())
+        frozen, off = self.freeze_box.isChecked(), self.off_box.isChecked()
+        # what was applied is now the neuron's state: the next picture of training must not show the old one
+        self._incoming, self._bias, self._frozen, self._off = incoming, float(bias), frozen, off
+        self.revert()
+        self.edit_requested.emit(self._layer, self._unit, incoming.copy(), float(bias), frozen, off)
 
+    @qt_override
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.apply_button.isEnabled():
             self.apply()

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from ...core.spec import NetworkSpec
 from .. import style
+from ..crash import qt_override
 
 MAX_TILES = 64
 COLUMNS = 8
@@ -206,6 +207,7 @@ class NeuronMaps(QWidget):
         tile = max((self.width() - 24) / used, 40)
         self._graphics.setMinimumHeight(int(self._tile_rows * (tile + 26) + len(self._tiles) * 30))
 
+    @qt_override
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit_height()

@@ -70,6 +70,16 @@ class CachedAxis(pg.AxisItem):
         super().setExportMode(export, opts)
 
 
-def cached_axes() -> dict[str, CachedAxis]:
-    """The left and bottom axes for ``PlotItem(axisItems=...)`` (pyqtgraph shows every axis given there)."""
-    return {side: CachedAxis(side) for side in ("left", "bottom")}
+class EpochAxis(CachedAxis):
+    """An epoch axis: epochs are whole numbers, so a short run gets no ticks at 1.5 or 2.5."""
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list:  # noqa: N802,N803 - pyqtgraph's
+        levels = super().tickSpacing(minVal, maxVal, size)
+        whole = [(spacing, offset) for spacing, offset in levels if spacing >= 1]
+        return whole or [(1.0, 0.0)]
+
+
+def cached_axes(epochs: bool = False) -> dict[str, CachedAxis]:
+    """The left and bottom axes for ``PlotItem(axisItems=...)`` (pyqtgraph shows every axis given there);
+    ``epochs``: the bottom axis counts epochs (whole numbers only)."""
+    return {"left": CachedAxis("left"), "bottom": EpochAxis("bottom") if epochs else CachedAxis("bottom")}

@@ -14,6 +14,7 @@ from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from .. import style
+from ..crash import qt_override
 
 if TYPE_CHECKING:
     from ...core.datasets import Dataset
@@ -136,12 +137,12 @@ class SurfacePlot(QWidget):
         self._edit_mode = False
         self._erasing = False
 
-        self._show_test = QCheckBox("Show test data (squares)")
+        self._show_test = QCheckBox("Test data (squares)")
         self._show_test.setToolTip("Also draw the points held back for testing, as squares. The network "
                                    "never learns from them; they show how well it does on new data.")
         self._show_test.setChecked(True)
         self._show_test.toggled.connect(self._apply_visibility)
-        self._discretize = QCheckBox("Discretize output")
+        self._discretize = QCheckBox("Discretize")
         self._discretize.setToolTip("Colour every place by the class the network would choose, without "
                                     "shades for how sure it is (a probability of 0.5 or more counts as class 1).")
         self._discretize.toggled.connect(lambda _: self._draw_surface())
@@ -392,6 +393,7 @@ class SurfacePlot(QWidget):
         width, height = self._plot.getViewBox().viewPixelSize()
         return float(ERASER_PIXELS * (width + height) / 2)
 
+    @qt_override(default=False)
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if not self._edit_mode or watched is not self._view.viewport():
             return super().eventFilter(watched, event)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from .. import style
 from .ranges import cached_axes, live_epoch_range
+from ..crash import qt_override
 
 MAX_COLUMNS = 2000
 BINS = 120
@@ -236,6 +237,7 @@ class WeightsPlot(QWidget):
             return getattr(self, name)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
+    @qt_override
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self._build_plots()
         super().showEvent(event)
