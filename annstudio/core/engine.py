@@ -493,6 +493,20 @@ class _Compiled:
             parts += [tf.stack([smallest, largest]), counts]
         return tf.concat(parts, 0)
 
+    def histograms_now(self) -> np.ndarray:
+        """:meth:`histograms_graph`'s numbers for the weights as they are, counted by ``np.histogram`` (an
+        epoch of the any-width program between two pictures: no compiled program to count them in)."""
+        bins = self.probes.histogram_bins
+        parts = []
+        for layer in self.layers:
+            if layer.weights:
+                w = np.asarray(layer.weights[0].numpy(), np.float32)
+                if np.isfinite(w).all():
+                    parts += [[w.min(), w.max()], np.histogram(w, bins=bins)[0]]
+                else:  # dropped by histograms_from_rows, as np.histogram cannot count it
+                    parts += [[np.nan, np.nan], np.zeros(bins)]
+        return np.concatenate(parts).astype(np.float32)
+
     def histogram_layers(self) -> list[str]:
         """The layers :meth:`histograms_graph` counts, in its order."""
         return [layer.name for layer in self.layers if layer.weights]
@@ -877,7 +891,7 @@ class Trainer:
 
     def _histograms(self, numbers: np.ndarray) -> list:
         """Each epoch's weight histograms from its row of a many-epochs call (see :func:`histograms_from_rows`);
-        None for each where the rows have none (the fast start's single epoch: its report has weights)."""
+        None for each where the rows have none (the fast start's single epoch: its probe brings them)."""
         layers, bins = self._compiled.histogram_layers(), self.probes.histogram_bins
         start = 2 + len(self._compiled.light_names())
         numbers = np.asarray(numbers)
@@ -918,6 +932,8 @@ class Trainer:
         if full:
             self._fast_pictured = now
         probe = self._probe_now() if full else self._compiled.fast_probe(self._data_args, light=True)
+        if not full and self.probes.histograms:  # as the compiled program's epochs between pictures have them
+            probe["histograms"] = self._compiled.histograms_now()
         return {"loss_sum": out["loss_sum"], "metric_sum": out["metric_sum"], **probe}
 
     def _forward_all(self, x):
@@ -1092,7 +1108,7 @@ class Trainer:
         weights = self.weights_snapshot(probe["weights"]) if "weights" in probe else None
         if p.histograms and weights is not None:
             histograms = tuple((name, *np.histogram(ws[0], bins=p.histogram_bins)) for name, ws in weights if ws)
-        elif p.histograms and "histograms" in probe:  # a light probe's, counted in the graph
+        elif p.histograms and "histograms" in probe:  # a light probe's (see _Compiled.histograms_graph)
             found = histograms_from_rows(np.asarray(probe["histograms"])[None], self._compiled.histogram_layers(),
                                          p.histogram_bins)
             histograms = found[0]

@@ -369,7 +369,7 @@ def _histograms_agree(report, reference):
 
 @pytest.mark.parametrize("layers, fast_start", [
     ((dense(4, "tanh"), batchnorm(), dense(1, "sigmoid")), False),  # a BatchNorm's gamma: all one value
-    (None, True),  # the fast start's epochs (one a call, with weights), then the compiled program's
+    (None, True),  # the fast start's epochs (one a call, most without pictures), then the compiled program's
 ])
 def test_a_watched_run_has_every_epochs_weight_histogram(layers, fast_start):
     """Many epochs a call have weights only for their last epoch; the others' histograms are counted in the
