@@ -62,6 +62,7 @@ def child(launched: float, mnist: str | None) -> None:
     out: dict = {}
     app = make_app([])
     window = MainWindow()
+    window.ask_unsaved = lambda text: "discard"  # closing after training must not ask (no one would answer)
     window.show()
     p = window.playground
 

@@ -290,8 +290,9 @@ class TrainingPanel(QWidget):
         if starting == self._starting:
             return
         self._starting = starting
-        self.busy.setVisible(starting)
-        if starting:
+        own = not self.play_button.isHidden()  # else the window's run tool bar shows it, once is enough
+        self.busy.setVisible(starting and own)
+        if starting and own:
             self.status_label.setText(self.STARTING_TEXT)
         elif self.status_label.text() == self.STARTING_TEXT:
             self.status_label.setText("")
