@@ -147,6 +147,23 @@ def grid_axes(bounds: tuple[float, float, float, float], resolution: int) -> tup
     return (np.linspace(x0, x1, resolution, dtype=np.float32), np.linspace(y0, y1, resolution, dtype=np.float32))
 
 
+def histograms_from_rows(numbers: np.ndarray, layers: list[str], bins: int) -> list[tuple]:
+    """The histograms :meth:`_Compiled.histograms_graph` counted, one row of numbers per epoch, as reports
+    carry them: for each row ``((layer name, counts, edges), ...)`` with the counts and edges
+    ``np.histogram(kernel, bins)`` gives for that epoch's kernel (a layer whose values are not finite is left
+    out). All rows at once: a watched run makes thousands a second."""
+    numbers = np.asarray(numbers, np.float32).reshape(len(numbers), len(layers), 2 + bins)
+    smallest, largest = numbers[:, :, 0], numbers[:, :, 1]
+    counts = numbers[:, :, 2:].astype(np.int64)
+    finite = np.isfinite(smallest) & np.isfinite(largest)
+    same = smallest == largest
+    low = np.where(finite, np.where(same, smallest - np.float32(0.5), smallest), np.float32(0))
+    high = np.where(finite, np.where(same, largest + np.float32(0.5), largest), np.float32(1))
+    edges = np.linspace(low, high, bins + 1, axis=-1, dtype=np.float32)  # as np.histogram makes them
+    return [tuple((name, counts[e, i], edges[e, i]) for i, name in enumerate(layers) if finite[e, i])
+            for e in range(len(numbers))]
+
+
 class _Compiled:
     """What successive trainers of one architecture can share: the Keras model, its optimizer and the
     compiled graph programs.
@@ -333,6 +350,8 @@ class _Compiled:
         if self.train_in_graph:
             out["train"] = self.evaluate_graph(data["x"], data["y"])
         if light:
+            if self.probes.histograms:
+                out["histograms"] = self.histograms_graph()
             return out
         out["weights"] = [tf.identity(v.value) for v in self.weight_vars]
         if "grid" in data:
@@ -372,9 +391,55 @@ class _Compiled:
             layer.bias.assign(layer.bias * b_mask + b_fixed * (1.0 - b_mask))
         return loss * size, self.batch_metric(yb, pred) * size
 
+    def histograms_graph(self):
+        """Each weighted layer's first weight (a Dense layer's kernel) as ``np.histogram`` counts it into
+        ``probes.histogram_bins`` bins between its smallest and largest value, laid end to end: per layer
+        the smallest value, the largest, then the counts (graph code; see :func:`histograms_from_rows`).
+
+        Only the last epoch of a many-epochs call has weights, so without this a watched run recorded a
+        histogram every few hundred epochs and the Weights view drew flat bands that jumped."""
+        bins = self.probes.histogram_bins
+        parts = []
+        for layer in self.layers:
+            if not layer.weights:
+                continue
+            w = tf.reshape(layer.weights[0].value, [-1])
+            smallest, largest = tf.reduce_min(w), tf.reduce_max(w)
+            # np.histogram's edges: half a unit either side of a single value, otherwise evenly from min to max
+            same = tf.equal(smallest, largest)
+            low = tf.where(same, smallest - 0.5, smallest)
+            high = tf.where(same, largest + 0.5, largest)
+            lower = tf.range(bins, dtype=tf.float32) * ((high - low) / bins) + low  # each bin's lower edge
+            # a bin holds the values from its lower edge up to the next one's (the last: up to the largest),
+            # so its count is how many reach its lower edge less how many reach the next's. (Comparisons, not
+            # a bin index per value with a scatter: they fuse into one small loop, a few microseconds an epoch.)
+            reached = tf.reduce_sum(tf.cast(w[None, :] >= lower[:, None], tf.float32), axis=1)
+            counts = reached - tf.concat([reached[1:], [0.0]], 0)
+            parts += [tf.stack([smallest, largest]), counts]
+        return tf.concat(parts, 0)
+
+    def histograms_now(self) -> np.ndarray:
+        """:meth:`histograms_graph`'s numbers for the weights as they are, counted by ``np.histogram`` (an
+        epoch of the any-width program between two pictures: no compiled program to count them in)."""
+        bins = self.probes.histogram_bins
+        parts = []
+        for layer in self.layers:
+            if layer.weights:
+                w = np.asarray(layer.weights[0].numpy(), np.float32)
+                if np.isfinite(w).all():
+                    parts += [[w.min(), w.max()], np.histogram(w, bins=bins)[0]]
+                else:  # dropped by histograms_from_rows, as np.histogram cannot count it
+                    parts += [[np.nan, np.nan], np.zeros(bins)]
+        return np.concatenate(parts).astype(np.float32)
+
+    def histogram_layers(self) -> list[str]:
+        """The layers :meth:`histograms_graph` counts, in its order."""
+        return [layer.name for layer in self.layers if layer.weights]
+
     def light_names(self) -> list[tuple[str, str]]:
         """The numbers of a light probe (see :meth:`probe_graph`), in the order :meth:`epochs_program`
-        puts them in its rows after an epoch's loss and metric sums."""
+        puts them in its rows after an epoch's loss and metric sums (and before its weight histograms,
+        when ``probes.histograms``)."""
         keys = ("loss", "metric") + (("r2",) if self.loss == "mse" else ())
         names = [("test", k) for k in keys] if self.test_in_graph else []
         return names + ([("train", k) for k in keys] if self.train_in_graph else [])
@@ -415,8 +480,9 @@ class _Compiled:
         epochs (``n_full`` batches of ``batch_size`` then, with ``rest`` > 0, one of ``rest``), epoch ``e``
         in the order ``orders[e]``, and ends early after an epoch whose loss is not finite.
 
-        Outputs: ``rows`` (one per epoch: loss sum, metric sum, then the light probe's numbers, see
-        :meth:`light_names`), ``done`` (epochs trained) and the end state's full probes.
+        Outputs: ``rows`` (one per epoch: loss sum, metric sum, the light probe's numbers, see
+        :meth:`light_names`, then with ``probes.histograms`` its weight histograms, see
+        :meth:`histograms_graph`), ``done`` (epochs trained) and the end state's full probes.
 
         Small networks train an epoch in well under a millisecond, while calling a TensorFlow function
         costs about as much again in Python. A watched training of 1000 epochs a second spent most of its
@@ -428,7 +494,8 @@ class _Compiled:
             return self.programs[key]
         train_batch = self.train_batch
         names = self.light_names()
-        width = 2 + len(names)
+        width = 2 + len(names) + (len(self.histogram_layers()) * (2 + self.probes.histogram_bins)
+                                  if self.probes.histograms else 0)
 
         def program(data, orders, n_full, n_epochs):
             rows = tf.TensorArray(tf.float32, size=tf.shape(orders)[0], element_shape=[width])
@@ -451,7 +518,10 @@ class _Compiled:
                     metric_sum += ms
                 light = self.probe_graph(data, light=True)
                 row = [loss_sum, metric_sum] + [tf.cast(light[part][name], tf.float32) for part, name in names]
-                rows = rows.write(e, tf.stack(row))
+                row = tf.stack(row)
+                if "histograms" in light:
+                    row = tf.concat([row, light["histograms"]], 0)
+                rows = rows.write(e, row)
                 done = e + 1
                 if not tf.math.is_finite(loss_sum):
                     break
@@ -747,6 +817,16 @@ class Trainer:
                             light["test", "r2"]]
         return keys, np.column_stack(columns) if len(num) else np.zeros((0, len(keys)))
 
+    def _histograms(self, numbers: np.ndarray) -> list:
+        """Each epoch's weight histograms from its row of a many-epochs call (see :func:`histograms_from_rows`);
+        None for each where the rows have none (the fast start's single epoch: its probe brings them)."""
+        layers, bins = self._compiled.histogram_layers(), self.probes.histogram_bins
+        start = 2 + len(self._compiled.light_names())
+        numbers = np.asarray(numbers)
+        if not self.probes.histograms or numbers.shape[-1] != start + len(layers) * (2 + bins):
+            return [None] * len(numbers)
+        return histograms_from_rows(numbers[:, start:], layers, bins)
+
     def _probe_now(self) -> dict:
         if self._compiled.fast is not None:  # a few milliseconds without a compile (nothing is trained)
             return self._compiled.fast_probe(self._data_args)
@@ -780,6 +860,8 @@ class Trainer:
         if full:
             self._fast_pictured = now
         probe = self._probe_now() if full else self._compiled.fast_probe(self._data_args, light=True)
+        if not full and self.probes.histograms:  # as the compiled program's epochs between pictures have them
+            probe["histograms"] = self._compiled.histograms_now()
         return {"loss_sum": out["loss_sum"], "metric_sum": out["metric_sum"], **probe}
 
     def _forward_all(self, x):
@@ -924,9 +1006,12 @@ class Trainer:
         for (name, arrays) in weights:
             self.model.get_layer(name).set_weights([np.array(a) for a in arrays])
 
-    def _report(self, metrics: dict, started: float, partial: bool, probe: dict, message: str = "") -> EpochReport:
+    def _report(self, metrics: dict, started: float, partial: bool, probe: dict, message: str = "",
+                histograms: tuple | None = None) -> EpochReport:
+        """The report of the model now; ``histograms``: its weight histograms, counted in the graph (a
+        metrics-only report of a many-epochs call has no weights to count them from)."""
         p = self.probes
-        surface = activations = grad_norms = histograms = neuron_maps = None
+        surface = activations = grad_norms = neuron_maps = None
         if "surface" in probe:
             out = probe["surface"].numpy()
             if len(self.grid_axes) == 2:
@@ -951,6 +1036,10 @@ class Trainer:
         weights = self.weights_snapshot(probe["weights"]) if "weights" in probe else None
         if p.histograms and weights is not None:
             histograms = tuple((name, *np.histogram(ws[0], bins=p.histogram_bins)) for name, ws in weights if ws)
+        elif p.histograms and "histograms" in probe:  # a light probe's (see _Compiled.histograms_graph)
+            found = histograms_from_rows(np.asarray(probe["histograms"])[None], self._compiled.histogram_layers(),
+                                         p.histogram_bins)
+            histograms = found[0]
         return EpochReport(epoch=self.epoch, batches=self.batches, metrics=metrics, weights=weights,
                            learning_rate=self.learning_rate, batch_size=self.batch_size,
                            seconds=time.perf_counter() - started, partial=partial, message=message,
@@ -1023,6 +1112,7 @@ class Trainer:
                 finite = np.isfinite(table).all(axis=1)
                 good = done if finite.all() else int(np.argmin(finite))
                 diverged = good < done
+                histograms = self._histograms(numbers[:good])  # the epochs without pictures have them too
                 first = self.epoch + 1
                 history.extend_columns({"epoch": np.arange(first, first + good, dtype=np.float64),
                                         **{key: table[:good, i] for i, key in enumerate(keys)}})
@@ -1031,7 +1121,8 @@ class Trainer:
                     self.batches += total_steps
                     control.epoch_finished()
                     metrics = dict(zip(keys, values))
-                    report = self._report(metrics, started, partial=False, probe=out if e == done - 1 else {})
+                    report = self._report(metrics, started, partial=False, probe=out if e == done - 1 else {},
+                                          histograms=histograms[e])
                     unprobed = None if report.weights is not None else metrics
                     if report.weights is not None:
                         last_good = report.weights

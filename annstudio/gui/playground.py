@@ -558,6 +558,8 @@ class Playground(QWidget):
         if batch.rows or batch.report.batches > 0:  # trained (the untrained picture has no batch)
             self._set_starting(False)
         self.loss.append_rows(batch.rows)  # taken in now, drawn a few times a second
+        for epoch, histograms in batch.histograms:  # every epoch's, recorded now; drawn when its tab is in sight
+            self.weights_plot.add_histograms(epoch, histograms, show=False)
         self._latest = batch.report
         self.landscape.add_report(batch.report, self._run_label())
         self._rate = batch.epochs_per_second
@@ -612,9 +614,6 @@ class Playground(QWidget):
                 self.neuron_editor.follow(kernel[:, shown[1]], float(bias[shown[1]]))
             except (KeyError, IndexError, ValueError):
                 pass
-        if report.histograms is not None and not report.partial:
-            # every drawn epoch is recorded; the picture is made when its tab is in sight
-            self.weights_plot.add_histograms(report.epoch, report.histograms, show=False)
         self.status.emit(self._status_text(report))
         if running:
             self._tab_timer.start(TAB_OFFSET_MS)

@@ -47,11 +47,14 @@ def running_threads() -> list[QThread]:
 
 @dataclass(frozen=True)
 class ReportBatch:
-    """What reaches the GUI at most ~60 times a second: the newest report and the finished epochs' rows."""
+    """What reaches the GUI at most ~60 times a second: the newest report, the finished epochs' rows and
+    their weight histograms, ``((epoch, ((layer name, counts, edges), ...)), ...)`` (every epoch's, also of
+    those whose report had no pictures: the Weights view draws every epoch)."""
 
     report: "EpochReport"
     rows: tuple[dict, ...] = ()
     epochs_per_second: float = 0.0
+    histograms: tuple[tuple[int, tuple], ...] = ()
 
 
 @dataclass
@@ -99,6 +102,7 @@ class TrainingWorker(QObject):
             trainer = self._trainer or self._make_trainer()
             outcome.trainer = trainer
             rows: list[dict] = []
+            histograms: list[tuple[int, tuple]] = []
             latest = None
             drawable = None  # the newest report with pictures (metrics-only reports fill the gaps)
             last_row_epoch = trainer.epoch
@@ -113,6 +117,8 @@ class TrainingWorker(QObject):
                     rows.append({"epoch": report.epoch, **report.metrics})
                     last_row_epoch = report.epoch
                     window_epochs += 1
+                if not report.partial and report.histograms is not None:
+                    histograms.append((report.epoch, report.histograms))
                 now = time.perf_counter()
                 if now - window_start >= 0.5:
                     rate = window_epochs / (now - window_start)
@@ -124,10 +130,11 @@ class TrainingWorker(QObject):
                         or (waited >= self._min_interval and report.weights is not None)):
                     # a running loss in the middle of an epoch (no pictures) is shown as it is
                     live = report.partial and report.weights is None
-                    self.reports.emit(ReportBatch(report if live else drawable or report, tuple(rows), rate))
-                    rows, latest, last_emit = [], None, now
+                    self.reports.emit(ReportBatch(report if live else drawable or report, tuple(rows), rate,
+                                                  tuple(histograms)))
+                    rows, histograms, latest, last_emit = [], [], None, now
             if latest is not None or rows:
-                self.reports.emit(ReportBatch(drawable or latest, tuple(rows), rate))
+                self.reports.emit(ReportBatch(drawable or latest, tuple(rows), rate, tuple(histograms)))
             result = trainer.result
             outcome.stopped, outcome.diverged = result.stopped, result.diverged
             outcome.message, outcome.history = result.message, result.history.snapshot()

@@ -8,7 +8,7 @@ import pytest
 
 from annstudio.core import build, datasets, lessons
 from annstudio.core.engine import Probes, TrainControl, Trainer, TrainingError
-from annstudio.core.spec import DataSpec, NetworkSpec, SpecError, TrainSpec, dense
+from annstudio.core.spec import DataSpec, NetworkSpec, SpecError, TrainSpec, batchnorm, dense
 
 
 def _preset(pid, **train):
@@ -311,6 +311,9 @@ def test_watched_training_runs_many_epochs_per_call_with_the_same_numbers(pid, s
         np.testing.assert_allclose(ours.numpy(), theirs, rtol=1e-4, atol=1e-5)
     # the pictures come at most about every probe_interval: far fewer than the epochs
     assert sum(r.weights is not None for r in reports) < 60
+    # ... but every epoch has its weight histograms (counted in the graph where it has no weights)
+    layers = [name for name, ws in reports[-1].weights if ws]
+    assert all([h[0] for h in r.histograms] == layers for r in reports)
 
 
 def test_watched_training_pauses_steps_and_stops_between_calls():
@@ -351,6 +354,68 @@ def test_watched_training_that_diverges_keeps_the_last_good_weights():
     assert [h["epoch"] for h in result.history] == [r.epoch for r in reports]
     weights = [w for layer in trainer.model.layers for w in layer.get_weights()]
     assert all(np.isfinite(w).all() for w in weights)
+
+
+def _histograms_agree(report, reference):
+    """``report``'s weight histograms are those np.histogram makes of ``reference``'s weights (the same
+    epoch trained one epoch a call: equal up to float rounding, so the edges are compared closely)."""
+    expected = [(name, *np.histogram(ws[0], bins=30)) for name, ws in reference.weights if ws]
+    assert [h[0] for h in report.histograms] == [h[0] for h in expected]
+    for (_, counts, edges), (_, want_counts, want_edges) in zip(report.histograms, expected):
+        assert counts.dtype == want_counts.dtype and edges.dtype == want_edges.dtype
+        np.testing.assert_array_equal(counts, want_counts)
+        np.testing.assert_allclose(edges, want_edges, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("layers, fast_start", [
+    ((dense(4, "tanh"), batchnorm(), dense(1, "sigmoid")), False),  # a BatchNorm's gamma: all one value
+    (None, True),  # the fast start's epochs (one a call, most without pictures), then the compiled program's
+])
+def test_a_watched_run_has_every_epochs_weight_histogram(layers, fast_start):
+    """Many epochs a call have weights only for their last epoch; the others' histograms are counted in the
+    graph, so the Weights view gets every epoch's. (Without XLA, which only takes longer to compile here:
+    the test below counts with it, and the compiled many-epochs program's reports are checked further up.)"""
+    p, train, data = _preset("xor-hidden", epochs=10)
+    network = p.network if layers is None else replace(p.network, layers=layers)
+    probes = Probes(histograms=True)
+    one = list(Trainer(network, train, data, probes, xla=False).run())  # every report has weights
+    many = Trainer(network, train, data, probes, probe_interval=3600.0, fast_start=fast_start, xla=False)
+    per_call, reports = [], []
+    for report in many.run():
+        per_call.append(many.epochs_per_call)
+        reports.append(report)
+    if not fast_start:
+        assert max(per_call) > 5 and sum(r.weights is None for r in reports) > 5
+    assert [r.epoch for r in reports] == list(range(1, 11))
+    for report, reference in zip(reports, one):
+        _histograms_agree(report, reference)
+
+
+def test_weight_histograms_counted_in_the_graph_are_np_histograms():
+    """Values on bin edges, equal values, one value everywhere: the same counts and edges to the bit (with
+    XLA, as the app trains)."""
+    import tensorflow as tf
+
+    from annstudio.core.engine import histograms_from_rows
+
+    p, train, data = _preset("xor-hidden", epochs=1)
+    compiled = Trainer(p.network, train, data, Probes(histograms=True, histogram_bins=7))._compiled
+    count = tf.function(compiled.histograms_graph, jit_compile=True)
+    kernels = [layer.weights[0] for layer in compiled.layers if layer.weights]
+    rng = np.random.default_rng(0)
+    for kind in range(12):
+        for kernel in kernels:
+            shape = kernel.shape
+            values = [rng.normal(0, 10.0 ** rng.uniform(-3, 1), shape), np.full(shape, rng.normal()),
+                      rng.integers(-3, 4, shape) * 0.1, np.repeat(rng.normal(size=(1,) + tuple(shape[1:])), shape[0], 0)]
+            kernel.assign(values[kind % 4].astype(np.float32))
+        found = histograms_from_rows(count().numpy()[None], compiled.histogram_layers(), 7)[0]
+        assert len(found) == len(kernels)
+        for (_, counts, edges), kernel in zip(found, kernels):
+            want_counts, want_edges = np.histogram(kernel.numpy(), bins=7)
+            np.testing.assert_array_equal(counts, want_counts)
+            np.testing.assert_array_equal(edges, want_edges)
+            assert edges.dtype == want_edges.dtype
 
 
 # --- reusing compiled programs (TensorFlow never frees a traced function) ------------------------------

@@ -178,20 +178,30 @@ def test_a_view_tab_shows_the_newest_picture_when_it_comes_into_sight(window, qt
     assert all(image.image is not None for image in p.neurons.tile_images())
 
 
-def test_after_training_the_weights_tab_shows_the_last_epoch(window, qtbot):
+def test_after_training_the_weights_tab_shows_every_epoch_up_to_the_last(window, qtbot):
+    """At full speed many epochs train per call and only the last has pictures: the weight histograms of
+    all of them are drawn, none filled in from an older epoch."""
+    from annstudio.core import engine
+
     p = window.playground
     p.views.setCurrentIndex(3)  # "Weights & gradients", drawn at most 4 times a second while training
-    p.training.epochs_spin.setValue(40)
+    p.training.epochs_spin.setValue(300)
+    qtbot.waitUntil(lambda: engine.compiling() == 0, timeout=60000)  # full speed is the compiled program's
+    drawn = p.draw_count
     p.play()
     _wait_state(qtbot, p, "finished")
     report = p.latest_report()
+    assert report.epoch == 300 and p.draw_count - drawn < 300  # fewer pictures than epochs
     tops = p.weights_plot.gradient_tops()
     for name, norm in report.grad_norms:
         assert tops[name] == pytest.approx(np.log10(norm), abs=1e-6)
     history = p.weights_plot.history("dense_1")
-    assert max(epoch for epoch, _, _ in history.raw.values()) == report.epoch
+    assert sorted(epoch for epoch, _, _ in history.raw.values()) == list(range(1, 301))
+    assert history.stride == 1 and not np.isnan(history.columns[:300]).any()  # no gap
+    np.testing.assert_array_equal(history.raw[300][1], report.histograms[0][1])  # the last epoch's own
     image = p.weights_plot._image.mapRectToParent(p.weights_plot._image.boundingRect())
-    assert image.right() >= report.epoch
+    assert image.left() <= 1 and image.right() >= report.epoch
+    assert p.weights_plot._image.image.shape[1] == 300
 
 
 def test_a_short_run_right_after_loading_a_preset_is_kept(window, qtbot):

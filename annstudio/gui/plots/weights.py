@@ -84,7 +84,10 @@ def resample_many(counts: np.ndarray, edges: np.ndarray, fixed_edges: np.ndarray
 
 
 class _LayerHistory:
-    """One layer's histograms, epoch by epoch, spread onto a shared value axis."""
+    """One layer's histograms, epoch by epoch, spread onto a shared value axis.
+
+    A watched run at full speed sends thousands of epochs a second: :meth:`add` only records an epoch, and
+    the epochs recorded since are spread all at once when the picture is asked for (:attr:`columns`)."""
 
     def __init__(self) -> None:
         self.reset()
@@ -92,10 +95,24 @@ class _LayerHistory:
     def reset(self) -> None:
         self.stride = 1
         self.raw: dict[int, tuple[int, np.ndarray, np.ndarray]] = {}   # column -> (epoch, counts, edges)
-        self.columns = np.zeros((0, BINS), np.float32)                  # one row per column, from first
+        self._columns = np.zeros((0, BINS), np.float32)                 # one row per column, from first
+        self._unspread: set[int] = set()                                # columns recorded, not spread yet
+        self._stale = False                                             # every column to be spread again
         self.first = 0
         self.low = self.high = 0.0
         self.last_epoch = -1
+
+    @property
+    def columns(self) -> np.ndarray:
+        """One row of :data:`BINS` intensities per column from :attr:`first` (NaN: no epoch there)."""
+        if self._stale:
+            self._rebuild()
+        elif self._unspread:
+            columns = sorted(self._unspread)
+            self._grow(columns[-1])
+            self._spread_columns(columns)
+        self._unspread.clear()
+        return self._columns
 
     def add(self, epoch: int, counts: np.ndarray, edges: np.ndarray) -> None:
         counts, edges = np.asarray(counts, float), np.asarray(edges, float)
@@ -104,13 +121,12 @@ class _LayerHistory:
         if epoch < self.last_epoch:   # a new run: start again
             self.reset()
         self.last_epoch = epoch
-        rebuild = False
         if not self.raw or edges[0] < self.low or edges[-1] > self.high:
             low = min(edges[0], self.low) if self.raw else edges[0]
             high = max(edges[-1], self.high) if self.raw else edges[-1]
             margin = 0.25 * max(high - low, 1e-3)
             self.low, self.high = low - margin, high + margin
-            rebuild = True
+            self._stale = True
         column = epoch // self.stride
         if not self.raw:
             self.first = column
@@ -119,11 +135,7 @@ class _LayerHistory:
             column = epoch // self.stride
             self.first = min(min(self.raw, default=column), column)
         self.raw[column] = (epoch, counts, edges)
-        if rebuild:
-            self._rebuild()
-        else:
-            self._grow(column)
-            self.columns[column - self.first] = self._spread(counts, edges)
+        self._unspread.add(column)
 
     def _thin(self) -> None:
         """Keep every second column (the newest epoch of each pair); the kept columns' pictures stay."""
@@ -134,52 +146,53 @@ class _LayerHistory:
             thinned[entry[0] // self.stride] = (column, entry)
         self.raw = {new: entry for new, (_, entry) in thinned.items()}
         self.first = min(self.raw, default=0)
-        self.columns = np.full((max(len(old_columns), 64), BINS), np.nan, np.float32)
+        self._columns = np.full((max(len(old_columns), 64), BINS), np.nan, np.float32)
         if thinned:
             new = np.fromiter(thinned, np.intp) - self.first
             old = np.fromiter((old for old, _ in thinned.values()), np.intp) - old_first
-            self.columns[new] = old_columns[old]
+            self._columns[new] = old_columns[old]
 
     @property
     def fixed_edges(self) -> np.ndarray:
         return np.linspace(self.low, self.high, BINS + 1)
 
-    def _spread(self, counts: np.ndarray, edges: np.ndarray) -> np.ndarray:
-        spread = resample(counts, edges, self.fixed_edges)
-        top = spread.max()
-        return (spread / top if top > 0 else spread).astype(np.float32)
-
     def _grow(self, column: int) -> None:
         need = column - self.first + 1
-        if need > len(self.columns):
-            bigger = np.full((max(need, 2 * len(self.columns), 64), BINS), np.nan, np.float32)
-            bigger[:len(self.columns)] = self.columns
-            self.columns = bigger
+        if need > len(self._columns):
+            bigger = np.full((max(need, 2 * len(self._columns), 64), BINS), np.nan, np.float32)
+            bigger[:len(self._columns)] = self._columns
+            self._columns = bigger
 
     def _rebuild(self) -> None:
-        """Spread every kept histogram afresh (the value axis grew, or the columns were thinned).
+        """Spread every kept histogram afresh (the value axis grew, or the columns were thinned)."""
+        self._columns = np.full((max(len(self._columns), 64), BINS), np.nan, np.float32)
+        self._stale = False
+        self._unspread.clear()
+        if self.raw:
+            self._grow(max(self.raw))
+            self._spread_columns(list(self.raw))
+
+    def _spread_columns(self, columns: list[int]) -> None:
+        """Spread these columns' histograms onto the value axis.
 
         Vectorized by bin count: a long run has ~2000 columns, and one by one took ~65 ms.
         """
-        self.columns = np.full((max(len(self.columns), 64), BINS), np.nan, np.float32)
-        if not self.raw:
-            return
-        self._grow(max(self.raw))
         groups: dict[int, list[int]] = {}
-        for column, (_, counts, _) in self.raw.items():
-            groups.setdefault(len(counts), []).append(column)
+        for column in columns:
+            groups.setdefault(len(self.raw[column][1]), []).append(column)
         fixed = self.fixed_edges
-        for columns in groups.values():
-            spread = resample_many(np.stack([self.raw[c][1] for c in columns]),
-                                   np.stack([self.raw[c][2] for c in columns]), fixed)
+        for group in groups.values():
+            spread = resample_many(np.stack([self.raw[c][1] for c in group]),
+                                   np.stack([self.raw[c][2] for c in group]), fixed)
             top = spread.max(axis=1, keepdims=True)
             spread = np.divide(spread, top, out=spread.copy(), where=top > 0)
-            self.columns[np.asarray(columns) - self.first] = spread.astype(np.float32)
+            self._columns[np.asarray(group) - self.first] = spread.astype(np.float32)
 
     def image(self) -> tuple[np.ndarray, QRectF]:
         """(value bins × columns) intensities, gaps filled with the column before, and where it lies."""
+        columns = self.columns
         last = max(self.raw)
-        used = self.columns[: last - self.first + 1]
+        used = columns[: last - self.first + 1]
         have = ~np.isnan(used[:, 0])
         index = np.maximum.accumulate(np.where(have, np.arange(len(used)), 0))
         picture = np.ascontiguousarray(used[index].T)
