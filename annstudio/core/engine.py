@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import logging
 import math
+import os
 import threading
 import time
 import weakref
@@ -38,6 +39,12 @@ import tensorflow as tf  # noqa: E402
 
 
 _EVAL_LIMIT = 10_000  # evaluate at most this many samples in one graph call
+#: Compile the next program on a thread of its own while training goes on. Off unless
+#: ANNSTUDIO_BACKGROUND_COMPILE=1: with it, a test run deadlocked twice, the compiling thread finishing its work
+#: while the training thread built a model and the window connected signals (TensorFlow objects destroyed in one
+#: thread while another traces can deadlock inside TensorFlow). Off, the program compiles in the training
+#: thread: after the untrained picture, or before the first epoch that needs it.
+BACKGROUND_COMPILE = os.environ.get("ANNSTUDIO_BACKGROUND_COMPILE", "") == "1"
 _MAX_EPOCHS_PER_CALL = 256     # a watched training of a small data set runs up to this many epochs per call
 _ORDER_ELEMENTS = 1 << 18      # ... and hands it at most this many sample indices (the epochs' orders)
 
@@ -59,6 +66,13 @@ class _Compiler:
         self._closing = False
 
     def submit(self, job_id, work, dropped=None, urgent: bool = True) -> None:
+        if not BACKGROUND_COMPILE:  # in the calling thread, now; a guess about what comes next is left out
+            if urgent:
+                with gc_paused():
+                    work()
+            elif dropped is not None:
+                dropped()
+            return
         with self._cond:
             if self._closing:
                 return
