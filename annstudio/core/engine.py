@@ -40,10 +40,10 @@ import tensorflow as tf  # noqa: E402
 
 _EVAL_LIMIT = 10_000  # evaluate at most this many samples in one graph call
 #: Compile the next program on a thread of its own while training goes on. Off unless
-#: ANNSTUDIO_BACKGROUND_COMPILE=1: with it, a test run deadlocked twice, the compiling thread finishing its work
-#: while the training thread built a model and the window connected signals (TensorFlow objects destroyed in one
-#: thread while another traces can deadlock inside TensorFlow). Off, the program compiles in the training
-#: thread: after the untrained picture, or before the first epoch that needs it.
+#: ANNSTUDIO_BACKGROUND_COMPILE=1: with it, two full test runs on a loaded 2-core machine stalled for over five
+#: minutes, the compiling thread ending its work while the training thread built a model and the window thread
+#: connected signals (one of the two runs went on later: starvation or a deadlock, not yet known). Off, the
+#: program compiles in the training thread: after the untrained picture, or before the first epoch that needs it.
 BACKGROUND_COMPILE = os.environ.get("ANNSTUDIO_BACKGROUND_COMPILE", "") == "1"
 _MAX_EPOCHS_PER_CALL = 256     # a watched training of a small data set runs up to this many epochs per call
 _ORDER_ELEMENTS = 1 << 18      # ... and hands it at most this many sample indices (the epochs' orders)
