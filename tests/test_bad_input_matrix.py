@@ -536,9 +536,9 @@ def test_failed_save_keeps_the_previous_file(case, suffix, save, fault, error, w
     path.write_bytes(previous)
     try:
         if save is None:  # export-code onto a full disk, through the command
-            from annstudio.core import codegen
+            from annstudio.core import atomic
 
-            monkeypatch.setattr(codegen, "open", _FullDiskFile, raising=False)
+            monkeypatch.setattr(atomic, "open", _FullDiskFile, raising=False)  # scripts are written through it
             cli_fails(capsys, "export-code", files["workspace"], "-o", path, match=words)
         else:
             call = save(files, path, monkeypatch, fault)
