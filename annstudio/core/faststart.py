@@ -106,7 +106,7 @@ class FastPrograms:
         # perceptron has its own trainer, so it stands in as linear here)
         self.activations = [keras.activations.get(build.keras_activation("linear" if name == "step" else name))
                             for name in ACTIVATIONS]
-        self.output_fn = keras.activations.get(self.output_activation)
+        self.output_fn = keras.activations.get(build.keras_activation(self.output_activation))  # sine is ours
         n_slots = {"adam": 2, "rmsprop": 1, "sgd": 0}[self.optimizer_name]
         weights = [tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32)] * self.depth
         points = tf.TensorSpec([None] * (1 + self.rank), tf.float32)
