@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QSettings, QSignalBlocker, Qt, QTimer
-from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication,
     QDockWidget,
     QMainWindow,
     QMessageBox,
@@ -26,30 +25,29 @@ from PySide6.QtWidgets import (
 from ..core import lessons
 from ..core.control import enable_gc_if_due
 from ..core.spec import (
-    DataSpec,
     SpecError,
     data_from_dict,
     network_from_dict,
     train_from_dict,
 )
 from ..core.unsaved import UnsavedWork
-from . import style, tooltips, wheel
+from . import tooltips, wheel
 from .crash import qt_override, report_exception, run_all
 from .dialog_ref import DialogRef
 from .files import MODEL_SUFFIXES, FileActions
 from .lessons_panel import LessonDialog, LessonsPanel
 from .playground import DEFAULT_PRESET, Playground
+from .qapp import APP_NAME, ORG_NAME, app_icon, make_app  # noqa: F401 - where tests and scripts look for them
 from .run_toolbar import RunToolBar
 from .tabs import QuietTabWidget
 
 if TYPE_CHECKING:
     from .compare import CompareView, Run
     from .mnist_workspace import MnistWorkspace
+    from .workspace_api import Workspace
 
-APP_NAME = "ANN Studio"
 #: Controls a teacher can hide from students in a saved lesson.
 HIDEABLE = [("data", "Data panel"), ("network", "Network builder"), ("training", "Training settings")]
-ORG_NAME = "ANN Studio"
 MNIST_TAB, COMPARE_TAB = 1, 2
 LESSONS_MIN_WIDTH = 220  # px: a lesson's text and its Load buttons stay readable
 
@@ -117,7 +115,7 @@ class MainWindow(QMainWindow):
         self._follow_workspace(self.playground)
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self._on_tab_changed()
-        self.files = FileActions(self, self.settings)
+        self.files = FileActions(self, self.file_menu, self, self.settings)
         # a training or compiling thread that ended its pause of garbage collection leaves turning it back on
         # to this thread (see core.control.resume_gc)
         self._gc_timer = QTimer(self)
@@ -294,7 +292,7 @@ class MainWindow(QMainWindow):
             if preset.id != "last":
                 self.playground.training.set_speed(None)  # full speed: a lesson's 5000 epochs take seconds
         if ok:
-            self.unsaved.clear(self.workspace_name(workspace))
+            self.unsaved.clear(workspace.key)
             self._select_lesson_of(preset.id)
         if ok:
             self.statusBar().showMessage(f"Loaded: {preset.title}. Press Space to train.")
@@ -341,47 +339,85 @@ class MainWindow(QMainWindow):
         known = [item for item in known if item.get("path") != path] + [{"title": title, "path": path}]
         self.settings.setValue("lessons/custom", json.dumps(known[-20:]))
 
-    def show_model(self, network, weights, name: str) -> bool:
-        """An opened model: into the playground when its input fits it (2 features, or 1 for regression)."""
-        shape = tuple(network.input_shape)
-        if shape == (28, 28) and network.output_units == 10:  # an MNIST reader: the MNIST tab and its canvas
-            if not self.confirm_unsaved([self.mnist]):
-                return False
-            self.tabs.setCurrentWidget(self.mnist)
-            train = lessons.get("mnist-mlp").train
-            ok = self.mnist.load_state(network, train, weights)
-            if ok:
-                self.unsaved.clear("mnist")
-                self.mnist.show_tab("Draw")
-                self.statusBar().showMessage(f"Opened {name}: {network.describe()}. Draw a digit for it to read, "
-                                             "or load MNIST and train it further.")
-            return ok
-        output = network.output_units
-        if shape == (28, 28):
-            self.show_error(f"{name} reads 28×28 images but gives {output} outputs; a digit reader needs 10, one "
-                            "per digit. Nothing was changed.")
+    # the file actions' host (gui/workspace_api.FileHost) -------------------------------------------------
+    def workspace_on_screen(self) -> "Workspace":
+        """The MNIST digits while their tab is shown, else the Playground (never builds the MNIST tab)."""
+        mnist = self._mnist
+        return mnist if mnist is not None and self.tabs.currentWidget() is mnist else self.playground
+
+    def plot_to_export(self):
+        return self.playground.plot_item()
+
+    def show_status(self, message: str) -> None:
+        self.statusBar().showMessage(message)
+
+    def mark_saved(self, workspace: "Workspace", reasons=None) -> None:
+        self.unsaved.clear(workspace.key, reasons)
+
+    def teacher_lesson(self) -> str:
+        from ..core.lesson_texts import ids
+
+        key = self.lessons.current_lesson()
+        return self.lessons.text() if key and key not in ids() else ""  # a teacher's lesson: keyed by its path
+
+    def show_model(self, model, name: str) -> bool:
+        """An opened Keras model, where :func:`~annstudio.core.placement.place_model` says it goes."""
+        from ..core import placement, store
+        from ..core.reader import digit_input_shape
+
+        try:
+            network, weights = store.builder_view(model)
+            builder_refusal = ""
+        except SpecError as exc:
+            network, weights, builder_refusal = None, None, str(exc)
+        try:
+            digit_input_shape(model, "it")
+            digit_refusal = ""
+        except SpecError as exc:
+            digit_refusal = str(exc)
+        where = placement.place_model(name, network, builder_refusal, digit_refusal)
+        if where.where == placement.REFUSED:
+            self.show_error(where.why)
             return False
-        if shape not in ((2,), (1,)):
-            self.show_error(f"{name} takes inputs of shape {shape}; the playground feeds 2-D points (or one "
-                            "number for regression) and the MNIST tab 28×28 images. Nothing was changed.")
+        if where.where == placement.PREDICTION:
+            return self._show_reader(model, name)
+        if where.where == placement.MNIST:
+            return self._show_mnist_model(network, weights, name)
+        return self._show_playground_model(network, weights, name)
+
+    def _show_reader(self, model, name: str) -> bool:
+        """A model the builder cannot show that reads digits: the MNIST tab, for prediction only."""
+        from ..core.reader import KerasReader
+
+        reader = KerasReader(model, name)
+        if not self.confirm_unsaved([self.mnist]):
             return False
-        if shape == (1,) and output != 1:
-            self.show_error(f"{name} takes one number but gives {output} outputs; the playground's one-number data "
-                            "are regression, which needs exactly 1 output. Nothing was changed.")
+        self.tabs.setCurrentWidget(self.mnist)
+        ok = self.mnist.load_keras_reader(reader, name)
+        if ok:
+            self.unsaved.clear("mnist")
+        return ok
+
+    def _show_mnist_model(self, network, weights, name: str) -> bool:
+        """An MNIST reader the builder can show: the MNIST tab and its canvas."""
+        if not self.confirm_unsaved([self.mnist]):
             return False
+        self.tabs.setCurrentWidget(self.mnist)
+        train = lessons.get("mnist-mlp").train
+        ok = self.mnist.load_state(network, train, weights)
+        if ok:
+            self.unsaved.clear("mnist")
+            self.mnist.show_tab("Draw")
+            self.statusBar().showMessage(f"Opened {name}: {network.describe()}. Draw a digit for it to read, "
+                                         "or load MNIST and train it further.")
+        return ok
+
+    def _show_playground_model(self, network, weights, name: str) -> bool:
+        """A network for 2-D points (or one number): the Playground, with data it fits."""
+        from ..core.placement import playground_data
+
         p = self.playground
-        current = p.data_panel.data_spec()
-        data = current
-        if shape == (1,):
-            if current is None or not current.is_regression:
-                data = lessons.get("overfit-plain").data
-        elif output > 2:
-            if current is None or current.classes != output:
-                data = DataSpec("spiral", size=600, classes=output)
-        elif current is None or current.is_regression or current.classes > 2:
-            data = lessons.get("looking-at-parameters").data
-        loss = "mse" if shape == (1,) else ("binary_crossentropy" if output == 1
-                                             else "sparse_categorical_crossentropy")
+        data, loss = playground_data(network, p.data_panel.data_spec())
         train = replace(p.train_spec(), loss=loss)
         if not self.confirm_unsaved([p]):
             return False
@@ -544,9 +580,6 @@ class MainWindow(QMainWindow):
         s.sync()
 
     # unsaved work ----------------------------------------------------------------------------------------
-    def workspace_name(self, workspace: QWidget) -> str:
-        return "mnist" if workspace is not None and workspace is self._mnist else "playground"
-
     def _track_unsaved_playground(self) -> None:
         p = self.playground
         p.state_changed.connect(lambda state: self._trained("playground", state))
@@ -575,7 +608,7 @@ class MainWindow(QMainWindow):
         """True when it is fine to go on: nothing unsaved in ``workspaces`` (default: both), or the user
         discarded it, or saved it. Cancel, or a save that is cancelled or fails: False, nothing changed."""
         pages = [self.playground, self._mnist] if workspaces is None else workspaces
-        names = self.unsaved.workspaces([self.workspace_name(page) for page in pages if page is not None])
+        names = self.unsaved.workspaces([page.key for page in pages if page is not None])
         if not names:
             return True
         answer = self.ask_unsaved(self.unsaved.describe(names))
@@ -627,31 +660,6 @@ class MainWindow(QMainWindow):
                 *((mnist.shutdown, lambda: mnist.setEnabled(False)) if mnist is not None else ()),
                 self.save_settings)
         event.accept()
-
-
-def make_app(argv: list[str] | None = None) -> QApplication:
-    # TensorFlow (loaded later, in the worker) may use every core but one: the window must stay smooth
-    os.environ.setdefault("ANNSTUDIO_TF_THREADS", str(max(1, (os.cpu_count() or 2) - 1)))
-    # The training thread and the GUI thread share the GIL. Painting calls back into Python hundreds of
-    # times a frame; with the default 5 ms switch interval each call can wait that long for the GIL.
-    sys.setswitchinterval(0.0005)
-    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
-    app.setApplicationName(APP_NAME)
-    app.setOrganizationName(ORG_NAME)
-    app.setDesktopFileName("annstudio")  # Wayland matches the window to `annstudio install-desktop`'s entry
-    app.setWindowIcon(app_icon())  # every window and the task bar
-    style.configure_pyqtgraph()
-    return app
-
-
-def app_icon() -> QIcon:
-    """The app's icon (resources/icons) in every size there is; an empty icon if the files are missing."""
-    from ..core.desktop import icon_files
-
-    icon = QIcon()
-    for path in icon_files().values():
-        icon.addFile(str(path))
-    return icon
 
 
 def run(argv: list[str] | None = None, open_file: str | None = None) -> int:

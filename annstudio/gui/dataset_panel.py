@@ -300,6 +300,14 @@ class DatasetPanel(QWidget):
     def is_own_data(self) -> bool:
         return self._kind() == OWN
 
+    def own_data_spec(self) -> DataSpec:
+        """A DataSpec standing for the student's own points in a workspace file (the points are saved beside
+        it): their task's kind of data, their number, the test fraction and seed set here."""
+        data = self.dataset()
+        kind = "sine" if data.task == "regression" else "xor"
+        return DataSpec(kind, size=max(1, len(data.x_train) + len(data.x_test)), classes=max(2, data.classes or 2),
+                        test_fraction=float(self.test_spin.value()), seed=int(self.seed_spin.value()))
+
     def own_points(self) -> tuple[np.ndarray, np.ndarray, str]:
         """The student's points of the kind shown: (x (n, 2) or (n, 1), y (n,), "classification"|"regression")."""
         task = self._own_task()

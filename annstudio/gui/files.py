@@ -3,12 +3,16 @@ files, drag and drop.
 
 Every action answers a bad file with a sentence (never a traceback) and never damages what was there:
 writes are atomic, and nothing the user had is replaced until the new file has loaded.
+
+The actions talk to the window through :class:`~.workspace_api.FileHost` and to the workspace on screen
+through :class:`~.workspace_api.Workspace`: nothing here knows the window's widgets, and where an opened
+model goes is decided once, by :func:`annstudio.core.placement.place_model`.
 """
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 from PySide6.QtCore import QObject, QSettings
 from PySide6.QtGui import QAction, QKeySequence
@@ -18,8 +22,7 @@ from ..core.errors import capitalised, sentence
 from ..core.unsaved import NETWORK_REASONS
 from ..core.workspace import SUFFIX as WORKSPACE_SUFFIX
 
-if TYPE_CHECKING:
-    from .app import MainWindow
+from .workspace_api import FileHost
 
 MODEL_FILTER = "Keras models (*.keras *.h5 *.hdf5)"
 SAVE_MODEL_FILTER = "Keras models (*.keras)"
@@ -34,15 +37,16 @@ def _sentence(exc: BaseException) -> str:
 
 
 class FileActions(QObject):
-    """Owns the File menu's actions for a :class:`MainWindow`; dialogs can be bypassed in tests."""
+    """Owns the File menu's actions (``menu``, shortcuts on ``window``) for a :class:`FileHost`; dialogs can be
+    bypassed in tests."""
 
-    def __init__(self, window: "MainWindow", settings: QSettings):
+    def __init__(self, host: FileHost, menu: QMenu, window: QWidget, settings: QSettings):
         super().__init__(window)
-        self.window = window
+        self.host = host
+        self.window = window  # the parent of dialogs and menus, and where the shortcuts live
         self.settings = settings
         self.ask_open: Callable[[str, str], str] = self._ask_open
         self.ask_save: Callable[[str, str, str], str] = self._ask_save
-        menu = window.file_menu
         first = menu.actions()[0] if menu.actions() else None
 
         def add(text: str, slot, shortcut: str | None = None, tip: str = "") -> QAction:
@@ -125,7 +129,7 @@ class FileActions(QObject):
         self.recent_menu.setEnabled(bool(paths))
 
     def _fail(self, what: str, exc: BaseException) -> None:
-        self.window.show_error(f"{what}: {_sentence(exc)}")
+        self.host.show_error(f"{what}: {_sentence(exc)}")
 
     # opening ----------------------------------------------------------------------------------------
     def open_path(self, path: str) -> bool:
@@ -134,7 +138,7 @@ class FileActions(QObject):
             return self.open_model(path)
         if str(path).lower().endswith(WORKSPACE_SUFFIX):
             return self.open_workspace(path)
-        self.window.show_error(f"{Path(path).name} is neither a Keras model (.keras, .h5) nor a workspace "
+        self.host.show_error(f"{Path(path).name} is neither a Keras model (.keras, .h5) nor a workspace "
                                f"({WORKSPACE_SUFFIX}).")
         return False
 
@@ -144,16 +148,9 @@ class FileActions(QObject):
             return False
         try:
             from ..core import store
-            from ..core.spec import SpecError
 
             model = store.load_model(path)
-            try:
-                network, weights = store.builder_view(model)
-            except SpecError as exc:
-                return self._open_for_prediction(path, model, f"the builder cannot show it ({exc})")
-            if not _builder_can_take(network) and _reads_digits(model):  # e.g. 28×28×1 or 784 inputs
-                return self._open_for_prediction(path, model, "")
-            ok = self.window.show_model(network, weights, Path(path).name)
+            ok = self.host.show_model(model, Path(path).name)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a sentence
             self._fail(f"Could not open {Path(path).name}", exc)
             return False
@@ -161,38 +158,13 @@ class FileActions(QObject):
             self._remember(path)
         return ok
 
-    def _open_for_prediction(self, path: str, model, refused: str) -> bool:
-        """A model the builder cannot show: into the MNIST tab for prediction only, if it reads 28×28 digits."""
-        from ..core.reader import KerasReader, digit_input_shape
-        from ..core.spec import SpecError
-
-        name = Path(path).name
-        try:
-            digit_input_shape(model, "it")
-        except SpecError as exc:
-            self.window.show_error(f"{name} was read, but ANN Studio cannot use it: {refused}, and {exc}, so it "
-                                   "cannot read drawn digits either.")
-            return False
-        reader = KerasReader(model, name)
-        mnist = self.window.mnist
-        if not self.window.confirm_unsaved([mnist]):
-            return False
-        self.window.tabs.setCurrentWidget(mnist)
-        ok = mnist.load_keras_reader(reader, name)
-        if ok:
-            self.window.unsaved.clear("mnist")
-            self._remember(path)
-        return ok
-
-    def _refuse_prediction_only(self, what: str) -> bool:
-        """True (and a sentence) when the MNIST tab shows a model for prediction only, which ``what`` cannot hold."""
-        mnist = self.window.mnist
-        if self.window.tabs.currentWidget() is not mnist or not mnist.prediction_only():
-            return False
-        name = mnist.keras_name()
-        self.window.show_error(f"{name} is open for prediction only ({mnist.keras_reader().why_prediction_only()}), "
-                               f"so it cannot be {what}. File › Save model saves {name} as it is.")
-        return True
+    def _refused(self, what: str) -> bool:
+        """True (and the sentence) when the workspace on screen cannot be ``what`` (e.g. a model opened for
+        prediction only cannot be saved as a workspace)."""
+        why = self.host.workspace_on_screen().refusal(what)
+        if why:
+            self.host.show_error(why)
+        return bool(why)
 
     def open_workspace(self, path: str | None = None) -> bool:
         path = path or self.ask_open("Open a workspace", WORKSPACE_FILTER)
@@ -202,7 +174,7 @@ class FileActions(QObject):
             from ..core.workspace import load_workspace
 
             ws = load_workspace(path)
-            ok = self.window.show_workspace(ws, path)
+            ok = self.host.show_workspace(ws, path)
         except Exception as exc:  # noqa: BLE001
             self._fail(f"Could not open {Path(path).name}", exc)
             return False
@@ -214,26 +186,23 @@ class FileActions(QObject):
     def save_model(self, path: str | None = None) -> bool:
         from ..core import store
 
-        p = self._shown_workspace()
-        if p is self.window.mnist and p.prediction_only():  # a model the builder cannot show: as it is
-            model, name = p.keras_reader().model, p.keras_name()
+        workspace = self.host.workspace_on_screen()
+        as_is = workspace.model_as_is()
+        if as_is is not None:  # a model the builder cannot show: as it is
+            model, name = as_is
             return self._write_model(path, str(Path(name).with_suffix(".keras")),  # an .h5 opened is saved as .keras
                                      lambda target: store.save_model(model, target),
                                      f"Saved {name} as it is")
-        if p is self.window.mnist:
-            weights, epoch = p.current_weights()
-        else:
-            report = p.latest_report()
-            weights, epoch = (report.weights, report.epoch) if report is not None else (None, 0)
+        weights, epoch = workspace.model_weights()
         if weights is None:
-            self.window.show_error("There is no network to save yet: wait for it to appear, or train it.")
+            self.host.show_error("There is no network to save yet: wait for it to appear, or train it.")
             return False
-        network, train = p.network_spec(), p.train_spec()
+        network, train = workspace.network_spec(), workspace.train_spec()
         saved = self._write_model(path, "model.keras",
                                   lambda target: store.save_weights_as_model(network, weights, target, train),
                                   f"Saved the model (epoch {epoch})")
         if saved:
-            self.window.unsaved.clear(self.window.workspace_name(p), NETWORK_REASONS)
+            self.host.mark_saved(workspace, NETWORK_REASONS)
         return saved
 
     def _write_model(self, path: str | None, suggested: str, write, done: str) -> bool:
@@ -249,38 +218,15 @@ class FileActions(QObject):
             self._fail("The model was not saved", exc)
             return False
         self._remember(path)
-        self.window.statusBar().showMessage(f"{done} to {path}")
+        self.host.show_status(f"{done} to {path}")
         return True
 
-    def _shown_workspace(self):
-        """The MNIST tab when it is shown, else the playground: what Save model and the CSV export take."""
-        mnist = self.window.mnist
-        return mnist if self.window.tabs.currentWidget() is mnist else self.window.playground
-
     def current_workspace(self, lesson: str = "", hidden: list[str] | None = None):
-        from ..core.workspace import workspace_from_training
-
-        if self.window.tabs.currentWidget() is self.window.mnist:
-            from ..core.spec import DataSpec
-
-            m = self.window.mnist
-            data = DataSpec("mnist", size=60000, path=m.data_path() or "")
-            return workspace_from_training(m.network_spec(), m.train_spec(), data, None, report=m.latest_report(),
-                                           history=m.loss.rows(), views=["MNIST digits"], lesson=lesson,
-                                           hidden_controls=list(hidden or []),
-                                           gui_state={"personal": m.personal_state()})
-        p = self.window.playground
-        spec = p.data_panel.data_spec()
-        own = p.data_panel.is_own_data()
-        data = spec if spec is not None else _own_data_spec(p)
-        report = p.latest_report()
-        views = [p.views.tabText(p.views.currentIndex()).replace("&&", "&")]
-        return workspace_from_training(p.network_spec(), p.train_spec(), data, p.dataset(), report=report,
-                                       history=p.loss.rows(), user_data=own, features=p.data_panel.features(),
-                                       views=views, lesson=lesson, hidden_controls=list(hidden or []))
+        """What Save workspace writes for the workspace on screen (a core :class:`~annstudio.core.workspace.Workspace`)."""
+        return self.host.workspace_on_screen().snapshot(lesson, hidden or ())
 
     def save_workspace(self, path: str | None = None, lesson: str = "", hidden: list[str] | None = None) -> bool:
-        if self._refuse_prediction_only("saved as a workspace, which holds networks the builder can show"):
+        if self._refused("saved as a workspace, which holds networks the builder can show"):
             return False
         path = path or self.ask_save("Save the workspace", WORKSPACE_FILTER, f"workspace{WORKSPACE_SUFFIX}")
         if not path:
@@ -290,18 +236,19 @@ class FileActions(QObject):
         try:
             from ..core.workspace import save_workspace
 
-            save_workspace(self.current_workspace(lesson, hidden), path)
+            workspace = self.host.workspace_on_screen()
+            save_workspace(workspace.snapshot(lesson, hidden or ()), path)
         except Exception as exc:  # noqa: BLE001
             self._fail("The workspace was not saved", exc)
             return False
-        self.window.unsaved.clear(self.window.workspace_name(self.window.tabs.currentWidget()))
+        self.host.mark_saved(workspace)
         self._remember(path)
-        self.window.statusBar().showMessage(f"Saved the workspace to {path}")
+        self.host.show_status(f"Saved the workspace to {path}")
         return True
 
     # exporting --------------------------------------------------------------------------------------
     def export_code(self, path: str | None = None) -> bool:
-        if self._refuse_prediction_only("exported as code for the builder's layers"):
+        if self._refused("exported as code for the builder's layers"):
             return False
         path = path or self.ask_save("Export as Keras code", "Python scripts (*.py)", "train_network.py")
         if not path:
@@ -311,19 +258,18 @@ class FileActions(QObject):
         try:
             from ..core import codegen
 
-            p = self.window.playground
             ws = self.current_workspace()
-            text = codegen.keras_script(p.network_spec(), p.train_spec(), ws.data, p.data_panel.features(),
-                                        points=p.dataset() if ws.user_data else None)
+            text = codegen.keras_script(ws.network, ws.train, ws.data, ws.features,
+                                        points=ws.points if ws.user_data else None)
             codegen.write_text(path, text)
         except Exception as exc:  # noqa: BLE001
             self._fail("The code was not exported", exc)
             return False
-        self.window.statusBar().showMessage(f"Wrote {path}: run it with  python {Path(path).name}")
+        self.host.show_status(f"Wrote {path}: run it with  python {Path(path).name}")
         return True
 
     def export_notebook(self, path: str | None = None) -> bool:
-        if self._refuse_prediction_only("exported as a notebook for the builder's layers"):
+        if self._refused("exported as a notebook for the builder's layers"):
             return False
         path = path or self.ask_save("Export as a Jupyter notebook", "Jupyter notebooks (*.ipynb)", "network.ipynb")
         if not path:
@@ -340,11 +286,11 @@ class FileActions(QObject):
             self._fail("The notebook was not exported", exc)
             return False
         extra = f" and its data {written[1].name}" if len(written) > 1 else ""
-        self.window.statusBar().showMessage(f"Wrote {path}{extra}: open it in Jupyter")
+        self.host.show_status(f"Wrote {path}{extra}: open it in Jupyter")
         return True
 
     def export_report(self, path: str | None = None) -> bool:
-        if self._refuse_prediction_only("described in a report, which shows networks the builder can show"):
+        if self._refused("described in a report, which shows networks the builder can show"):
             return False
         path = path or self.ask_save("Export a report", "HTML pages (*.html);;PDF documents (*.pdf)", "report.html")
         if not path:
@@ -354,34 +300,33 @@ class FileActions(QObject):
         try:
             from .report import write_report
 
-            ws = self.current_workspace()
+            workspace = self.host.workspace_on_screen()
+            ws = workspace.snapshot()
             self._from_lesson(ws)
-            shown = self._shown_workspace()
-            notes = write_report(ws, path, shown=shown.latest_report() if shown is self.window.playground else None)
+            notes = write_report(ws, path, shown=workspace.report_picture())
         except Exception as exc:  # noqa: BLE001
             self._fail("The report was not exported", exc)
             return False
-        self.window.statusBar().showMessage(f"Wrote {path}" + (f" ({notes})" if notes else ""))
+        self.host.show_status(f"Wrote {path}" + (f" ({notes})" if notes else ""))
         return True
 
     def _from_lesson(self, ws) -> None:
         """Tell the report (and the notebook) which lesson ``ws`` belongs to: the lecture's experiment whose network
         and kind of data it still has (its text and title), or the teacher's lesson the Lessons panel shows."""
-        from ..core import lesson_texts, lessons
+        from ..core import lessons
 
         preset = lessons.matching(ws.network, ws.data.kind)
         if preset is not None:
             ws.preset = preset.id
             return
-        panel = getattr(self.window, "lessons", None)
-        key = panel.current_lesson() if panel is not None else None
-        if key and key not in lesson_texts.ids():  # a teacher's lesson: its key is its workspace's path
-            ws.lesson = panel.text()
+        text = self.host.teacher_lesson()
+        if text:
+            ws.lesson = text
 
     def export_history(self, path: str | None = None) -> bool:
-        rows = self._shown_workspace().loss.rows()
+        rows = self.host.workspace_on_screen().history_rows()
         if not rows:
-            self.window.show_error("There is no loss history yet: train first.")
+            self.host.show_error("There is no loss history yet: train first.")
             return False
         path = path or self.ask_save("Export the loss history", "CSV files (*.csv)", "history.csv")
         if not path:
@@ -393,7 +338,7 @@ class FileActions(QObject):
         except Exception as exc:  # noqa: BLE001
             self._fail("The history was not exported", exc)
             return False
-        self.window.statusBar().showMessage(f"Wrote {len(rows)} epochs to {path}")
+        self.host.show_status(f"Wrote {len(rows)} epochs to {path}")
         return True
 
     def export_plot(self, path: str | None = None, widget: QWidget | None = None) -> bool:
@@ -403,37 +348,10 @@ class FileActions(QObject):
         try:
             from .export import export_plot
 
-            export_plot(widget or self.window.playground.surface.plot_item(), path)
+            export_plot(widget or self.host.plot_to_export(), path)
         except Exception as exc:  # noqa: BLE001
             self._fail("The plot was not exported", exc)
             return False
-        self.window.statusBar().showMessage(f"Wrote {path}")
+        self.host.show_status(f"Wrote {path}")
         return True
 
-
-def _builder_can_take(network) -> bool:
-    """Whether an opened network fits a workspace: 2-D points, one number (regression), or 28×28 digits."""
-    shape = tuple(network.input_shape)
-    return shape in ((2,), (1,)) or (shape == (28, 28) and network.output_units == 10)
-
-
-def _reads_digits(model) -> bool:
-    from ..core.reader import digit_input_shape
-    from ..core.spec import SpecError
-
-    try:
-        digit_input_shape(model)
-    except SpecError:
-        return False
-    return True
-
-
-def _own_data_spec(playground):
-    """A DataSpec standing for user-made points (their points are saved beside it)."""
-    from ..core.spec import DataSpec
-
-    data = playground.dataset()
-    kind = "sine" if data.task == "regression" else "xor"
-    panel = playground.data_panel
-    return DataSpec(kind, size=max(1, len(data.x_train) + len(data.x_test)), classes=max(2, data.classes or 2),
-                    test_fraction=float(panel.test_spin.value()), seed=int(panel.seed_spin.value()))

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from ..core.datasets import Dataset
     from ..core.engine import EpochReport
     from ..core.reader import KerasReader
+    from ..core.workspace import Workspace as WorkspaceFile
 
 log = logging.getLogger(__name__)
 
@@ -1377,3 +1378,35 @@ class MnistWorkspace(QWidget):
             text = (f"The next Play trains on {base}your {plural(n, 'drawing')}, each "
                     f"{PERSONAL_REPEAT} times, going on from the network as it is now.")
         self.drawings_note.setText(text)
+
+    # the workspace interface (gui/workspace_api.py: what the window and the File menu ask) -----------------
+    key = "mnist"
+
+    def model_weights(self) -> "tuple[tuple | None, int]":
+        return self.current_weights()
+
+    def history_rows(self) -> list[dict]:
+        return self.loss.rows()
+
+    def snapshot(self, lesson: str = "", hidden=()) -> "WorkspaceFile":
+        from ..core.spec import DataSpec
+        from ..core.workspace import workspace_from_training
+
+        data = DataSpec("mnist", size=60000, path=self.data_path() or "")
+        return workspace_from_training(self.network_spec(), self.train_spec(), data, None,
+                                       report=self.latest_report(), history=self.history_rows(),
+                                       views=["MNIST digits"], lesson=lesson, hidden_controls=list(hidden or ()),
+                                       gui_state={"personal": self.personal_state()})
+
+    def refusal(self, what: str) -> str:
+        if self._keras is None:
+            return ""
+        name = self._keras_name
+        return (f"{name} is open for prediction only ({self._keras.why_prediction_only()}), so it cannot be "
+                f"{what}. File › Save model saves {name} as it is.")
+
+    def model_as_is(self) -> "tuple[object, str] | None":
+        return (self._keras.model, self._keras_name) if self._keras is not None else None
+
+    def report_picture(self) -> None:
+        return None  # a report draws the digits' pictures itself

@@ -258,7 +258,7 @@ def report_from_file(source: str | os.PathLike, output: str | os.PathLike) -> tu
     """``annstudio report``: the report of a workspace file, made headless. Returns (path, note)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from ..core.workspace import load_workspace
-    from .app import make_app
+    from .qapp import make_app
 
     output = Path(output)
     if output.suffix.lower() not in SUFFIXES:

@@ -291,3 +291,25 @@ def test_save_model_saves_the_network_of_the_tab_shown(window, qtbot, tmp_path):
     window.tabs.setCurrentWidget(window.playground)
     assert window.files.save_model(str(tmp_path / "points.keras"))
     assert tuple(keras.models.load_model(tmp_path / "points.keras").inputs[0].shape[1:]) == (2,)
+
+
+def test_every_file_action_from_the_playground_leaves_the_mnist_tab_unbuilt(window, qtbot, tmp_path):
+    """The file actions ask the window for the workspace on screen (gui/workspace_api.py): the Playground's
+    saves and exports never build the MNIST tab as a side effect (it is built when first shown)."""
+    from annstudio.gui.workspace_api import Workspace
+
+    p = window.playground
+    _train(qtbot, p, epochs=2)
+    assert isinstance(p, Workspace)
+    files = window.files
+    assert files.save_model(str(tmp_path / "m.keras"))
+    assert files.save_workspace(str(tmp_path / "w.annws"))
+    assert files.export_code(str(tmp_path / "c.py"))
+    assert files.export_history(str(tmp_path / "h.csv"))
+    assert files.export_plot(str(tmp_path / "p.png"))
+    assert files.export_notebook(str(tmp_path / "n.ipynb"))
+    assert window._mnist is None
+    window.tabs.setCurrentIndex(2)  # the compare tab: the file actions still take the Playground
+    assert window.workspace_on_screen() is p and window._mnist is None
+    window.tabs.setCurrentIndex(1)
+    assert isinstance(window.mnist, Workspace) and window.workspace_on_screen() is window.mnist
