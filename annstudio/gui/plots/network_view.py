@@ -215,6 +215,7 @@ class NetworkView(QGraphicsView):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._hovered = None  # the node or link under the mouse (its tip follows new numbers)
         self.setScene(QGraphicsScene(self))
         self.setBackgroundBrush(QColor(255, 255, 255))
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -239,6 +240,7 @@ class NetworkView(QGraphicsView):
     def set_network(self, spec: NetworkSpec) -> None:
         """Draw ``spec`` afresh (links grey until :meth:`update_weights`)."""
         self.scene().clear()
+        self._hovered = None  # its item went with the old scene
         self._spec, self._columns, self._nodes, self._texts, self._weights = spec, [], {}, [], {}
         self._input_key, self._gap = None, -1.0
         self._label_px, self._top_px = 0.0, 48.0
@@ -525,7 +527,7 @@ class NetworkView(QGraphicsView):
 
     def _refresh_tooltip(self) -> None:
         """Keep a shown formula current while training changes the numbers under it."""
-        item = getattr(self, "_hovered", None)
+        item = self._hovered
         if item is not None and QToolTip.isVisible() and self.underMouse():
             text = self.hover_text(item)
             if text and text != QToolTip.text():

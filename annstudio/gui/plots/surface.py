@@ -137,6 +137,8 @@ class SurfacePlot(QWidget):
         self._lines: tuple[np.ndarray, np.ndarray] | None = None
         self._edit_mode = False
         self._erasing = False
+        self._pick_mode = False   # a left click chooses a training point (the Backprop tab)
+        self._picked: pg.ScatterPlotItem | None = None  # the ring around the chosen point
 
         self._show_test = QCheckBox("Test data (squares)")
         self._show_test.setToolTip("Also draw the points held back for testing, as squares. The network "
@@ -412,12 +414,12 @@ class SurfacePlot(QWidget):
 
     def set_picked(self, point) -> None:
         """Ring the point the backprop explorer explains (None: no ring)."""
-        ring = getattr(self, "_picked", None)
+        ring = self._picked
         if ring is None:
             ring = self._picked = pg.ScatterPlotItem(size=20, symbol="o", brush=None,
                                                      pen=pg.mkPen((20, 20, 20), width=2.5))
             ring.setZValue(21)
-            ring.setVisible(getattr(self, "_pick_mode", False))
+            ring.setVisible(self._pick_mode)
             self._plot.addItem(ring, ignoreBounds=True)
         if point is None:
             ring.setData([], [])
@@ -428,12 +430,12 @@ class SurfacePlot(QWidget):
         """While on (and not editing), a left click also emits ``point_picked`` (the view still pans), and
         the picked point's ring shows."""
         self._pick_mode = bool(enabled)
-        if getattr(self, "_picked", None) is not None:
+        if self._picked is not None:
             self._picked.setVisible(self._pick_mode)
 
     @qt_override(default=False)
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (getattr(self, "_pick_mode", False) and not self._edit_mode and watched is self._view.viewport()
+        if (self._pick_mode and not self._edit_mode and watched is self._view.viewport()
                 and event.type() == QEvent.Type.MouseButtonPress and event.button() == Qt.MouseButton.LeftButton):
             try:
                 point = self._to_data(event.position())
