@@ -78,15 +78,12 @@ class _JobThread(QThread):
         kind, value = "done", None
         try:
             value = self._fn(*self._args, self.state)
-        except Cancelled:
-            kind = "cancelled"
         except Exception as exc:  # noqa: BLE001 - never let an exception vanish in the thread
-            if self.state.cancelled:  # stopped by the cancel, whatever it raised on the way out
-                kind = "cancelled"
-            else:
-                kind, value = "failed", exc
+            kind, value = "failed", exc
         finally:
             self._fn = self._args = None
+            if self.state.cancelled or isinstance(value, Cancelled):
+                kind, value = "cancelled", None  # a cancelled job never delivers a result, whatever it returned
             self.ended.emit(self.serial, kind, value)
 
 
@@ -126,7 +123,7 @@ class JobRunner(QObject):
         thread.start()
 
     def cancel(self) -> None:
-        """Ask the job to stop at its next check; it ends with ``cancelled`` (unless it was done already)."""
+        """Ask the job to stop at its next check; it ends with ``cancelled``, its result (if any) dropped."""
         if self._thread is not None:
             self._thread.state.cancel()
 
