@@ -429,7 +429,9 @@ class CompareView(QWidget):
     def _follow_legend_clicks(self, legend: pg.LegendItem, name: str) -> None:
         """A click on a legend's line sample hides that run everywhere (and unticks it), not just one curve."""
         sample, _ = legend.items[-1]
-        sample.sigClicked.connect(lambda item, n=name: QTimer.singleShot(0, lambda: self._legend_clicked(n, item)))
+        # with this widget as context: a click just before it is deleted calls nothing on a dead widget
+        sample.sigClicked.connect(
+            lambda item, n=name: QTimer.singleShot(0, self, lambda: self._legend_clicked(n, item)))
 
     def _legend_clicked(self, name: str, item: pg.GraphicsObject) -> None:
         if name in self._entries:  # later than the click: the legend is rebuilt, so not inside its handler

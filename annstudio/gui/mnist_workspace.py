@@ -1,29 +1,30 @@
 """The MNIST workspace: get the digits, build and train the lecture's digit reader, look inside it, draw for it.
 
 Like the playground, this module only wires widgets together. Loading (about 1.5 s) and downloading MNIST
-run in a small job thread (:class:`MnistLoader`); training runs in the :class:`TrainingSession`'s thread;
+run in a job thread (:class:`~annstudio.gui.jobs.JobRunner` with :func:`~annstudio.core.jobs.load_mnist_job`);
+training runs in the :class:`TrainingSession`'s thread;
 the newest report is drawn at most once per screen refresh. Everything shown about a trained network
 (confusion matrix, misclassified digits, the canvas's answers) is computed on the GUI thread with
 :class:`~annstudio.core.forward.NumpyForward` from a copy of the weights: Keras never runs here.
 The one exception is a model the builder cannot show (a convnet), opened for prediction only: a
 :class:`~annstudio.core.reader.KerasReader` reads the drawings with Keras, and the test digits in a job
-thread (:class:`ReaderEvaluation`).
+thread (:func:`~annstudio.core.jobs.evaluate_reader`).
 """
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QMessageBox, QProgressDialog,
                                QPushButton, QScrollArea, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
 
 from ..core import datasets, lessons
 from ..core.forward import NumpyForward
+from ..core.jobs import evaluate_reader, load_mnist_job
 from ..core.spec import NetworkSpec, SpecError, TrainSpec
 from ..core.words import plural, report_line
 from . import style
@@ -31,10 +32,11 @@ from .builder import BuilderPanel
 from .canvas import DigitReader
 from .crash import qt_override
 from .dialog_ref import DialogRef
+from .jobs import JobRunner
 from .mnist_views import ConfusionMatrixView, DigitGallery, FirstLayerWeights, MisclassifiedGallery
 from .plots.loss import LossPlot
 from .training_panel import TrainingPanel
-from .worker import _THREADS, ReportBatch, RunOutcome, TrainingSession, _gc_pause, _gc_resume
+from .worker import ReportBatch, RunOutcome, TrainingSession
 
 if TYPE_CHECKING:
     from ..core.datasets import Dataset
@@ -90,112 +92,6 @@ def _scrolled(widget: QWidget) -> QScrollArea:
     return scroll
 
 
-# ---------------------------------------------------------------------------------------------------
-# Getting the data, off the GUI thread
-
-@dataclass
-class LoadOutcome:
-    dataset: "Dataset | None" = None
-    path: str = ""
-    message: str = ""
-    cancelled: bool = False
-
-
-class MnistLoader(QObject):
-    """Reads an ``mnist.npz`` (``path``), or downloads it into the Keras cache first (``download``).
-
-    ``progress(done, total)`` in bytes while downloading (only when the permille changes); ``finished``
-    with a :class:`LoadOutcome`, always, last. :meth:`cancel` stops a download at its next chunk.
-    """
-
-    progress = Signal(int, int)
-    finished = Signal(object)
-
-    def __init__(self, path: Path, download: bool = False) -> None:
-        super().__init__()
-        self._path = Path(path)
-        self._download = download
-        self._cancelled = False
-        self._shown = -1
-
-    def cancel(self) -> None:
-        self._cancelled = True
-
-    def _progress(self, done: int, total: int) -> bool:
-        permille = done * 1000 // total if total else -1
-        if permille != self._shown or not total:
-            self._shown = permille
-            self.progress.emit(int(done), int(total))
-        return not self._cancelled
-
-    @Slot()
-    def run(self) -> None:
-        outcome = LoadOutcome(path=str(self._path))
-        try:
-            if self._download:
-                # the module's address and checksum as they are now (not download_mnist's defaults)
-                datasets.download_mnist(self._path, self._progress, url=datasets.MNIST_URL,
-                                        sha256=datasets.MNIST_SHA256)
-            if self._cancelled:
-                raise datasets.DownloadCancelled("loading MNIST was cancelled")
-            outcome.dataset = datasets.mnist_dataset(self._path)
-        except datasets.DownloadCancelled:
-            outcome.cancelled = True
-            outcome.message = "The MNIST download was cancelled; nothing was saved."
-        except Exception as exc:  # noqa: BLE001 - every problem becomes a sentence, never a vanished thread
-            if not isinstance(exc, datasets.DataError):
-                log.exception("loading MNIST failed")
-            outcome.message = _sentence(exc)
-        finally:
-            self.finished.emit(outcome)
-            QThread.currentThread().quit()
-
-
-@dataclass
-class EvaluationOutcome:
-    job: "ReaderEvaluation"
-    reader: "KerasReader"
-    predicted: np.ndarray | None = None
-    message: str = ""
-
-
-class ReaderEvaluation(QObject):
-    """Reads the test digits with a :class:`~annstudio.core.reader.KerasReader` (a convnet takes seconds
-    for 10 000 digits, so not on the GUI thread). ``progress(done, total)`` after every batch; ``finished``
-    with an :class:`EvaluationOutcome`, always, last; :meth:`cancel` stops at the next batch."""
-
-    progress = Signal(object, int, int)  # the job, done, total
-    finished = Signal(object)
-
-    def __init__(self, reader: "KerasReader", images: np.ndarray, batch: int = 500) -> None:
-        super().__init__()
-        self.reader = reader
-        self._images = images
-        self._batch = batch
-        self._cancelled = False
-
-    def cancel(self) -> None:
-        self._cancelled = True
-
-    @Slot()
-    def run(self) -> None:
-        outcome = EvaluationOutcome(self, self.reader)
-        try:
-            parts, total = [], len(self._images)
-            for start in range(0, total, self._batch):
-                if self._cancelled:
-                    return
-                parts.append(self.reader.predict(self._images[start:start + self._batch]).argmax(axis=1))
-                self.progress.emit(self, min(total, start + self._batch), total)
-            outcome.predicted = np.concatenate(parts).astype(np.int64)
-        except Exception as exc:  # noqa: BLE001 - a sentence for the student, never a vanished thread
-            log.exception("reading the test digits failed")
-            outcome.message = f"The test digits could not be read with this model ({type(exc).__name__}: {exc})."
-        finally:
-            self.finished.emit(outcome)
-            QThread.currentThread().quit()
-
-
 class CellGallery(DigitGallery):
     """The test digits of one cell of the confusion matrix, captioned with what the network said."""
 
@@ -215,20 +111,6 @@ class CompactWeights(FirstLayerWeights):
 
 
 # ---------------------------------------------------------------------------------------------------
-
-
-def _job_thread(job: QObject, name: str, on_progress, on_finished) -> QThread:
-    """A registered, not yet started thread that runs ``job.run``. Cyclic garbage collection stays off while
-    it runs (see worker.TrainingSession: collected in a job thread it would finalize Qt objects there)."""
-    thread = QThread()
-    thread.setObjectName(name)
-    job.moveToThread(thread)
-    thread.started.connect(job.run)
-    job.progress.connect(on_progress)
-    job.finished.connect(on_finished)
-    _THREADS.add(thread)
-    _gc_pause()
-    return thread
 
 
 class MnistWorkspace(QWidget):
@@ -259,9 +141,13 @@ class MnistWorkspace(QWidget):
         self._full: Dataset | None = None        # MNIST as loaded
         self._data_path = ""
         self._data_message = ""                   # the last problem with the data, shown in the data bar
-        self._loader: MnistLoader | None = None
-        self._loader_thread: QThread | None = None
+        self._loader = JobRunner("mnist-loader", self)
+        self._loader.progress.connect(self._on_download_progress)
+        self._loader.done.connect(self._on_loaded)
+        self._loader.failed.connect(self._on_load_failed)
+        self._loader.cancelled.connect(self._on_load_cancelled)
         self._loading = ""                        # "", "loading" or "downloading"
+        self._loading_path = ""
         self._progress_dialog: DialogRef[QProgressDialog] = DialogRef(forget_on_finish=False)
         self._download_question: DialogRef[QMessageBox] = DialogRef()
         self._autoloaded = False
@@ -285,8 +171,11 @@ class MnistWorkspace(QWidget):
         self._run_target = 0                      # the epoch the current run stops after
         self._keras: KerasReader | None = None    # an opened model the builder cannot show: prediction only
         self._keras_name = ""
-        self._evaluation: ReaderEvaluation | None = None
-        self._evaluation_thread: QThread | None = None
+        self._evaluation = JobRunner("mnist-evaluation", self)  # the test digits read by an opened model
+        self._evaluation.progress.connect(self._on_evaluation_progress)
+        self._evaluation.done.connect(self._on_evaluated)
+        self._evaluation.failed.connect(self._on_evaluation_failed)
+        self._evaluated: KerasReader | None = None  # the reader whose answers are coming
         self._draw_timer = QTimer(self)
         self._draw_timer.setSingleShot(True)
         self._draw_timer.timeout.connect(self._draw)
@@ -643,55 +532,38 @@ class MnistWorkspace(QWidget):
                                        "digits.")
 
     def _start_evaluation(self) -> None:
-        self._stop_evaluation()
-        job = ReaderEvaluation(self._keras, self._full.x_test)
-        thread = _job_thread(job, "annstudio-mnist-evaluation", self._on_evaluation_progress,
-                             self._on_evaluation_finished)
-        self._evaluation, self._evaluation_thread = job, thread
-        thread.start()
-        self._on_evaluation_progress(job, 0, len(self._full.x_test))
+        self._evaluated = self._keras
+        self._evaluation.start(evaluate_reader, self._keras, self._full.x_test)
+        self._on_evaluation_progress(0, len(self._full.x_test))
 
-    @Slot(object, int, int)
-    def _on_evaluation_progress(self, job: ReaderEvaluation, done: int, total: int) -> None:
-        if job is not self._evaluation:
-            return
+    @Slot(int, int)
+    def _on_evaluation_progress(self, done: int, total: int) -> None:
         self.results_title.setText(f"<b>Test digits: true digit against the network's answer.</b><br>Reading the "
                                    f"{count(total)} test digits with {self._keras_name}… {count(done)} done.")
 
     @Slot(object)
-    def _on_evaluation_finished(self, outcome: EvaluationOutcome) -> None:
-        if outcome.job is not self._evaluation:  # a reading that was stopped: its results no longer apply
+    def _on_evaluated(self, predicted: np.ndarray) -> None:
+        reader, self._evaluated = self._evaluated, None
+        if reader is not self._keras or self._full is None:
             return
-        self._release_evaluation()
-        if outcome.message:
-            self._fail(outcome.message)
-            return
-        if outcome.predicted is None or outcome.reader is not self._keras or self._full is None:
-            return
-        right = self._show_predictions(outcome.predicted, f"read by {self._keras_name}")
-        total = len(outcome.predicted)
+        right = self._show_predictions(predicted, f"read by {self._keras_name}")
+        total = len(predicted)
         self.status.emit(f"{self._keras_name} (prediction only) reads {count(right)} of {count(total)} test digits "
                          f"right ({100 * right / total:.1f} %).")
 
-    def _release_evaluation(self) -> None:
-        thread, job = self._evaluation_thread, self._evaluation
-        self._evaluation = self._evaluation_thread = None
-        if thread is not None:
-            thread.quit()
-            thread.wait()
-            thread.deleteLater()
-            _gc_resume()
-        if job is not None:
-            job.deleteLater()
+    @Slot(object)
+    def _on_evaluation_failed(self, exc: BaseException) -> None:
+        self._evaluated = None
+        log.error("reading the test digits failed", exc_info=exc)
+        self._fail(f"The test digits could not be read with this model ({type(exc).__name__}: {exc}).")
 
     def _stop_evaluation(self) -> None:
-        """Stop reading the test digits (at the end of the batch being read) and wait for the thread."""
-        if self._evaluation is not None:
-            self._evaluation.cancel()
-        self._release_evaluation()
+        """Stop reading the test digits (at the end of the batch being read) and wait; no answers arrive."""
+        self._evaluation.stop()
+        self._evaluated = None
 
     def evaluating(self) -> bool:
-        return self._evaluation is not None
+        return self._evaluation.is_running()
 
     def show_tab(self, name: str) -> None:
         """Bring one of the inner tabs ("Data", "Training", "Results", "Draw") to the front."""
@@ -764,7 +636,7 @@ class MnistWorkspace(QWidget):
         return self._full is not None
 
     def is_loading(self) -> bool:
-        return self._loader_thread is not None
+        return self._loader.is_running()
 
     def data_path(self) -> str:
         return self._data_path
@@ -829,7 +701,7 @@ class MnistWorkspace(QWidget):
         return True
 
     def cancel_download(self) -> None:
-        if self._loader is not None and self._loading == "downloading":
+        if self._loader.is_running() and self._loading == "downloading":
             self._loader.cancel()
             if self.progress_dialog is not None:
                 self.progress_dialog.setLabelText("Cancelling…")
@@ -859,13 +731,11 @@ class MnistWorkspace(QWidget):
         return self._start_loader(path, download=False)
 
     def _start_loader(self, path: Path, download: bool) -> bool:
-        loader = MnistLoader(path, download)
-        thread = _job_thread(loader, "annstudio-mnist-loader", self._on_download_progress, self._on_loader_finished)
-        self._loader, self._loader_thread = loader, thread
         self._loading = "downloading" if download else "loading"
+        self._loading_path = str(path)
         self._data_message = ""
         self._highlight_open(False)
-        thread.start()
+        self._loader.start(load_mnist_job, path, download)
         self._show_data_state()
         self._set_state(self._state)  # lock the data buttons
         self.status.emit("Downloading MNIST…" if download else f"Loading MNIST from {path}…")
@@ -874,7 +744,7 @@ class MnistWorkspace(QWidget):
     @Slot(int, int)
     def _on_download_progress(self, done: int, total: int) -> None:
         dialog = self.progress_dialog
-        if dialog is None or self._loader is None or self._loader._cancelled:
+        if dialog is None:
             return
         mb = done / 1e6
         if total:
@@ -886,49 +756,39 @@ class MnistWorkspace(QWidget):
             dialog.setLabelText(f"Downloading MNIST into the Keras cache: {mb:.1f} MB")
 
     @Slot(object)
-    def _on_loader_finished(self, outcome: LoadOutcome) -> None:
-        self._release_loader()
-        if outcome.dataset is not None:
-            self._set_dataset(outcome.dataset, outcome.path)
-        elif outcome.cancelled:
-            self._data_message = ""
-            self._show_data_state(note="Download cancelled: MNIST is not loaded.")
-            self.status.emit(outcome.message)
-        else:
-            self._data_failed(outcome.message)
+    def _on_loaded(self, data: "Dataset") -> None:
+        self._end_loading()
+        self._set_dataset(data, self._loading_path)
         self._set_state(self._state)
         self.data_changed.emit()
 
-    def _release_loader(self) -> None:
-        thread, loader = self._loader_thread, self._loader
-        self._loader = self._loader_thread = None
+    @Slot(object)
+    def _on_load_failed(self, exc: BaseException) -> None:
+        self._end_loading()
+        if not isinstance(exc, datasets.DataError):
+            log.error("loading MNIST failed", exc_info=exc)
+        self._data_failed(_sentence(exc))
+        self._set_state(self._state)
+        self.data_changed.emit()
+
+    @Slot()
+    def _on_load_cancelled(self) -> None:
+        self._end_loading()
+        self._data_message = ""
+        self._show_data_state(note="Download cancelled: MNIST is not loaded.")
+        self.status.emit("The MNIST download was cancelled; nothing was saved.")
+        self._set_state(self._state)
+        self.data_changed.emit()
+
+    def _end_loading(self) -> None:
+        """The loader's thread is done: no more "loading", the progress dialog goes."""
         self._loading = ""
-        if thread is not None:
-            thread.quit()
-            thread.wait()
-            thread.deleteLater()
-            _gc_resume()
-        if loader is not None:
-            loader.deleteLater()
         dialog = self._progress_dialog.take()
         if dialog is not None:
             dialog.canceled.disconnect(self.cancel_download)
             dialog.close()
             dialog.deleteLater()
         self._set_state(self._state)
-
-    def _join_loader(self, timeout_ms: int = 30000) -> bool:
-        thread = self._loader_thread
-        if thread is None:
-            return True
-        if self._loader is not None:
-            self._loader.cancel()
-        if not thread.wait(timeout_ms):
-            return False
-        QCoreApplication.sendPostedEvents(self)  # deliver the outcome now, so the state is clean
-        if self._loader_thread is thread:        # the outcome was not delivered after all
-            self._release_loader()
-        return True
 
     def _set_dataset(self, data: "Dataset", path: str) -> None:
         if self.session.is_running():
@@ -1154,10 +1014,11 @@ class MnistWorkspace(QWidget):
         self._draw_timer.stop()
         self._stop_evaluation()
         self._download_question.close()
-        if self._loader is not None:
-            self._loader.cancel()
+        self._loader.cancel()
         trained = self.session.shutdown()
-        loaded = self._join_loader()
+        loaded = self._loader.join()
+        if loaded and self._loading:  # joined without an outcome: nothing is loading any more
+            self._end_loading()
         return trained and loaded
 
     # reports ----------------------------------------------------------------------------------------

@@ -3,21 +3,22 @@
 Rules (see GUIDE.md): one training at a time; the GUI never touches a model that is training; reports
 are coalesced (at most ~60 batches a second reach the GUI, each carrying every history row since the
 previous one and the newest report); every exception in the thread becomes a ``failed`` sentence; closing
-waits for the thread. Every QThread started here is registered so tests can prove none is left running.
+waits for the thread. The thread is adopted by :mod:`.jobs` (the registry of every thread the app starts, and
+the garbage-collection pause while one runs).
 """
 from __future__ import annotations
 
 import gc
 import logging
 import time
-import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from ..core.control import pause_gc, resume_gc
 from ..core.errors import capitalised, sentence, user_text
+from . import jobs
+from .jobs import running_threads  # noqa: F401 - where tests and the soak benchmark have always found it
 
 if TYPE_CHECKING:  # the engine imports TensorFlow: only inside the worker thread
     from ..core.control import NeuronEdit
@@ -25,24 +26,7 @@ if TYPE_CHECKING:  # the engine imports TensorFlow: only inside the worker threa
 
 log = logging.getLogger(__name__)
 
-_THREADS: "weakref.WeakSet[QThread]" = weakref.WeakSet()
 _ROWS_AT_LEAST_EVERY = 0.1  # seconds: finished epochs reach the GUI at least this often, pictures or not
-
-
-# automatic collection is paused while a run (or a compile in the background) goes on; one count for all
-_gc_pause, _gc_resume = pause_gc, resume_gc
-
-
-def running_threads() -> list[QThread]:
-    """QThreads started by this module that are still running (tests assert there are none)."""
-    alive = []
-    for thread in list(_THREADS):
-        try:
-            if thread.isRunning():
-                alive.append(thread)
-        except RuntimeError:  # the C++ object is gone
-            pass
-    return alive
 
 
 @dataclass(frozen=True)
@@ -218,8 +202,7 @@ class TrainingSession(QObject):
         worker.failed.connect(self.failed)
         worker.finished.connect(self._on_finished)
         self._thread, self._worker = thread, worker
-        _THREADS.add(thread)
-        _gc_pause()
+        jobs.adopt(thread)  # registered, and automatic collection paused until let go
         self._gc_timer.start()
         thread.start()
         self.state_changed.emit("paused" if control.paused else "running")
@@ -229,9 +212,7 @@ class TrainingSession(QObject):
     def _on_finished(self, outcome: RunOutcome) -> None:
         thread = self._thread
         if thread is not None:
-            thread.quit()  # the worker's run() has returned; end the thread's event loop and join it
-            thread.wait()
-            thread.deleteLater()
+            jobs.let_go(thread)  # the worker's run() has returned: join the thread, resume collection
         if self._worker is not None:
             self._worker.deleteLater()
         if outcome.trainer is not None:
@@ -241,7 +222,6 @@ class TrainingSession(QObject):
         self._thread = self._worker = None
         self._control = None
         self._gc_timer.stop()
-        _gc_resume()
         self.state_changed.emit("idle")
         self.finished.emit(outcome)
         outcome.trainer = None  # only the session keeps it: no stray reference may free it on this thread

@@ -1,0 +1,94 @@
+"""The job runner: a plain function in a thread of its own, its outcome as signals on the GUI thread."""
+from __future__ import annotations
+
+import gc
+import threading
+
+import pytest
+
+from annstudio.core.jobs import JobState
+from annstudio.gui.jobs import JobRunner, running_threads
+
+
+def _count(n: int, gate: threading.Event, state: JobState) -> int:
+    for i in range(n):
+        gate.wait(5)
+        state.check()
+        state.report(i + 1, n)
+    return n
+
+
+@pytest.fixture
+def runner(qtbot):
+    runner = JobRunner("test")
+    yield runner
+    assert runner.stop()
+    assert running_threads() == []
+
+
+def _record(runner):
+    seen = []
+    runner.progress.connect(lambda done, total: seen.append(("progress", done, total)))
+    runner.done.connect(lambda value: seen.append(("done", value)))
+    runner.failed.connect(lambda exc: seen.append(("failed", type(exc).__name__)))
+    runner.cancelled.connect(lambda: seen.append(("cancelled",)))
+    runner.finished.connect(lambda: seen.append(("finished",)))
+    return seen
+
+
+def test_a_job_reports_progress_then_its_result_then_finished(runner, qtbot):
+    seen = _record(runner)
+    gate = threading.Event()
+    gate.set()
+    runner.start(_count, 3, gate)
+    assert runner.is_running() and len(running_threads()) == 1
+    assert not gc.isenabled()  # no collection in a worker thread while it runs
+    with qtbot.waitSignal(runner.finished, timeout=10000):
+        pass
+    assert seen == [("progress", 1, 3), ("progress", 2, 3), ("progress", 3, 3), ("done", 3), ("finished",)]
+    assert not runner.is_running() and running_threads() == [] and gc.isenabled()
+
+
+def test_a_failure_is_the_exception_itself(runner, qtbot):
+    seen = _record(runner)
+    with qtbot.waitSignal(runner.finished, timeout=10000):
+        runner.start(lambda state: 1 / 0)
+    assert seen == [("failed", "ZeroDivisionError"), ("finished",)]
+
+
+def test_cancel_stops_the_job_and_drops_its_result(runner, qtbot):
+    seen = _record(runner)
+    gate = threading.Event()
+    runner.start(_count, 100, gate)
+    runner.cancel()
+    assert runner.is_cancelled()
+    gate.set()
+    with qtbot.waitSignal(runner.finished, timeout=10000):
+        pass
+    assert seen == [("cancelled",), ("finished",)]  # no progress once cancelled either
+
+    seen.clear()  # a job that returns although it was cancelled: its result is not delivered
+    runner.start(lambda state: (state.cancel(), "result")[1])
+    with qtbot.waitSignal(runner.finished, timeout=10000):
+        pass
+    assert seen == [("cancelled",), ("finished",)]
+
+
+def test_join_delivers_the_outcome_at_once_and_a_new_start_replaces_the_old_job(runner, qtbot):
+    seen = _record(runner)
+    gate = threading.Event()
+    runner.start(_count, 2, gate)
+    gate.set()
+    runner.start(lambda state: "second")  # the first is cancelled and joined: its outcome never comes
+    assert runner.join(10000)
+    assert seen == [("done", "second"), ("finished",)] and not runner.is_running()
+    qtbot.wait(50)
+    assert seen == [("done", "second"), ("finished",)]
+
+
+def test_join_gives_up_after_its_timeout(runner):
+    gate = threading.Event()
+    runner.start(_count, 1, gate)
+    assert not runner.join(50) and runner.is_running()
+    gate.set()
+    assert runner.join(10000) and not runner.is_running()
