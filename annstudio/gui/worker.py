@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from ..core.control import pause_gc, resume_gc
+from ..core.control import RunState, pause_gc, resume_gc
 from ..core.errors import capitalised, sentence, user_text
 
 if TYPE_CHECKING:  # the engine imports TensorFlow: only inside the worker thread
@@ -156,7 +156,7 @@ class TrainingSession(QObject):
     reports = Signal(object)   # ReportBatch
     finished = Signal(object)  # RunOutcome
     failed = Signal(str)
-    state_changed = Signal(str)  # "running", "paused", "idle"
+    state_changed = Signal(str)  # a RunState: running, paused, idle
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -222,7 +222,7 @@ class TrainingSession(QObject):
         _gc_pause()
         self._gc_timer.start()
         thread.start()
-        self.state_changed.emit("paused" if control.paused else "running")
+        self.state_changed.emit(RunState.PAUSED if control.paused else RunState.RUNNING)
         return True
 
     @Slot(object)
@@ -242,7 +242,7 @@ class TrainingSession(QObject):
         self._control = None
         self._gc_timer.stop()
         _gc_resume()
-        self.state_changed.emit("idle")
+        self.state_changed.emit(RunState.IDLE)
         self.finished.emit(outcome)
         outcome.trainer = None  # only the session keeps it: no stray reference may free it on this thread
 
@@ -250,12 +250,12 @@ class TrainingSession(QObject):
     def pause(self) -> None:
         if self._control is not None:
             self._control.pause()
-            self.state_changed.emit("paused")
+            self.state_changed.emit(RunState.PAUSED)
 
     def resume(self) -> None:
         if self._control is not None:
             self._control.resume()
-            self.state_changed.emit("running")
+            self.state_changed.emit(RunState.RUNNING)
 
     def step_epoch(self) -> None:
         if self._control is not None:
