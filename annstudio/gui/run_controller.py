@@ -119,7 +119,9 @@ class RunController(QObject):
         trainer = None if self.stale else self.session.trainer
         made = self.hooks.new_trainer(trainer)
         speed = self.panel.speed()
-        if made is None and trainer is not None:
+        if made is None:
+            if trainer is None:
+                raise ValueError("new_trainer must make a trainer when there is none to go on training")
             train = self.hooks.train_spec()
             first = trainer.epoch
             started = self.session.start(epochs=epochs, step=step, edits=edits, learning_rate=train.learning_rate,
