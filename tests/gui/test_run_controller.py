@@ -47,9 +47,9 @@ def test_play_pause_step_step_batch_and_stop_move_through_the_states(playground,
     assert RunState.PAUSED.locked and not p.builder.add_button.isEnabled()  # the network cannot change mid-run
 
     batches = p.latest_report().batches
-    p.step_batch()  # one more batch: a report in the middle of epoch 2
+    p.step_batch()  # one more batch (ten points: a batch is an epoch here), then paused again
     qtbot.waitUntil(lambda: p.latest_report().batches == batches + 1, timeout=TIMEOUT)
-    assert p.latest_report().partial and p.state() is RunState.PAUSED
+    assert p.state() is RunState.PAUSED and p.session.is_paused()
 
     p.toggle()  # Play goes on from the pause
     assert p.state() is RunState.RUNNING and not p.session.is_paused()
@@ -68,12 +68,10 @@ def test_play_pause_step_step_batch_and_stop_move_through_the_states(playground,
 def test_play_while_the_picture_is_made_is_queued_and_a_second_press_does_not_undo_it(playground, qtbot):
     p = playground
     p.training.epochs_spin.setValue(2)
-    p.builder.add_button.click()  # a new network: its untrained picture is made in the training thread
+    p.data_panel.seed_spin.setValue(p.data_panel.seed_spin.value() + 1)  # new data: a new untrained picture
     qtbot.waitUntil(p.session.is_running, timeout=5000)
-    p.play()
-    queued = p.session.is_running() and p.state() is RunState.IDLE
-    if queued:  # still making the picture: Play waits for it, and says so
-        assert p.is_starting()
+    p.play()  # no event was handled since the picture's run started: it is still going on, so Play waits
+    assert p.session.is_running() and p.state() is RunState.IDLE and p.is_starting()
     p.toggle()  # pressed again while starting: not a pause
     assert p.state() is not RunState.PAUSED
     qtbot.waitUntil(lambda: p.state() is RunState.FINISHED and not p.session.is_running(), timeout=TIMEOUT)
@@ -81,17 +79,28 @@ def test_play_while_the_picture_is_made_is_queued_and_a_second_press_does_not_un
     assert p.latest_report().epoch == 2 and p.drawn_report() is p.latest_report()
 
 
-def test_a_diverging_run_is_told_through_the_error_signal(playground, qtbot):
-    p = playground
-    p.load_preset(lessons.Preset("diverge", "diverge", POINTS, SMALL_NET, TrainSpec("sgd", 100.0, 32, 500, "mse")))
+def test_a_run_that_fails_in_its_thread_says_why_and_the_next_start_makes_a_new_trainer(qtbot):
+    """A step neuron cannot be trained by Adam: the trainer refuses in the training thread (the perceptron
+    rule needs no TensorFlow, so this is quick); the error signal says why, and Play after a fix trains."""
+    p = Playground(preset=lessons.get("perceptron-rule"))
+    qtbot.addWidget(p)
     _idle(qtbot, p)
-    errors = []
+    errors, lines = [], []
     p.error.connect(errors.append)
+    p.status.connect(lines.append)
+    combo = p.training.optimizer_combo
+    combo.setCurrentIndex(combo.findData("adam"))
     with qtbot.waitSignal(p.run.finished, timeout=TIMEOUT) as done:
         p.play()
-    assert done.args[0].diverged
-    assert errors and "diverged" in errors[-1] and p.last_error() == errors[-1]
-    assert not p.session.is_running() and p.state() in (RunState.FINISHED, RunState.IDLE)
+    assert errors and "cannot be trained by adam" in errors[-1] and p.last_error() == errors[-1]
+    assert "Traceback" not in errors[-1] and done.args[0].message == errors[-1]
+    assert p.state() is RunState.IDLE and p.run.stale and not p.is_starting()
+    combo.setCurrentIndex(combo.findData("perceptron"))
+    with qtbot.waitSignal(p.run.finished, timeout=TIMEOUT):
+        p.play()
+    assert p.state() is RunState.FINISHED and not p.run.stale and p.latest_report().epoch >= 1
+    assert any(line.startswith("Converged in epoch") for line in lines)  # how the run ended, as a status line
+    assert p.shutdown()
 
 
 def test_a_workspace_that_cannot_train_says_why_and_starts_nothing(qtbot):
