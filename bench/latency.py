@@ -80,11 +80,11 @@ def child(launched: float, mnist: str | None) -> None:
         return time.time()
 
     def trained() -> bool:
-        report = p._drawn
+        report = p.drawn_report()
         return report is not None and report.epoch >= 1 and not report.partial
 
     def untrained() -> bool:
-        report = p._drawn
+        report = p.drawn_report()
         return report is not None and report.epoch == 0
 
     def space() -> None:

@@ -11,6 +11,7 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Iterator
 
 import numpy as np
@@ -67,6 +68,20 @@ def gc_paused() -> Iterator[None]:
         yield
     finally:
         resume_gc()
+
+
+class RunState(StrEnum):
+    """Where a workspace's training stands. A ``str``, so ``RunState.RUNNING == "running"``."""
+
+    IDLE = "idle"          # nothing trained yet (or the trainer was let go)
+    RUNNING = "running"
+    PAUSED = "paused"
+    FINISHED = "finished"  # a run ended after at least one epoch: Play trains on
+
+    @property
+    def locked(self) -> bool:
+        """A run is going on (running or paused): the data and the network cannot change."""
+        return self in (RunState.RUNNING, RunState.PAUSED)
 
 
 @dataclass(frozen=True)

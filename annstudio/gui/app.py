@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core import lessons
-from ..core.control import enable_gc_if_due
+from ..core.control import RunState, enable_gc_if_due
 from ..core.spec import (
     SpecError,
     data_from_dict,
@@ -588,7 +588,7 @@ class MainWindow(QMainWindow):
             lambda _data: p.data_panel.is_own_data() and self.unsaved.mark("playground", "points"))
 
     def _trained(self, workspace: str, state: str) -> None:
-        if state in ("running", "paused"):  # training or stepping: the weights are no longer what was loaded
+        if RunState(state).locked:  # training or stepping: the weights are no longer what was loaded
             self.unsaved.mark(workspace, "trained")
 
     def ask_unsaved(self, text: str) -> str:

@@ -13,16 +13,16 @@ thread (:func:`~annstudio.core.jobs.evaluate_reader`).
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (QCheckBox, QFileDialog, QFrame, QHBoxLayout, QLabel, QMessageBox, QProgressDialog,
                                QPushButton, QScrollArea, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
 
 from ..core import datasets, lessons
+from ..core.control import RunState
 from ..core.forward import NumpyForward
 from ..core.jobs import evaluate_reader, load_mnist_job
 from ..core.spec import NetworkSpec, SpecError, TrainSpec
@@ -35,8 +35,9 @@ from .dialog_ref import DialogRef
 from .jobs import JobRunner
 from .mnist_views import ConfusionMatrixView, DigitGallery, FirstLayerWeights, MisclassifiedGallery
 from .plots.loss import LossPlot
+from .run_controller import RunCommands, RunController, RunHooks
 from .training_panel import TrainingPanel
-from .worker import ReportBatch, RunOutcome, TrainingSession
+from .worker import RunOutcome
 
 if TYPE_CHECKING:
     from ..core.datasets import Dataset
@@ -47,7 +48,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PRESET = "mnist-mlp"
-FRAME_MS = 16
 LOSS_REDRAW_S = 0.1
 DOWNLOAD_MB = 11
 PERSONAL_REPEAT = 20   # each of your drawings counts this many times in training, so that it matters
@@ -113,20 +113,19 @@ class CompactWeights(FirstLayerWeights):
 # ---------------------------------------------------------------------------------------------------
 
 
-class MnistWorkspace(QWidget):
+class MnistWorkspace(RunCommands, QWidget):
     """Train the lecture's 784-100-10 digit reader on MNIST, see what it gets wrong and what it learned,
     and read your own drawings with it."""
 
     status = Signal(str)          # a line for the status bar
     error = Signal(str)           # something went wrong, in a sentence
-    state_changed = Signal(str)   # "idle", "running", "paused", "finished"
+    state_changed = Signal(str)   # a RunState: "idle", "running", "paused", "finished"
     run_finished = Signal(object)  # a compare.Run after every run that trained at least one epoch
     data_changed = Signal()       # MNIST was loaded (or failed to load)
 
     def __init__(self, parent: QWidget | None = None, train_limit: int | None = None):
         super().__init__(parent)
         self.train_limit = int(train_limit) if train_limit else None
-        self.session = TrainingSession(self)
         self.builder = BuilderPanel()
         self.training = TrainingPanel(speed=False)  # an MNIST epoch takes seconds anyway
         self.loss = LossPlot()
@@ -152,22 +151,15 @@ class MnistWorkspace(QWidget):
         self._download_question: DialogRef[QMessageBox] = DialogRef()
         self._autoloaded = False
         self._size_limit: int | None = None      # a preset's data size
-        self._latest: EpochReport | None = None
-        self._drawn: EpochReport | None = None
         self._results_for: EpochReport | None = None
         self._trained_spec: NetworkSpec | None = None
         self._trainer_key = None                  # which drawings the current trainer's data holds
         self._train_size = 0
         self._personal_version = 0
         self._predicted: np.ndarray | None = None
-        self._state = "idle"
-        self._last_error = ""
-        self._stale = True
-        self._run_serial = 0
-        self._rate = 0.0
-        self._pending_rows: list[dict] = []
-        self._loss_drawn = 0.0
         self._setting_up = False
+        self._opened: tuple | None = None         # an opened workspace (network, weights, history, drawings)...
+        self._restore: tuple | None = None        # ...and its (weights, epoch), until it trains or is let go
         self._run_target = 0                      # the epoch the current run stops after
         self._keras: KerasReader | None = None    # an opened model the builder cannot show: prediction only
         self._keras_name = ""
@@ -176,15 +168,18 @@ class MnistWorkspace(QWidget):
         self._evaluation.done.connect(self._on_evaluated)
         self._evaluation.failed.connect(self._on_evaluation_failed)
         self._evaluated: KerasReader | None = None  # the reader whose answers are coming
-        self._draw_timer = QTimer(self)
-        self._draw_timer.setSingleShot(True)
-        self._draw_timer.timeout.connect(self._draw)
+        self.run = RunController(RunHooks(new_trainer=self._new_trainer, train_spec=self.train_spec,
+                                          draw_report=self._draw_report, refusal=self._refusal,
+                                          run_started=self._run_started, show_state=self._show_state,
+                                          trained=self._trained, reset=self._reset_run),
+                                 self.training, self.loss, self, loss_every_s=LOSS_REDRAW_S)
+        self.session = self.run.session
         self._layout()
         self._connect()
         self.builder.set_io((28, 28), (), "multiclass", 10)
         self.loss.set_task("multiclass")
         self.load_preset(lessons.get(PRESET))
-        self._set_state("idle")
+        self.run.set_state(RunState.IDLE)
         self._show_data_state()
         self._summarise_drawings()
 
@@ -370,22 +365,11 @@ class MnistWorkspace(QWidget):
         self.load_button.clicked.connect(self.load_mnist)
         self.open_button.clicked.connect(self.open_file)
         self.builder.network_changed.connect(self._on_network_changed)
-        t = self.training
-        t.play_requested.connect(self.play)
-        t.pause_requested.connect(self.pause)
-        t.step_requested.connect(self.step)
-        t.stop_requested.connect(self.stop)
-        t.reset_requested.connect(self.reset)
-        t.learning_rate_changed.connect(self.session.set_learning_rate)
-        t.batch_size_changed.connect(self.session.set_batch_size)
         self.confusion.cell_clicked.connect(self.show_cell)
         self.reader.personal_set_changed.connect(self._on_personal_set_changed)
         self.use_drawings.toggled.connect(self._summarise_drawings)
         self.leave_button.clicked.connect(lambda: self.load_preset(lessons.get(PRESET)))
-        s = self.session
-        s.reports.connect(self._on_reports)
-        s.finished.connect(self._on_finished)
-        s.failed.connect(self._on_failed)
+        self._follow_run()
 
     # presets and settings ---------------------------------------------------------------------------
     def load_preset(self, preset: "lessons.Preset") -> bool:
@@ -516,7 +500,7 @@ class MnistWorkspace(QWidget):
             self.training.setToolTip("")
             self.views.setTabToolTip(training, self._view_tips[training])
             self.results_tabs.setTabToolTip(weights, WEIGHTS_TIP)
-        self._set_state(self._state)
+        self._show_state(self.run.state)
         self._summarise_drawings()
 
     def _use_keras(self) -> None:
@@ -616,19 +600,16 @@ class MnistWorkspace(QWidget):
 
     def _forget_training(self) -> None:
         """The network or the data changed: the old trainer, its curves and its results are gone."""
-        self._stale = True
-        self._run_serial += 1  # the next run is a new one in Compare runs
-        self.session.forget()
+        self.run.forget()  # the next run is a new one in Compare runs
         self._restore = self._opened = None  # an opened workspace's weights no longer apply
-        self._latest = self._drawn = self._results_for = None
+        self._results_for = None
         self._trainer_key = None
         self._train_size = 0
-        self._pending_rows = []
         self.loss.clear()
         self.reader.clear_model()
         self._clear_results()
-        if self._state != "idle":
-            self._set_state("idle")
+        if self.run.state is not RunState.IDLE:
+            self.run.set_state(RunState.IDLE)
         self._summarise_drawings()
 
     # the data ---------------------------------------------------------------------------------------
@@ -737,7 +718,7 @@ class MnistWorkspace(QWidget):
         self._highlight_open(False)
         self._loader.start(load_mnist_job, path, download)
         self._show_data_state()
-        self._set_state(self._state)  # lock the data buttons
+        self._show_state(self.run.state)  # lock the data buttons
         self.status.emit("Downloading MNIST…" if download else f"Loading MNIST from {path}…")
         return True
 
@@ -759,7 +740,7 @@ class MnistWorkspace(QWidget):
     def _on_loaded(self, data: "Dataset") -> None:
         self._end_loading()
         self._set_dataset(data, self._loading_path)
-        self._set_state(self._state)
+        self._show_state(self.run.state)
         self.data_changed.emit()
 
     @Slot(object)
@@ -768,7 +749,7 @@ class MnistWorkspace(QWidget):
         if not isinstance(exc, datasets.DataError):
             log.error("loading MNIST failed", exc_info=exc)
         self._data_failed(_sentence(exc))
-        self._set_state(self._state)
+        self._show_state(self.run.state)
         self.data_changed.emit()
 
     @Slot()
@@ -777,7 +758,7 @@ class MnistWorkspace(QWidget):
         self._data_message = ""
         self._show_data_state(note="Download cancelled: MNIST is not loaded.")
         self.status.emit("The MNIST download was cancelled; nothing was saved.")
-        self._set_state(self._state)
+        self._show_state(self.run.state)
         self.data_changed.emit()
 
     def _end_loading(self) -> None:
@@ -788,7 +769,7 @@ class MnistWorkspace(QWidget):
             dialog.canceled.disconnect(self.cancel_download)
             dialog.close()
             dialog.deleteLater()
-        self._set_state(self._state)
+        self._show_state(self.run.state)
 
     def _set_dataset(self, data: "Dataset", path: str) -> None:
         if self.session.is_running():
@@ -796,7 +777,7 @@ class MnistWorkspace(QWidget):
         self._full = data
         self._data_path = path
         self._data_message = ""
-        opened = getattr(self, "_opened", None)
+        opened = self._opened
         self._forget_training()
         if opened is not None:  # data arrived for an opened workspace: keep what it brought
             self._apply_opened(*opened)
@@ -902,103 +883,43 @@ class MnistWorkspace(QWidget):
         self._train_size = size
         return make
 
-    def _start(self, epochs: int, step: str = "") -> bool:
+    def _refusal(self) -> str:
         if self._keras is not None:
-            self._fail(f"{self._keras_name} is for prediction only ({self._keras.why_prediction_only()}): it cannot "
-                       "be trained here. Press “Build a network instead” (or load a preset) to train a network.")
-            return False
+            return (f"{self._keras_name} is for prediction only ({self._keras.why_prediction_only()}): it cannot "
+                    "be trained here. Press “Build a network instead” (or load a preset) to train a network.")
         if self._full is None:
-            self._fail("Load MNIST first: press “Load MNIST” or “Open file…” at the top.")
-            return False
+            return "Load MNIST first: press “Load MNIST” or “Open file…” at the top."
         if self.is_loading():
-            self._fail("MNIST is still loading; Play works as soon as it is there.")
-            return False
-        train = self.train_spec()
+            return "MNIST is still loading; Play works as soon as it is there."
+        return ""
+
+    def _new_trainer(self, trainer):
+        """Go on training ``trainer`` (None), or a new trainer and its first epoch: after the drawings to add
+        changed, one that goes on from the network as it is; else from an opened workspace's weights, or new."""
         key = self._personal_key()
-        trainer = self.session.trainer
-        fresh = self._stale or trainer is None
-        if not fresh and key != self._trainer_key:
-            report = self._latest
-            if report is None or report.weights is None:
-                fresh = True
-            else:
-                factory = self._make_trainer_factory(key, report.weights, trainer.epoch, trainer.batches)
-                self.session.forget()
-                started = self.session.start(factory, epochs=epochs, step=step)
-                return self._started(started, step, trainer.epoch + epochs)
-        if fresh:
-            self.session.forget()
-            restore, self._restore = getattr(self, "_restore", None), None
-            self._opened = None
-            if restore is not None:  # an opened workspace: go on from its weights and epoch count
-                factory = self._make_trainer_factory(key, restore[0], restore[1], 0)
-                started = self.session.start(factory, epochs=epochs, step=step)
-                return self._started(started, step, restore[1] + epochs)
-            started = self.session.start(self._make_trainer_factory(key), epochs=epochs, step=step)
-            return self._started(started, step, epochs)
-        started = self.session.start(epochs=epochs, step=step, learning_rate=train.learning_rate,
-                                     batch_size=train.batch_size)
-        return self._started(started, step, trainer.epoch + epochs)
+        if trainer is not None and key == self._trainer_key:
+            return None
+        report = self.run.latest
+        if trainer is not None and report is not None and report.weights is not None:
+            return self._make_trainer_factory(key, report.weights, trainer.epoch, trainer.batches), trainer.epoch
+        restore, self._restore, self._opened = self._restore, None, None
+        if restore is not None:  # an opened workspace: go on from its weights and epoch count
+            return self._make_trainer_factory(key, restore[0], restore[1], 0), restore[1]
+        return self._make_trainer_factory(key), 0
 
-    def _started(self, started: bool, step: str, target: int) -> bool:
-        if started:
-            self._run_target = target
-            self._stale = False
-            self._set_state("paused" if step else "running")
-            if self.views.currentIndex() == TABS.index("Data"):
-                self.views.setCurrentIndex(TABS.index("Training"))
-            drawings = self._train_size - len(self.dataset().x_train)
-            with_drawings = f" (with your drawings, {count(drawings)} images)" if drawings else ""
-            text = (f"Training on {count(self._train_size)} images{with_drawings}: the numbers come after each "
-                    "epoch, one pass through all of them.")
-            self.training.set_status(text)
-            self.status.emit(text)
-            self._show_progress()
-        return started
+    def _run_started(self, epochs: int, first_epoch: int) -> None:
+        self._run_target = first_epoch + epochs
+        if self.views.currentIndex() == TABS.index("Data"):
+            self.views.setCurrentIndex(TABS.index("Training"))
+        drawings = self._train_size - len(self.dataset().x_train)
+        with_drawings = f" (with your drawings, {count(drawings)} images)" if drawings else ""
+        text = (f"Training on {count(self._train_size)} images{with_drawings}: the numbers come after each "
+                "epoch, one pass through all of them.")
+        self.training.set_status(text)
+        self.status.emit(text)
 
-    def play(self) -> None:
-        """Play, or go on after a pause."""
-        if self.session.is_running():
-            if self.session.is_paused():
-                self.session.resume()
-                self._set_state("running")
-            return
-        self._start(self.train_spec().epochs)
-
-    def pause(self) -> None:
-        if self.session.is_running():
-            self.session.pause()
-            self._set_state("paused")
-
-    def toggle(self) -> None:
-        if self._state == "running":
-            self.pause()
-        else:
-            self.play()
-
-    def step(self) -> None:
-        """One more epoch, then pause."""
-        if self.session.is_running():
-            self.session.step_epoch()
-            self._set_state("paused")
-        else:
-            self._start(self.train_spec().epochs, step="epoch")
-
-    def step_batch(self) -> None:
-        """One more batch, then pause."""
-        if self.session.is_running():
-            self.session.step_batch()
-            self._set_state("paused")
-        else:
-            self._start(self.train_spec().epochs, step="batch")
-
-    def stop(self) -> None:
-        self.session.stop()
-
-    def reset(self, keep_weights: bool = True) -> None:
-        """Back to an untrained network: the same starting weights (same seed) or new ones (the training
-        panel picks a new seed before it asks)."""
-        self.session.shutdown()
+    def _reset_run(self, _keep_weights: bool) -> None:
+        """Back to an untrained network (the training panel has picked the seed), or out of prediction only."""
         if self._keras is not None:
             name = self._keras_name
             self._leave_prediction_only()
@@ -1011,38 +932,17 @@ class MnistWorkspace(QWidget):
 
     def shutdown(self) -> bool:
         """Stop training and any loading or download, and wait for their threads (closing, switching)."""
-        self._draw_timer.stop()
         self._stop_evaluation()
         self._download_question.close()
         self._loader.cancel()
-        trained = self.session.shutdown()
+        trained = self.run.shutdown()
         loaded = self._loader.join()
         if loaded and self._loading:  # joined without an outcome: nothing is loading any more
             self._end_loading()
         return trained and loaded
 
     # reports ----------------------------------------------------------------------------------------
-    def _on_reports(self, batch: ReportBatch) -> None:
-        self._pending_rows.extend(batch.rows)
-        self._latest = batch.report
-        self._rate = batch.epochs_per_second
-        if batch.report.message:
-            self._fail(batch.report.message)
-        if not self._draw_timer.isActive():
-            self._draw_timer.start(FRAME_MS if self._state == "running" else 0)
-
-    def _draw(self) -> None:
-        now = time.perf_counter()
-        if self._pending_rows and (self._state != "running" or now - self._loss_drawn >= LOSS_REDRAW_S):
-            rows, self._pending_rows = self._pending_rows, []
-            self.loss.add_rows(rows)
-            self._loss_drawn = now
-        elif self._pending_rows and not self._draw_timer.isActive():
-            self._draw_timer.start(FRAME_MS)
-        report = self._latest
-        if report is None or report is self._drawn:
-            return
-        self._drawn = report
+    def _draw_report(self, report: "EpochReport") -> None:
         if report.weights is not None and self._trained_spec is not None:
             try:
                 self.reader.set_model(self._trained_spec, report.weights)
@@ -1052,7 +952,7 @@ class MnistWorkspace(QWidget):
             kernel = self._first_kernel(report)
             if kernel is not None:
                 self.first_layer.set_kernel(kernel)
-            if self._state != "running":
+            if not self.run.running:
                 self._update_results()
         text = self._status_text(report)
         self.training.set_status(text)
@@ -1061,15 +961,15 @@ class MnistWorkspace(QWidget):
 
     def _show_progress(self) -> None:
         """One line above the curves: where the run stands (an MNIST epoch takes seconds, not milliseconds)."""
-        report = self._latest
+        report, state = self.run.latest, self.run.state
         done = 0 if report is None else report.epoch - (1 if report.partial else 0)
         images = f"{count(self._train_size)} images" if self._train_size else "the training digits"
-        if self._state == "running":
+        if state is RunState.RUNNING:
             text = (f"Training epoch {done + 1} of {self._run_target} on {images}… each point on the curves is "
                     "one finished epoch.")
-        elif self._state == "paused":
+        elif state is RunState.PAUSED:
             text = f"Paused after {plural(done, 'epoch')}. Play goes on; Step trains one more epoch."
-        elif self._state == "finished":
+        elif state is RunState.FINISHED:
             text = (f"Trained {plural(done, 'epoch')}. Play trains {self.train_spec().epochs} more; "
                     "Reset starts over. See the Results and Draw tabs.")
         else:
@@ -1087,19 +987,10 @@ class MnistWorkspace(QWidget):
         metrics = {k: v for k, v in report.metrics.items() if k in ("loss", "accuracy", "test_accuracy")}
         return report_line(report.epoch, metrics, report.batches, report.partial)
 
-    def _on_finished(self, outcome: RunOutcome) -> None:
-        if outcome.diverged:
-            self._fail(outcome.message)
-        trained = outcome.trainer is not None and outcome.trainer.epoch > 0
-        self._set_state("finished" if trained else "idle")
-        self._draw_timer.stop()
-        self._draw()
-        if trained:
-            self._update_results()
-            if outcome.history:
-                self._announce_run(outcome)
-        if outcome.stopped and outcome.message:
-            self.status.emit(outcome.message[0].upper() + outcome.message[1:])
+    def _trained(self, outcome: RunOutcome) -> None:
+        self._update_results()
+        if outcome.history:
+            self._announce_run(outcome)
 
     def _announce_run(self, outcome: RunOutcome) -> None:
         from ..core.runs import Run, run_name, run_settings
@@ -1108,48 +999,27 @@ class MnistWorkspace(QWidget):
         label = f"MNIST · {self.training_size()} training images"
         self.run_finished.emit(Run(name=name, history=outcome.history, data_label=label,
                                    data_key=f"mnist {self._data_path} {self.training_size()}",
-                                   run_id=f"mnist {self._run_serial}",
+                                   run_id=f"mnist {self.run.serial}",
                                    settings=run_settings("MNIST", self.network_spec(), self.train_spec(), label)))
 
-    def _on_failed(self, message: str) -> None:
-        self._stale = True
-        self._fail(message)
-
     def _fail(self, message: str) -> None:
-        self._last_error = message
-        self.error.emit(message)
+        self.run.fail(message)
 
-    def last_error(self) -> str:
-        return self._last_error
-
-    def _set_state(self, state: str) -> None:
-        changed = state != self._state
-        self._state = state
-        self.training.set_state(state)
-        self.loss.set_live(state == "running")  # axes grow in steps while it trains, fit every epoch after
-        locked = state in ("running", "paused")
-        self.builder.set_locked(locked)
-        busy = locked or self.is_loading()
+    def _show_state(self, state: RunState) -> None:
+        self.builder.set_locked(state.locked)
+        busy = state.locked or self.is_loading()
         self.load_button.setEnabled(not busy and self._full is None)
         self.open_button.setEnabled(not busy)
-        self.use_drawings.setEnabled(not locked and self._keras is None)
+        self.use_drawings.setEnabled(not state.locked and self._keras is None)
         self._show_progress()
-        if changed:
-            self.state_changed.emit(state)
-
-    def state(self) -> str:
-        return self._state
-
-    def latest_report(self) -> "EpochReport | None":
-        return self._latest
 
     def current_weights(self) -> "tuple[tuple | None, int]":
         """The network's weights as the canvas reads with them, and their epoch: the newest report's, or those
         of an opened model or workspace not trained here yet; ``(None, 0)`` before there are any."""
-        if self._latest is not None and self._latest.weights is not None:
-            return self._latest.weights, self._latest.epoch
-        opened = getattr(self, "_restore", None)
-        return (opened[0], opened[1]) if opened else (None, 0)
+        latest = self.run.latest
+        if latest is not None and latest.weights is not None:
+            return latest.weights, latest.epoch
+        return (self._restore[0], self._restore[1]) if self._restore else (None, 0)
 
     # results ----------------------------------------------------------------------------------------
     def _clear_results(self) -> None:
@@ -1167,7 +1037,7 @@ class MnistWorkspace(QWidget):
     def _update_results(self) -> None:
         """Confusion matrix, misclassified digits and per-class accuracy on the test set, from the newest
         weights (numpy on this thread: 10 000 digits take a few hundredths of a second)."""
-        report, data, spec = self._latest, self._full, self._trained_spec
+        report, data, spec = self.run.latest, self._full, self._trained_spec
         if report is None or report.weights is None or data is None or spec is None:
             return
         if report is self._results_for:

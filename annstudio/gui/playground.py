@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from ..core import lessons
-from ..core.control import NeuronEdit
+from ..core.control import NeuronEdit, RunState
 from ..core.spec import NetworkSpec, TrainSpec
 from ..core.words import report_line
 from .builder import BuilderPanel
@@ -31,9 +31,10 @@ from .plots.network_view import (
 from .plots.neurons import NeuronMaps
 from .plots.surface import SurfacePlot
 from .plots.weights import WeightsPlot
+from .run_controller import RunCommands, RunController, RunHooks
 from .tabs import QuietTabWidget
 from .training_panel import TrainingPanel
-from .worker import ReportBatch, RunOutcome, TrainingSession
+from .worker import ReportBatch, RunOutcome
 
 if TYPE_CHECKING:
     from ..core.datasets import Dataset
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
     from ..core.workspace import Workspace as WorkspaceFile
 
 DEFAULT_PRESET = "looking-at-parameters"
-FRAME_MS = 16
 PROBE_INTERVAL = 1 / 60   # full pictures from the engine at most 60 times a second (one per frame)
 LOSS_REDRAW_S = 0.25      # the loss curves and the weights tab are redrawn at most 4 times a second while
                           # training: one more epoch hardly shows, and gradient bars that jump 30 times a
@@ -64,18 +64,17 @@ def _section(title: str, widget: QWidget) -> QWidget:
     return box
 
 
-class Playground(QWidget):
+class Playground(RunCommands, QWidget):
     """Build a network for 2-D (or 1-D regression) data by point and click and watch it learn."""
 
     status = Signal(str)        # a line for the status bar
     error = Signal(str)         # something went wrong, in a sentence
-    state_changed = Signal(str)  # "idle", "running", "paused", "finished"
+    state_changed = Signal(str)  # a RunState: "idle", "running", "paused", "finished"
     run_finished = Signal(object)  # a compare.Run, after every run that trained at least one epoch
 
     def __init__(self, parent: QWidget | None = None, preset: "lessons.Preset | None" = None):
         """``preset``: what to show first (the last session's settings); the lecture's default otherwise."""
         super().__init__(parent)
-        self.session = TrainingSession(self)
         self.data_panel = DatasetPanel()
         self.builder = BuilderPanel()
         self.training = TrainingPanel()
@@ -88,38 +87,27 @@ class Playground(QWidget):
         self.weights_plot = WeightsPlot()
         self.backprop_view = BackpropExplorer()
         self.landscape = LandscapeView()
-        self._latest: EpochReport | None = None
-        self._drawn: EpochReport | None = None
         self._frozen: set[tuple[str, int]] = set()
         self._off: set[tuple[str, int]] = set()
-        self._state = "idle"
         self._neurons_stale = True
-        self._last_error = ""
-        self._stale = True           # the trainer no longer matches the settings
-        self._settings_version = 0   # counts changes of data or network...
-        self._run_version = 0        # ...and the run going on was started at this one
-        self._rate = 0.0
-        self._queued = None          # Play pressed while the untrained picture was still being made
+        self._loading = False        # a preset's panels are being filled in: one settings change at the end
+        self._restoring = False      # an opened model or workspace is being shown: keep its weights
         self._refresh_due = False    # settings changed while the untrained picture was being made
         self._start_weights: tuple | None = None  # weights of an opened model/workspace, until a reset
         self._start_epoch = 0
-        self._run_serial = 0        # runs announced with the same number went on (edits, more epochs)
-        self._loss_drawn = 0.0
-        self._weights_drawn = 0.0
-        self._last_draw = 0.0
-        self._draw_timer = QTimer(self)
-        self._draw_timer.setSingleShot(True)
-        self._draw_timer.timeout.connect(self._draw)
-        self._loss_timer = QTimer(self)
-        self._loss_timer.setSingleShot(True)
-        self._loss_timer.timeout.connect(self._draw_loss)
-        self._tab_timer = QTimer(self)
-        self._tab_timer.setSingleShot(True)
-        self._tab_timer.timeout.connect(self._draw_current_tab)
-        self._loss_flush_timer = QTimer(self)
-        self._loss_flush_timer.setSingleShot(True)
-        self._loss_flush_timer.setInterval(int(2000 * LOSS_REDRAW_S))
-        self._loss_flush_timer.timeout.connect(self._flush_loss)
+        self._weights_drawn = 0.0    # when the Weights tab and the Backprop tab were last drawn while training
+        self._explorer_drawn = 0.0
+        self._last_clicked = None    # the last parameter clicked in the Backprop tab
+        # a frame while training: the data plot, the view tab in sight TAB_OFFSET_MS later, the loss curves
+        # LOSS_OFFSET_MS after that when due (at most every LOSS_REDRAW_S)
+        self.run = RunController(RunHooks(new_trainer=self._new_trainer, train_spec=self.train_spec,
+                                          draw_report=self._draw_report, run_started=self._run_started,
+                                          take_batch=self._take_batch, show_state=self._show_state,
+                                          trained=self._trained, settle=self._settle, reset=self._reset_run),
+                                 self.training, self.loss, self, loss_every_s=LOSS_REDRAW_S,
+                                 loss_after_ms=LOSS_OFFSET_MS, loss_flush_ms=int(2000 * LOSS_REDRAW_S))
+        self.run.pacer.add_step(self._draw_current_tab, after_ms=TAB_OFFSET_MS)
+        self.session = self.run.session
         # what the tabs out of sight need (the Neurons tab's tiles for a new network, the weight plots), made
         # while idle: not while the window starts, and not in the middle of a training frame
         self._tiles_timer = QTimer(self)
@@ -216,26 +204,14 @@ class Playground(QWidget):
         self.data_panel.dataset_changed.connect(self._on_dataset_changed)
         self.data_panel.features_changed.connect(self._on_features_changed)
         self.builder.network_changed.connect(self._on_network_changed)
-        t = self.training
-        t.play_requested.connect(self.play)
-        t.pause_requested.connect(self.pause)
-        t.step_requested.connect(self.step)
-        t.stop_requested.connect(self.stop)
-        t.reset_requested.connect(self.reset)
-        t.learning_rate_changed.connect(self.session.set_learning_rate)
-        t.batch_size_changed.connect(self.session.set_batch_size)
-        t.speed_changed.connect(self.session.set_speed)
-        t.setup_changed.connect(self._on_setup_changed)
+        self.training.setup_changed.connect(self._on_setup_changed)
         self.surface.point_clicked.connect(self.data_panel.add_point)
         self.surface.erase_requested.connect(self.data_panel.erase_near)
         self.network_view.neuron_clicked.connect(self.show_neuron)
         self.views.currentChanged.connect(self._on_view_tab_changed)
         self.neuron_editor.edit_requested.connect(self._on_edit_requested)
         self._connect_explainers()
-        s = self.session
-        s.reports.connect(self._on_reports)
-        s.finished.connect(self._on_finished)
-        s.failed.connect(self._on_failed)
+        self._follow_run()
 
     # presets and settings -------------------------------------------------------------------------
     def load_preset(self, preset: "lessons.Preset") -> bool:
@@ -243,7 +219,7 @@ class Playground(QWidget):
         if self.session.is_running():
             self.shutdown()
         if preset.data.kind == "mnist":
-            self._fail("MNIST presets open in the MNIST tab, not in the playground.")
+            self.run.fail("MNIST presets open in the MNIST tab, not in the playground.")
             return False
         self._loading = True
         try:
@@ -285,34 +261,33 @@ class Playground(QWidget):
         self.surface.set_dataset(dataset)
         self.surface.set_edit_mode(self.data_panel.is_own_data())
         self.hidden_space.set_labels(dataset.y_train)
-        if not getattr(self, "_loading", False):
+        if not self._loading:
             self._sync_io()
             self._settings_changed()
 
     def _on_features_changed(self, _features) -> None:
-        if not getattr(self, "_loading", False):
+        if not self._loading:
             self._sync_io()
             self._settings_changed()
 
     def _on_setup_changed(self) -> None:
         """Another optimizer, seed or shuffling: the next run starts from a new trainer."""
-        if not getattr(self, "_loading", False) and not self.session.is_running():
+        if not self._loading and not self.session.is_running():
             self._settings_changed()
 
     def _on_network_changed(self, spec: NetworkSpec) -> None:
         self.training.set_loss(self.builder.loss())
         self.training.follow_network(spec)  # a step neuron: the perceptron rule; else a gradient optimizer
-        if not getattr(self, "_loading", False):
+        if not self._loading:
             self._settings_changed()
 
     def _settings_changed(self) -> None:
         """Data or network changed: the old trainer is gone; show the new network untrained."""
-        if not getattr(self, "_restoring", False):
+        if not self._restoring:
             self._start_weights, self._start_epoch = None, 0
-        self._stale = True
-        self._run_serial += 1  # what trains next is a new run in Compare runs, not the last one going on
-        self._settings_version += 1  # a run still making the old network's picture is now out of date
-        self._latest = self._drawn = None  # the old report no longer describes this network
+        # the old trainer and report no longer describe this network; what trains next is a new run in Compare
+        # runs; a run still making the old network's picture is now out of date
+        self.run.forget()
         self._frozen.clear()
         self._off.clear()
         self.neuron_editor.clear()  # its neuron belonged to the old network
@@ -349,7 +324,7 @@ class Playground(QWidget):
             self.status.emit("No points yet: click in the data plot to add some (right-drag erases).")
             return
         self.session.forget()
-        self._start(epochs=0)
+        self.run.start(epochs=0)
 
     def load_state(self, network: NetworkSpec, train: TrainSpec, data_spec=None, points=None,
                    user_data: bool = False, weights: tuple | None = None, history: list[dict] | None = None) -> bool:
@@ -410,94 +385,26 @@ class Playground(QWidget):
 
         return make
 
-    def _start(self, epochs: int, step: str = "", edits: tuple = ()) -> bool:
+    def _new_trainer(self, trainer):
+        """A new trainer unless ``trainer`` goes on: the optimizer, seed and shuffle fix the start, so changed
+        while idle they need a new one (a step neuron switched to Adam must be refused, not trained on by the
+        perceptron rule)."""
         train = self.train_spec()
-        trainer = self.session.trainer
-        # the optimizer, seed and shuffle fix the start: changed while idle, they need a new trainer (a step
-        # neuron switched to Adam must be refused, not trained on by the perceptron rule)
-        fresh = (self._stale or trainer is None
-                 or (trainer.train.optimizer, trainer.train.seed, trainer.train.shuffle)
-                 != (train.optimizer, train.seed, train.shuffle))
-        if fresh:
-            self.session.forget()
-            started = self.session.start(self._make_trainer_factory(), epochs=epochs, step=step, edits=edits,
-                                         speed=self.training.speed())
-        else:
-            started = self.session.start(epochs=epochs, step=step, edits=edits, learning_rate=train.learning_rate,
-                                         batch_size=train.batch_size, speed=self.training.speed())
-        if started:
-            self._stale = False
-            self._run_version = self._settings_version
-            # a start shows the current settings' network: a refresh still pending would otherwise throw away
-            # what this run trains (a short run ends within the refresh's delay)
-            self._refresh_timer.stop()
-            if epochs:
-                self._set_state("paused" if step else "running")
-        return started
+        if trainer is not None and ((trainer.train.optimizer, trainer.train.seed, trainer.train.shuffle)
+                                    == (train.optimizer, train.seed, train.shuffle)):
+            return None
+        return self._make_trainer_factory(), self._start_epoch
 
-    def play(self) -> None:
-        """Play, or go on after a pause. Pressed while the network's picture is being made (at launch, while
-        TensorFlow loads), it starts as soon as that is done; the controls say "Starting…" meanwhile."""
-        if self.session.is_running():
-            if self._state in ("idle", "finished"):  # only the picture of the network is being made
-                self._queue(self.play)
-            elif self.session.is_paused():
-                self.session.resume()
-                self._set_state("running")
-            return
-        if self._start(self.train_spec().epochs):
-            self._set_starting(True)
+    def _run_started(self, _epochs: int, _first_epoch: int) -> None:
+        # a start shows the current settings' network: a refresh still pending would otherwise throw away
+        # what this run trains (a short run ends within the refresh's delay)
+        self._refresh_timer.stop()
+        self._refresh_due = False
 
-    def _queue(self, action) -> None:
-        self._queued = action
-        self._set_starting(True)
-
-    def _set_starting(self, starting: bool) -> None:
-        """Play or Step asked for and no epoch (or batch) of it shown yet."""
-        self.training.set_starting(starting)
-        if starting:
-            self.status.emit("Starting…")
-
-    def is_starting(self) -> bool:
-        return self.training.is_starting()
-
-    def pause(self) -> None:
-        if self.is_starting():  # a second press while it starts must not undo the first
-            return
-        if self.session.is_running():
-            self.session.pause()
-            self._set_state("paused")
-
-    def toggle(self) -> None:
-        if self._state == "running":
-            self.pause()
-        else:
-            self.play()
-
-    def step(self) -> None:
-        """One more epoch, then pause."""
-        if self.session.is_running():
-            if self._state in ("idle", "finished"):
-                self._queue(self.step)
-                return
-            self.session.step_epoch()
-            self._set_state("paused")
-        elif self._start(self.train_spec().epochs, step="epoch"):
-            self._set_starting(True)
-
-    def step_batch(self) -> None:
-        """One more batch, then pause (backpropagation, one step at a time)."""
-        if self.session.is_running():
-            if self._state in ("idle", "finished"):
-                self._queue(self.step_batch)
-                return
-            self.session.step_batch()
-            self._set_state("paused")
-        elif self._start(self.train_spec().epochs, step="batch"):
-            self._set_starting(True)
-
-    def stop(self) -> None:
-        self.session.stop()
+    def _settle(self) -> None:
+        """A run ended with nothing asked for meanwhile: the picture of changed settings, if one is due."""
+        if self._refresh_due:
+            self._refresh_untrained()
 
     def faster(self) -> None:
         self.training.change_speed(+1)
@@ -505,22 +412,19 @@ class Playground(QWidget):
     def slower(self) -> None:
         self.training.change_speed(-1)
 
-    def reset(self, keep_weights: bool = True) -> None:
-        """Back to an untrained network: the same starting weights (same seed) or new ones."""
-        self.shutdown()
+    def _reset_run(self, _keep_weights: bool) -> None:
+        """Back to an untrained network (the training panel has picked the seed)."""
         self._start_weights, self._start_epoch = None, 0
         self._settings_changed()
 
     def shutdown(self) -> bool:
         """Stop training and wait for the worker thread (closing, loading something else)."""
         self._refresh_timer.stop()
-        self._queued = None
-        self._set_starting(False)
-        return self.session.shutdown()
+        return self.run.shutdown()
 
     # edits ------------------------------------------------------------------------------------------
     def show_neuron(self, layer: str, unit: int) -> None:
-        report = self._latest
+        report = self.run.latest
         if report is None:
             return
         try:
@@ -545,60 +449,16 @@ class Playground(QWidget):
                 (group.add if flag else group.discard)(key)
         self.network_view.set_neuron_states(self._frozen, self._off)
         if not self.session.request_edit(edit):
-            self._start(epochs=0, edits=(edit,))
+            self.run.start(epochs=0, edits=(edit,))
 
     # reports ----------------------------------------------------------------------------------------
-    def _outdated_run(self) -> bool:
-        """The run reporting was started for data or a network changed since (the untrained picture is made
-        while the panels can still change): its reports describe a network no longer shown."""
-        return self._run_version != self._settings_version
-
-    def _on_reports(self, batch: ReportBatch) -> None:
-        if self._outdated_run():
-            return
-        if batch.rows or batch.report.batches > 0:  # trained (the untrained picture has no batch)
-            self._set_starting(False)
-        self.loss.append_rows(batch.rows)  # taken in now, drawn a few times a second
+    def _take_batch(self, batch: ReportBatch) -> None:
         for epoch, histograms in batch.histograms:  # every epoch's, recorded now; drawn when its tab is in sight
             self.weights_plot.add_histograms(epoch, histograms, show=False)
-        self._latest = batch.report
         self.landscape.add_report(batch.report, self._run_label())
-        self._rate = batch.epochs_per_second
-        if batch.report.message:
-            self._fail(batch.report.message)
-        self._schedule_frame()
-        if self.loss.has_unshown_rows() and not self._loss_flush_timer.isActive():
-            self._loss_flush_timer.start()
 
-    # A frame while training is three steps, each in its own event-loop turn and paint (see TAB_OFFSET_MS):
-    # _draw (the data plot) → _draw_current_tab (the view tab in sight) → _draw_loss (the loss curves, when
-    # due). The next frame starts when the last one's steps are done, at most one every FRAME_MS. Out of
-    # training everything is drawn at once.
-    def _frame_in_progress(self) -> bool:
-        return self._draw_timer.isActive() or self._tab_timer.isActive() or self._loss_timer.isActive()
-
-    def _schedule_frame(self) -> None:
-        if self._state != "running":
-            self._draw_timer.start(0)
-        elif not self._frame_in_progress():
-            since = (time.perf_counter() - self._last_draw) * 1000
-            self._draw_timer.start(max(0, int(FRAME_MS - since)))
-
-    def _loss_due(self) -> bool:
-        return self.loss.has_unshown_rows() and time.perf_counter() - self._loss_drawn >= LOSS_REDRAW_S
-
-    def _draw(self) -> None:
-        self._last_draw = time.perf_counter()
-        running = self._state == "running"
-        if self.loss.has_unshown_rows() and not running:
-            self._draw_loss()
-        report = self._latest
-        if report is None or report is self._drawn:
-            if running and self._loss_due():
-                self._loss_timer.start(0)
-            return
-        self._drawn = report
-        self.draw_count = getattr(self, "draw_count", 0) + 1
+    def _draw_report(self, report: "EpochReport") -> None:
+        """A frame's first step: the data plot (the view tab in sight follows as the next step)."""
         spec = self.network_spec()
         if report.surface is not None:
             self.surface.set_surface(report.surface, report.surface_axes)
@@ -616,38 +476,18 @@ class Playground(QWidget):
             except (KeyError, IndexError, ValueError):
                 pass
         self.status.emit(self._status_text(report))
-        if running:
-            self._tab_timer.start(TAB_OFFSET_MS)
-        else:
-            self._draw_current_tab()
 
     def _draw_current_tab(self) -> None:
         """Show the newest drawn report in the view tab in sight."""
-        if self._drawn is not None:
+        drawn = self.run.drawn
+        if drawn is not None:
             index = self.views.currentIndex()
             now = time.perf_counter()
-            if index != 3 or self._state != "running" or now - self._weights_drawn >= LOSS_REDRAW_S:
+            if index != 3 or not self.run.running or now - self._weights_drawn >= LOSS_REDRAW_S:
                 if index == 3:
                     self._weights_drawn = now
                     self.weights_plot.refresh()
-                self._draw_tab(index, self._drawn, self.network_spec())
-        if self._state == "running":
-            if self._loss_due():
-                self._loss_timer.start(LOSS_OFFSET_MS)
-            elif self._latest is not self._drawn:
-                self._schedule_frame()
-
-    def _draw_loss(self) -> None:
-        """Draw the rows that came since the last time in the loss plot (one redraw for all of them)."""
-        self._loss_drawn = time.perf_counter()
-        self.loss.flush()
-        if self._state == "running" and self._latest is not self._drawn:
-            self._schedule_frame()
-
-    def _flush_loss(self) -> None:
-        """Rows that no frame has drawn for a while (no new report came): drawn now."""
-        if self._loss_due() and not self._frame_in_progress():
-            self._draw_loss()
+                self._draw_tab(index, drawn, self.network_spec())
 
     def _draw_tab(self, index: int, report: "EpochReport", spec: NetworkSpec) -> None:
         """Update the view in tab ``index`` (only the tab in sight is drawn while training)."""
@@ -677,10 +517,7 @@ class Playground(QWidget):
             self._show_neuron_tiles()
         self.surface.set_pick_mode(index == BACKPROP_TAB)
         self._weights_drawn = 0.0  # its picture is due at once
-        if self._state == "running":
-            self._tab_timer.start(TAB_OFFSET_MS)
-        else:
-            self._draw_current_tab()
+        self.run.pacer.redraw_from(1)
 
     @staticmethod
     def _has_hidden_space(spec: NetworkSpec) -> bool:
@@ -703,39 +540,17 @@ class Playground(QWidget):
         self.hidden_space.update_hidden(z, weights[1][0], weights[1][1])
 
     def _status_text(self, report: "EpochReport") -> str:
-        rate = self._rate if self._state == "running" else 0.0
+        rate = self.run.rate if self.run.running else 0.0
         return report_line(report.epoch, report.metrics, report.batches, report.partial, rate)
 
-    def _on_finished(self, outcome: RunOutcome) -> None:
-        if self._outdated_run():  # its picture was dropped: go on with the current network
-            self._set_state("idle")
-            queued, self._queued = self._queued, None
-            if queued is not None:
-                queued()  # Play (or Step) pressed meanwhile: train the network now shown
-            else:
-                self._refresh_timer.start()
-            return
-        if outcome.diverged:
-            self._fail(outcome.message)
-        trained = outcome.trainer is not None and outcome.trainer.epoch > 0
-        self._set_state("finished" if trained else "idle")
-        if trained and outcome.history:
+    def _trained(self, outcome: RunOutcome) -> None:
+        if outcome.history:
             self._announce_run(outcome)
-        if outcome.message and not outcome.diverged:  # stopped, or converged (the perceptron)
-            self.status.emit(outcome.message[0].upper() + outcome.message[1:])
-        queued, self._queued = self._queued, None
-        if queued is None:
-            self._set_starting(False)
-        if self._refresh_due and queued is None:
-            self._refresh_untrained()
-        if queued is not None:
-            self._refresh_due = False  # the run shows the network as it is now
-            queued()
 
     def _announce_run(self, outcome: RunOutcome) -> None:
         from ..core.runs import Run, run_name, run_settings
 
-        report = self._latest
+        report = self.run.latest
         data = self.dataset()
         spec = self.data_panel.data_spec()
         key = (spec.to_dict() if spec is not None else f"own data {id(self.data_panel)}", self.data_panel.features())
@@ -745,7 +560,7 @@ class Playground(QWidget):
         surface = report.surface if report is not None else None
         axes = report.surface_axes if report is not None else None
         label = f"{self.data_panel.kind_combo.currentText()} · {len(data.x_train)} training points"
-        about = {"data_key": repr(key), "data_label": label, "run_id": f"playground {self._run_serial}",
+        about = {"data_key": repr(key), "data_label": label, "run_id": f"playground {self.run.serial}",
                  "settings": run_settings("Playground", self.network_spec(), self.train_spec(), label)}
         try:
             run = Run(name=name, history=history, surface=surface, axes=axes, points=points,
@@ -754,42 +569,10 @@ class Playground(QWidget):
             run = Run(name=name, history=history, **about)
         self.run_finished.emit(run)
 
-    def _on_failed(self, message: str) -> None:
-        self._stale = True
-        self._fail(message)
-
-    def _fail(self, message: str) -> None:
-        self._last_error = message
-        self.error.emit(message)
-
-    def last_error(self) -> str:
-        return self._last_error
-
-    def _set_state(self, state: str) -> None:
-        self._state = state
-        live = state == "running"  # axes grow in steps while it trains, and fit every epoch after
-        self.loss.set_live(live)
-        self.weights_plot.set_live(live)
-        if not live:  # what the frames in steps have not drawn yet (or drew less often): now, all of it
-            for timer in (self._draw_timer, self._tab_timer, self._loss_timer):
-                timer.stop()
-            if self.loss.has_unshown_rows():
-                self._draw_loss()
-            if self._latest is not None and self._latest is not self._drawn:
-                self._draw()
-            else:
-                self._draw_current_tab()
-        self.training.set_state(state)
-        locked = state in ("running", "paused")
-        self.data_panel.set_locked(locked)
-        self.builder.set_locked(locked)
-        self.state_changed.emit(state)
-
-    def state(self) -> str:
-        return self._state
-
-    def latest_report(self) -> "EpochReport | None":
-        return self._latest
+    def _show_state(self, state: RunState) -> None:
+        self.weights_plot.set_live(state is RunState.RUNNING)
+        self.data_panel.set_locked(state.locked)
+        self.builder.set_locked(state.locked)
 
     # the backprop explorer and the loss landscape ---------------------------------------------------
     def _connect_explainers(self) -> None:
@@ -814,7 +597,7 @@ class Playground(QWidget):
         from ..core.landscape import Param
 
         clicked = Param(layer, source, unit)
-        previous = getattr(self, "_last_clicked", None)
+        previous = self._last_clicked
         if previous is not None and previous != clicked:
             self.landscape.choose(previous, clicked)
         self._last_clicked = clicked
@@ -827,7 +610,7 @@ class Playground(QWidget):
     def _draw_explainer(self, index: int, report: "EpochReport") -> None:
         if index == BACKPROP_TAB:
             now = time.perf_counter()
-            if self._state == "running" and now - getattr(self, "_explorer_drawn", 0.0) < LOSS_REDRAW_S:
+            if self.run.running and now - self._explorer_drawn < LOSS_REDRAW_S:
                 return  # numbers that change 60 times a second cannot be read: 4 times a second is enough
             self._explorer_drawn = now
             train = self.train_spec()
@@ -841,7 +624,7 @@ class Playground(QWidget):
         newest weights and the Backprop tab's training point."""
         from ..core import backprop as bp
 
-        report, sample = self._latest, self.backprop_view.sample()
+        report, sample = self.run.latest, self.backprop_view.sample()
         if report is None or report.weights is None or sample is None:
             return ""
         try:
@@ -897,7 +680,7 @@ class Playground(QWidget):
                       for name, (kernel, bias) in weights for unit in range(len(bias)))
         if all(self.session.request_edit(edit) for edit in edits):
             return
-        self._start(epochs=0, edits=edits)
+        self.run.start(epochs=0, edits=edits)
 
     # the workspace interface (gui/workspace_api.py: what the window and the File menu ask) -----------------
     key = "playground"

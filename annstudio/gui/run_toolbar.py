@@ -12,6 +12,7 @@ from typing import Callable
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QStyle, QToolBar, QToolButton, QWidget
 
+from ..core.control import RunState
 from .training_panel import SPEEDS
 
 #: How often the bar looks whether the first report of a starting run has come (ms).
@@ -19,6 +20,9 @@ POLL_MS = 50
 _PLAY_STYLE = ("QToolButton { background: #0877bd; color: white; font-weight: bold; padding: 4px 14px; "
                "border-radius: 4px; } QToolButton:hover { background: #0a8ad8; } "
                "QToolButton:disabled { background: #9bbcd6; }")
+
+_STATE_TEXTS = {RunState.RUNNING: "Training…", RunState.PAUSED: "Paused: Play goes on, Step trains one epoch.",
+                RunState.FINISHED: "Done: Play trains on, Reset starts again."}
 
 
 def _report_mark(workspace) -> tuple | None:
@@ -44,7 +48,7 @@ class RunToolBar(QToolBar):
         self._workspace = None
         self._starting = False
         self._since: tuple | None = None
-        self._state = "idle"
+        self._state = RunState.IDLE
         icon = self.style().standardIcon
         self.play_button = self._button("Play", QStyle.StandardPixmap.SP_MediaPlay, "toggle",
                                         "Train and watch the network learn (Space). Press again to pause.")
@@ -100,7 +104,7 @@ class RunToolBar(QToolBar):
         self._poll.stop()
         for action in self._speed_actions:
             action.setVisible(speed)
-        self.set_state(workspace.state() if workspace is not None else "idle")
+        self.set_state(workspace.state() if workspace is not None else RunState.IDLE)
 
     def connect_speed(self, panel) -> None:
         """Keep the bar's speed box and ``panel``'s (a TrainingPanel's) in step, both ways."""
@@ -113,18 +117,18 @@ class RunToolBar(QToolBar):
             self.speed_combo.setCurrentIndex(index)
             self.speed_combo.blockSignals(False)
 
-    def set_state(self, state: str) -> None:
-        """The current workspace's state: "idle", "running", "paused" or "finished"."""
-        self._state = state
-        running = state == "running"
+    def set_state(self, state: RunState | str) -> None:
+        """The current workspace's state."""
+        self._state = state = RunState(state)
+        running = state is RunState.RUNNING
         ws = self._workspace
         for button in (self.play_button, self.step_button, self.stop_button, self.reset_button):
             button.setEnabled(ws is not None)
         if ws is not None:
             self.step_button.setEnabled(not running)
-            self.stop_button.setEnabled(state in ("running", "paused"))
+            self.stop_button.setEnabled(state.locked)
             self.reset_button.setEnabled(not running)
-        if state in ("paused", "idle", "finished") and self._starting and not self._run_pending():
+        if not running and self._starting and not self._run_pending():
             self._starting = False
         self._show()
 
@@ -135,7 +139,7 @@ class RunToolBar(QToolBar):
             return
         if action == "toggle" and self._starting:
             return  # a second press while the first is starting must not pause it
-        if action in ("toggle", "step", "step_batch") and self._state != "running":
+        if action in ("toggle", "step", "step_batch") and self._state is not RunState.RUNNING:
             self._starting = True
             self._since = _report_mark(self._workspace)
             self._poll.start()
@@ -162,14 +166,14 @@ class RunToolBar(QToolBar):
             return
         mark = _report_mark(self._workspace)
         started = mark is not None and mark != self._since and (self._since is None or mark > self._since)
-        if started or not self._run_pending() and self._state != "running":
+        if started or not self._run_pending() and self._state is not RunState.RUNNING:
             self._starting = False
             self._poll.stop()
             self._show()
 
     def _show(self) -> None:
         starting = self._starting
-        running = self._state == "running" and not starting
+        running = self._state is RunState.RUNNING and not starting
         pixmap = QStyle.StandardPixmap.SP_MediaPause if running else QStyle.StandardPixmap.SP_MediaPlay
         self.play_button.setIcon(self.style().standardIcon(pixmap))
         self.play_button.setText("Starting…" if starting else "Pause" if running else "Play")
@@ -179,6 +183,4 @@ class RunToolBar(QToolBar):
         elif self._workspace is None:
             self.status_label.setText("Compare runs: nothing to train here.")
         else:
-            self.status_label.setText({"running": "Training…", "paused": "Paused: Play goes on, Step trains one "
-                                       "epoch.", "finished": "Done: Play trains on, Reset starts again."}
-                                      .get(self._state, "Press Play (Space) to train."))
+            self.status_label.setText(_STATE_TEXTS.get(self._state, "Press Play (Space) to train."))

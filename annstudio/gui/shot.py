@@ -7,6 +7,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from ..core.control import RunState
 from ..core.errors import UserError
 
 
@@ -64,7 +65,7 @@ def take_shot(preset_id: str, output: str, epochs: int | None = None, width: int
     workspace.play()
     while time.monotonic() < deadline:
         wait(50)
-        if not workspace.session.is_running() and workspace.state() in ("finished", "idle"):
+        if not workspace.session.is_running() and workspace.state() in (RunState.FINISHED, RunState.IDLE):
             break
         if errors:
             break

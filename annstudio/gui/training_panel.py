@@ -13,13 +13,14 @@ from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QGroupBox, QLabel, QProgressBar,
                                QPushButton, QSpinBox, QStyle, QVBoxLayout, QWidget)
 
+from annstudio.core.control import RunState
 from annstudio.core.spec import LOSSES, TrainSpec, suited_optimizer
 
 OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop", "perceptron": "Perceptron rule"}
 TYPICAL_RATES = ("0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3")
 MIN_RATE, MAX_RATE = 1e-5, 100.0  # 100 makes training diverge: a lesson worth seeing
 MAX_BATCH, MAX_EPOCHS, MAX_SEED = 100_000, 1_000_000, 2**31 - 1
-STATES = ("idle", "running", "paused", "finished")
+STATES = tuple(RunState)
 #: What the speed box offers: (words, epochs a second or None for as fast as it goes).
 SPEEDS = (("Full speed", None), ("1000 epochs a second", 1000.0), ("100 epochs a second", 100.0),
           ("10 epochs a second", 10.0), ("1 epoch a second", 1.0))
@@ -57,7 +58,7 @@ class TrainingPanel(QWidget):
         super().__init__(parent)
         self._offer_speed = speed
         self._rate = 0.01
-        self._state = "idle"
+        self._state = RunState.IDLE
         self._starting = False
         self._error = ""
         layout = QVBoxLayout(self)
@@ -66,7 +67,7 @@ class TrainingPanel(QWidget):
         layout.addWidget(controls)
         layout.addWidget(self._make_settings_box())
         layout.addStretch(1)
-        self.set_state("idle")
+        self.set_state(RunState.IDLE)
 
     # --- construction -------------------------------------------------------------------------------
 
@@ -266,12 +267,12 @@ class TrainingPanel(QWidget):
         index = min(max(self.speed_combo.currentIndex() - steps, 0), self.speed_combo.count() - 1)
         self.speed_combo.setCurrentIndex(index)
 
-    def set_state(self, state: str) -> None:
+    def set_state(self, state: RunState | str) -> None:
         """Enable what makes sense: "idle" (nothing trained), "running", "paused" or "finished"."""
         if state not in STATES:
             raise ValueError(f"state must be one of {', '.join(STATES)}, not {state!r}")
-        self._state = state
-        running = state == "running"
+        self._state = state = RunState(state)
+        running = state is RunState.RUNNING
         icon = QStyle.StandardPixmap.SP_MediaPause if running else QStyle.StandardPixmap.SP_MediaPlay
         self.play_button.setIcon(self.style().standardIcon(icon))
         self.play_button.setText("Starting…" if self._starting else "Pause" if running else "Play")
@@ -279,17 +280,17 @@ class TrainingPanel(QWidget):
                                     "Train, epoch after epoch, and watch the network learn. "
                                     "Pause at any moment.")
         self.step_button.setEnabled(not running)
-        self.stop_button.setEnabled(state in ("running", "paused"))
+        self.stop_button.setEnabled(state.locked)
         self.reset_button.setEnabled(not running)
         # What fixes the starting point (optimizer, seed) waits for Reset; rate and batch size change live.
-        fixed = state != "idle"
+        fixed = state is not RunState.IDLE
         for widget, tip in self._start_tips.items():
             widget.setEnabled(not fixed)
             widget.setToolTip(f"{tip}\n\nFixed for this run: press Reset to change it." if fixed else tip)
         self.fixed_note.setVisible(fixed)
         self.epochs_spin.setEnabled(not running)
 
-    def state(self) -> str:
+    def state(self) -> RunState:
         return self._state
 
     STARTING_TEXT = "Starting… the first epoch is on its way (the first time, TensorFlow loads: a few seconds)."
@@ -327,7 +328,7 @@ class TrainingPanel(QWidget):
     # --- reactions ----------------------------------------------------------------------------------
 
     def _on_play_pause(self) -> None:
-        if self._state == "running":
+        if self._state is RunState.RUNNING:
             self.pause_requested.emit()
         else:
             self.play_requested.emit()

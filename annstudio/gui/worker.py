@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from ..core.control import RunState
 from ..core.errors import capitalised, sentence, user_text
 from . import jobs
 from .jobs import running_threads  # noqa: F401 - where tests and the soak benchmark have always found it
@@ -140,7 +141,7 @@ class TrainingSession(QObject):
     reports = Signal(object)   # ReportBatch
     finished = Signal(object)  # RunOutcome
     failed = Signal(str)
-    state_changed = Signal(str)  # "running", "paused", "idle"
+    state_changed = Signal(str)  # a RunState: running, paused, idle
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -205,7 +206,7 @@ class TrainingSession(QObject):
         jobs.adopt(thread)  # registered, and automatic collection paused until let go
         self._gc_timer.start()
         thread.start()
-        self.state_changed.emit("paused" if control.paused else "running")
+        self.state_changed.emit(RunState.PAUSED if control.paused else RunState.RUNNING)
         return True
 
     @Slot(object)
@@ -222,7 +223,7 @@ class TrainingSession(QObject):
         self._thread = self._worker = None
         self._control = None
         self._gc_timer.stop()
-        self.state_changed.emit("idle")
+        self.state_changed.emit(RunState.IDLE)
         self.finished.emit(outcome)
         outcome.trainer = None  # only the session keeps it: no stray reference may free it on this thread
 
@@ -230,12 +231,12 @@ class TrainingSession(QObject):
     def pause(self) -> None:
         if self._control is not None:
             self._control.pause()
-            self.state_changed.emit("paused")
+            self.state_changed.emit(RunState.PAUSED)
 
     def resume(self) -> None:
         if self._control is not None:
             self._control.resume()
-            self.state_changed.emit("running")
+            self.state_changed.emit(RunState.RUNNING)
 
     def step_epoch(self) -> None:
         if self._control is not None:

@@ -66,7 +66,7 @@ def scenario(window: MainWindow, name: str, mnist: str) -> None:
         ws.set_data_path(mnist)
         wait_until(ws.data_loaded)
         ws.play()
-        wait_until(lambda: ws.state() == "running" and ws._latest is not None, 120)
+        wait_until(lambda: ws.state() == "running" and ws.latest_report() is not None, 120)
     else:
         raise SystemExit(f"unknown scenario {name}")
 

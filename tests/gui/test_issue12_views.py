@@ -84,7 +84,7 @@ def test_after_apply_switch_off_the_box_stays_checked(window, qtbot):
     editor.off_box.setChecked(True)
     qtbot.mouseClick(editor.apply_button, Qt.MouseButton.LeftButton)
     # the edit goes to the network and a new picture of it comes back and is drawn
-    qtbot.waitUntil(lambda: p.latest_report() is not before and p._drawn is p.latest_report()
+    qtbot.waitUntil(lambda: p.latest_report() is not before and p.drawn_report() is p.latest_report()
                     and not p.session.is_running(), timeout=60000)
     assert editor.off_box.isChecked() and editor.shown_neuron() == ("dense_1", 1)
     assert ("dense_1", 1) in p._off

@@ -38,7 +38,7 @@ window.activateWindow()
 QTest.keyClick(window, Qt.Key.Key_Space)
 starting = p.is_starting() and "Starting" in p.training.play_button.text()
 QTest.keyClick(window, Qt.Key.Key_Space)   # "did it work?": must not pause what the first asked for
-until(lambda: p._drawn is not None and p._drawn.epoch >= 1, 300)
+until(lambda: p.drawn_report() is not None and p.drawn_report().epoch >= 1, 300)
 print("loading", loading, "starting", starting, "state", p.state(), "still_starting", p.is_starting(), flush=True)
 ok = loading and starting and p.state() in ("running", "finished") and not p.is_starting()
 p.shutdown()

@@ -1,0 +1,62 @@
+"""The frame pacer both workspaces draw with: frames in steps while live, the slow part when due, all at once
+otherwise. No training here: requests come from a timer as fast as reports could."""
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QTimer
+
+from annstudio.gui.pacer import FramePacer
+
+
+def _pacer(calls: list, waiting: list, every_s: float = 0.1) -> FramePacer:
+    pacer = FramePacer(frame_ms=16)
+    pacer.add_step(lambda: calls.append(("plot", time.perf_counter())))
+    pacer.add_step(lambda: calls.append(("tab", time.perf_counter())), after_ms=4)
+
+    def slow() -> None:
+        waiting.clear()
+        calls.append(("loss", time.perf_counter()))
+
+    pacer.set_slow(slow, lambda: bool(waiting), every_s, after_ms=9)
+    return pacer
+
+
+def test_live_frames_come_in_steps_at_most_once_a_frame_and_the_slow_part_when_due(qtbot):
+    calls, waiting = [], []
+    pacer = _pacer(calls, waiting)
+    pacer.set_live(True)
+    calls.clear()
+
+    def report() -> None:
+        waiting.append(1)
+        pacer.request()
+
+    source = QTimer()
+    source.timeout.connect(report)
+    source.start(1)  # a report every millisecond: far more than a screen shows
+    qtbot.wait(600)
+    source.stop()
+    qtbot.waitUntil(lambda: not pacer.in_progress(), timeout=2000)
+    names = [name for name, _ in calls]
+    plots = [t for name, t in calls if name == "plot"]
+    assert 5 <= len(plots) <= 600 / 16 + 2  # about one frame per screen refresh, not one per report
+    assert all(b - a >= 0.012 for a, b in zip(plots, plots[1:]))  # (Qt may fire a timer a little early)
+    for i, name in enumerate(names):  # each frame: the plot, then its tab, in turns of their own
+        if name == "plot":
+            assert names[i + 1] == "tab"
+    losses = [t for name, t in calls if name == "loss"]
+    assert 2 <= len(losses) <= 600 / 100 + 2 and all(b - a >= 0.099 for a, b in zip(losses, losses[1:]))
+    pacer.set_live(False)  # what no frame drew yet: now, at once
+    assert not waiting and not pacer.in_progress()
+
+
+def test_out_of_training_a_request_draws_everything_at_once(qtbot):
+    calls, waiting = [], [1]
+    pacer = _pacer(calls, waiting, every_s=10.0)
+    pacer.request()
+    qtbot.waitUntil(lambda: len(calls) == 3, timeout=2000)
+    assert [name for name, _ in calls] == ["loss", "plot", "tab"]  # the slow part too: not live, never throttled
+    calls.clear()
+    pacer.redraw_from(1)  # a tab came into sight
+    assert [name for name, _ in calls] == ["tab"]
