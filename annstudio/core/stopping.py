@@ -23,6 +23,11 @@ MONITORS = {"val_loss": ("validation loss", False), "loss": ("training loss", Fa
             "val_accuracy": ("validation accuracy", True)}
 
 
+def mode(monitor: str) -> str:
+    """Keras' ``mode`` for a monitored name: "max" where bigger is better (said, not guessed, in exports)."""
+    return "max" if MONITORS[monitor][1] else "min"
+
+
 class StoppingError(UserError):
     """Stopping settings that cannot work, in one sentence."""
 
@@ -157,4 +162,4 @@ class StopRules:
         return self.early_stopping and self.restore_best and self.best_weights is not None
 
 
-__all__ = ["MONITORS", "StopRules", "StoppingError", "check_split", "spec_problems", "validation_start"]
+__all__ = ["MONITORS", "StopRules", "mode", "StoppingError", "check_split", "spec_problems", "validation_start"]
