@@ -1308,6 +1308,7 @@ class Trainer:
                     key = "accuracy" if self.train.is_classification else "mse"
                     yield self._report({"loss": loss_sum / seen, key: metric_sum / seen}, started, True, {})
         message = ""
+        kept: dict = {}  # the validation (and test) metrics of the weights the run leaves
         if diverged:
             self.restore(last_good)
             message = ("training diverged: the loss became infinite or not a number. "
@@ -1321,8 +1322,11 @@ class Trainer:
                 self.restore(rules.best_weights)
                 message = "; ".join(filter(None, [message, f"kept the weights of epoch {rules.best_epoch}, "
                                                            f"the best {stopping.MONITORS[rules.monitor][0]}"]))
-                yield self.probe_report(started, message)
-        kept = self._validation_metrics() if self.has_val and not diverged else {}
+                picture = self.probe_report(started, message)
+                kept = {key: value for key, value in picture.metrics.items() if key.startswith(("val_", "test_"))}
+                yield picture
+        if not kept and self.has_val and not diverged:
+            kept = self._validation_metrics()
         self.result = TrainResult(self.model, history, stopped=stopped, diverged=diverged, message=message,
                                   stopped_epoch=rules.stopped_epoch, best_epoch=rules.best_epoch, kept=kept)
         return self.result
