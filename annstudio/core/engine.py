@@ -1322,7 +1322,7 @@ class Trainer:
                 self.restore(rules.best_weights)
                 message = "; ".join(filter(None, [message, f"kept the weights of epoch {rules.best_epoch}, "
                                                            f"the best {stopping.MONITORS[rules.monitor][0]}"]))
-                picture = self.probe_report(started, message)
+                picture = self.probe_report(started)  # the kept weights' picture (the message is the result's)
                 kept = {key: value for key, value in picture.metrics.items() if key.startswith(("val_", "test_"))}
                 yield picture
         if not kept and self.has_val and not diverged:

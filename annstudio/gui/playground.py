@@ -225,6 +225,7 @@ class Playground(QWidget):
         t.batch_size_changed.connect(self.session.set_batch_size)
         t.speed_changed.connect(self.session.set_speed)
         t.setup_changed.connect(self._on_setup_changed)
+        t.rules_changed.connect(self._on_rules_changed)
         self.surface.point_clicked.connect(self.data_panel.add_point)
         self.surface.erase_requested.connect(self.data_panel.erase_near)
         self.network_view.neuron_clicked.connect(self.show_neuron)
@@ -292,6 +293,14 @@ class Playground(QWidget):
         if not getattr(self, "_loading", False):
             self._sync_io()
             self._settings_changed()
+
+    def _on_rules_changed(self) -> None:
+        """Stopping rules or the schedule edited: a run under way takes them at its next epoch."""
+        train = self.train_spec()
+        self.session.set_rules(train)
+        self.surface.set_validation_split(train.validation_split)
+        trainer = self.session.trainer
+        self.loss.show_schedule(train, train.learning_rate, trainer.epoch if trainer is not None else 0, train.epochs)
 
     def _on_setup_changed(self) -> None:
         """Another optimizer, seed or shuffling: the next run starts from a new trainer."""
@@ -415,13 +424,15 @@ class Playground(QWidget):
         # the optimizer, seed and shuffle fix the start: changed while idle, they need a new trainer (a step
         # neuron switched to Adam must be refused, not trained on by the perceptron rule)
         fresh = (self._stale or trainer is None
-                 or (trainer.train.optimizer, trainer.train.seed, trainer.train.shuffle)
-                 != (train.optimizer, train.seed, train.shuffle))
+                 or (trainer.train.optimizer, trainer.train.seed, trainer.train.shuffle, trainer.train.validation_split)
+                 != (train.optimizer, train.seed, train.shuffle, train.validation_split))
         if fresh:
             self.session.forget()
             started = self.session.start(self._make_trainer_factory(), epochs=epochs, step=step, edits=edits,
                                          speed=self.training.speed())
         else:
+            if hasattr(trainer, "set_rules"):  # stopping rules and schedule as set now (a resumed run too)
+                trainer.set_rules(train)
             started = self.session.start(epochs=epochs, step=step, edits=edits, learning_rate=train.learning_rate,
                                          batch_size=train.batch_size, speed=self.training.speed())
         if started:
@@ -561,6 +572,8 @@ class Playground(QWidget):
         for epoch, histograms in batch.histograms:  # every epoch's, recorded now; drawn when its tab is in sight
             self.weights_plot.add_histograms(epoch, histograms, show=False)
         self._latest = batch.report
+        self.training.set_current_rate(batch.report.learning_rate)
+        self.loss.set_current_rate(batch.report.epoch, batch.report.learning_rate)
         self.landscape.add_report(batch.report, self._run_label())
         self._rate = batch.epochs_per_second
         if batch.report.message:
@@ -717,6 +730,8 @@ class Playground(QWidget):
         if outcome.diverged:
             self._fail(outcome.message)
         trained = outcome.trainer is not None and outcome.trainer.epoch > 0
+        result = getattr(outcome.trainer, "result", None)  # where early stopping found its best, where a rule stopped
+        self.loss.set_stop_marks(getattr(result, "best_epoch", None), getattr(result, "stopped_epoch", None))
         self._set_state("finished" if trained else "idle")
         if trained and outcome.history:
             self._announce_run(outcome)
