@@ -144,7 +144,8 @@ class TrainingPanel(QWidget):
         form.addRow("Seed", self.seed_spin)
         form.addRow(self.shuffle_check)
         form.addRow("Loss", self.loss_label)
-        self.fixed_note = QLabel("Optimizer, seed and shuffling are fixed for this run: Reset to change them.")
+        self.fixed_note = QLabel("Optimizer, seed, shuffling and the validation split are fixed for this run: Reset to "
+                                 "change them.")
         self.fixed_note.setWordWrap(True)
         self.fixed_note.setStyleSheet("color: #666;")
         self.fixed_note.setVisible(False)

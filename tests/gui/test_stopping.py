@@ -62,6 +62,8 @@ def test_early_stopping_in_the_window_stops_marks_and_goes_on(playground, qtbot)
     box.kind_combo.setCurrentIndex(box.kind_combo.findData("step"))
     box.every_spin.setValue(5)
     assert p.loss.schedule_shown()
+    p.training.stopping_box.set_open(True)
+    _shot(p.training, "panel.png")
     p.training.stopping_box.patience_spin.setValue(3)  # resumed runs stop sooner
     qtbot.mouseClick(p.training.play_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: _finished(p), timeout=240000)

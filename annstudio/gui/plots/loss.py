@@ -402,11 +402,14 @@ class LossPlot(QWidget):
         for line in self._marks:
             self._loss_plot.removeItem(line)
         self._marks = []
-        for epoch, pen, words, place in ((best, BEST_PEN, "best {}", 0.92), (stopped, STOP_PEN, "stopped {}", 0.78)):
+        # the labels low in the plot (the legend is at the top), "best" right of its line, "stopped" left of it
+        for epoch, pen, words, place, side in ((best, BEST_PEN, "best {}", 0.12, 0), (stopped, STOP_PEN, "stopped {}",
+                                                                                       0.28, 1)):
             if epoch is None:
                 continue
             line = pg.InfiniteLine(pos=float(epoch), angle=90, movable=False, pen=pg.mkPen(**pen),
-                                   label=words.format(epoch), labelOpts={"position": place, "color": pen["color"]})
+                                   label=words.format(epoch), labelOpts={"position": place, "color": pen["color"], "fill": (255, 255, 255, 210),
+                                                                         "anchors": [(side, 0.5), (side, 0.5)]})
             line.setToolTip(("The best epoch early stopping found: its weights are the ones kept." if words.startswith(
                 "best") else "Where a stopping rule ended the run.") + " Play goes on from here.")
             self._loss_plot.addItem(line, ignoreBounds=True)
@@ -421,7 +424,7 @@ class LossPlot(QWidget):
         plot.setLabel("left", "learning rate")
         plot.showGrid(x=True, y=True, alpha=0.15)
         plot.getAxis("left").enableAutoSIPrefix(False)
-        plot.setMaximumHeight(110)
+        plot.setMaximumHeight(90)
         plot.setMouseEnabled(x=False, y=False)
         plot.hideButtons()
         self._rate_curve = plot.plot(pen=pg.mkPen((123, 31, 162), width=2))
@@ -616,7 +619,7 @@ class LossPlot(QWidget):
         if math.isfinite(value["test_loss"]):
             parts.append(f"test loss {_fmt(value['test_loss'])}")
         if math.isfinite(value["val_loss"]):
-            parts.append(f"validation loss {_fmt(value['val_loss'])}")
+            parts.append(f"val loss {_fmt(value['val_loss'])}")
         if self._metric == "updates":  # a perceptron: its mistakes and its updates first, in two short lines
             parts = [head, f"misclassified {_fmt(value['loss'])}"]
             if math.isfinite(value["test_loss"]):
@@ -625,7 +628,7 @@ class LossPlot(QWidget):
         elif self._task == "regression":
             names = (("rmse", "RMSE"), ("test_rmse", "test RMSE"), ("r2", "R²"), ("test_r2", "test R²"))
         else:
-            names = (("accuracy", "accuracy"), ("test_accuracy", "test accuracy"), ("val_accuracy", "validation"))
+            names = (("accuracy", "accuracy"), ("test_accuracy", "test accuracy"), ("val_accuracy", "val accuracy"))
         parts += [f"{label} {_fmt(value[key])}" for key, label in names if math.isfinite(value[key])]
         self._readout.setText(" · ".join(part.replace(" ", "&nbsp;") for part in parts))
 
