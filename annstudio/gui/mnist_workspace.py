@@ -487,6 +487,7 @@ class MnistWorkspace(QWidget):
         t.stop_requested.connect(self.stop)
         t.reset_requested.connect(self.reset)
         t.learning_rate_changed.connect(self.session.set_learning_rate)
+        t.rules_changed.connect(lambda: self.session.set_rules(self.train_spec()))
         t.batch_size_changed.connect(self.session.set_batch_size)
         self.confusion.cell_clicked.connect(self.show_cell)
         self.reader.personal_set_changed.connect(self._on_personal_set_changed)
@@ -1055,7 +1056,7 @@ class MnistWorkspace(QWidget):
         train = self.train_spec()
         key = self._personal_key()
         trainer = self.session.trainer
-        fresh = self._stale or trainer is None
+        fresh = self._stale or trainer is None or trainer.train.validation_split != train.validation_split
         if not fresh and key != self._trainer_key:
             report = self._latest
             if report is None or report.weights is None:
@@ -1075,6 +1076,7 @@ class MnistWorkspace(QWidget):
                 return self._started(started, step, restore[1] + epochs)
             started = self.session.start(self._make_trainer_factory(key), epochs=epochs, step=step)
             return self._started(started, step, epochs)
+        trainer.set_rules(train)  # stopping rules and schedule as set now
         started = self.session.start(epochs=epochs, step=step, learning_rate=train.learning_rate,
                                      batch_size=train.batch_size)
         return self._started(started, step, trainer.epoch + epochs)
@@ -1236,7 +1238,9 @@ class MnistWorkspace(QWidget):
             self._update_results()
             if outcome.history:
                 self._announce_run(outcome)
-        if outcome.stopped and outcome.message:
+        result = getattr(outcome.trainer, "result", None)  # where early stopping found its best, where a rule stopped
+        self.loss.set_stop_marks(getattr(result, "best_epoch", None), getattr(result, "stopped_epoch", None))
+        if (outcome.stopped or getattr(result, "stopped_epoch", None)) and outcome.message:
             self.status.emit(outcome.message[0].upper() + outcome.message[1:])
 
     def _announce_run(self, outcome: RunOutcome) -> None:
