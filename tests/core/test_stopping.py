@@ -145,3 +145,20 @@ def test_a_validation_split_that_leaves_no_training_point_is_refused_in_a_senten
     few = datasets.generate(DataSpec("xor", size=3, seed=1))
     with pytest.raises(stopping.StoppingError, match="leaves none of the 3 training points to train on"):
         Trainer(NET, replace(TRAIN, validation_split=0.9), few)
+
+
+def test_rules_and_schedule_edited_during_a_run_apply_from_the_next_epoch():
+    from annstudio.core.control import TrainControl
+
+    train = replace(TRAIN, early_stopping=False, validation_split=0.0, epochs=6)
+    control = TrainControl()
+    trainer = Trainer(NET, train, DATA, xla=False)
+    rates = []
+    for report in trainer.run(control=control):
+        rates.append(report.learning_rate)
+        if report.epoch == 2:  # as the panel does while paused: taken before epoch 3
+            control.set_rules(replace(train, schedule="exponential", schedule_every=1, schedule_factor=0.5,
+                                      target_loss=10.0))
+    assert rates[:2] == [0.05, 0.05]
+    assert rates[2] == pytest.approx(0.05 * 0.5 ** 2)  # the schedule's rate of epoch 3 (counted from the first)
+    assert trainer.result.stopped_epoch == 3 and "target loss" in trainer.result.message
