@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .errors import UserError
+from .words import plural
 
 #: What early stopping can watch: (name in a report's metrics, words, True when bigger is better).
 MONITORS = {"val_loss": ("validation loss", False), "loss": ("training loss", False),
@@ -46,11 +47,11 @@ def check_split(n: int, fraction: float) -> None:
         return
     start = validation_start(n, fraction)
     if start <= 0:
-        raise StoppingError(f"a validation split of {fraction:g} leaves none of the {n} training points to train "
-                            "on: choose a smaller fraction, such as 0.2")
+        raise StoppingError(f"a validation split of {fraction:g} leaves none of the {plural(n, 'training point')} to "
+                            "train on: choose a smaller fraction or more points")
     if start >= n:
-        raise StoppingError(f"a validation split of {fraction:g} of {n} training points holds out no point at "
-                            "all: choose a larger fraction or more points")
+        raise StoppingError(f"a validation split of {fraction:g} of {plural(n, 'training point')} holds out no "
+                            "point at all: choose a larger fraction or more points")
 
 
 def spec_problems(spec) -> list[str]:

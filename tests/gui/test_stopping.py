@@ -74,3 +74,12 @@ def test_early_stopping_in_the_window_stops_marks_and_goes_on(playground, qtbot)
     expected = schedules.rate_at(train, train.learning_rate, last - 1)
     assert float(box.now_label.text()) == pytest.approx(expected, rel=1e-3)
     _shot(p, "schedule.png")
+
+    # a split that leaves no point to train on: one sentence, no crash
+    p.data_panel.size_spin.setValue(10)
+    p.data_panel.test_spin.setValue(0.9)
+    stopping.split_spin.setValue(0.5)
+    qtbot.waitUntil(lambda: not p.session.is_running(), timeout=240000)
+    p.play()
+    qtbot.waitUntil(lambda: "leaves none of the 1 training point to train on" in p.last_error(), timeout=240000)
+    qtbot.waitUntil(lambda: not p.session.is_running(), timeout=240000)
