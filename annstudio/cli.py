@@ -45,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--data", help="a local mnist.npz instead of the Keras cache")
     train.add_argument("--save", help="write the trained model to this .keras file")
     train.add_argument("--json", action="store_true", help="one JSON object per epoch, then one with the results")
+    train.add_argument("--validation-split", type=float, metavar="F",
+                       help="hold out the last fraction F of the training points (val_loss every epoch), as Keras")
+    train.add_argument("--patience", type=int, metavar="N",
+                       help="early stopping: stop after N epochs without a better val_loss, keep the best weights")
+    train.add_argument("--target-loss", type=float, metavar="L", help="stop once the training loss is at most L")
 
     shot = sub.add_parser("shot", help="train a preset in the real window offscreen and save a picture of it")
     shot.add_argument("--preset", required=True, help="preset id (see 'annstudio presets')")
@@ -114,6 +119,7 @@ def cmd_train(args) -> int:
         if args.epochs < 1:
             raise UsageError(f"--epochs must be a whole number ≥ 1, not {args.epochs}")
         preset = preset.with_epochs(args.epochs)
+    preset = _with_stopping(preset, args)
     if args.save and not args.save.endswith(".keras"):
         raise UsageError(f"--save needs a file name ending in .keras, not {args.save!r}")
     data_spec = preset.data
@@ -133,6 +139,8 @@ def cmd_train(args) -> int:
     trainer = make_trainer(preset.network, preset.train, data)
     total = trainer.train.epochs
     for report in trainer.run():
+        if report.partial:  # the kept weights' picture (early stopping restored them): the final line says
+            continue
         row = {"epoch": report.epoch, **{k: _number(v) for k, v in report.metrics.items()}}
         if args.json:
             _say(json.dumps(row))
@@ -145,6 +153,7 @@ def cmd_train(args) -> int:
              "seconds": round(report.seconds, 3) if result.history else 0.0}
     if result.diverged:
         final["error"] = result.message
+    final.update(_stopping_fields(trainer, result))
     if getattr(result, "converged", False):
         final["converged"] = True
         final["message"] = result.message
@@ -161,6 +170,41 @@ def cmd_train(args) -> int:
         print(f"annstudio: {result.message}", file=sys.stderr)
         return EXIT_ERROR
     return 0
+
+
+def _with_stopping(preset, args):
+    """The preset with the stopping options given (each checked by the TrainSpec, in its words)."""
+    from dataclasses import replace
+
+    changes = {}
+    if args.validation_split is not None:
+        changes["validation_split"] = args.validation_split
+    if args.patience is not None:
+        changes.update(early_stopping=True, patience=args.patience)
+        if not preset.train.validation_split and args.validation_split is None:
+            changes["monitor"] = "loss"
+    if args.target_loss is not None:
+        changes["target_loss"] = args.target_loss
+    if not changes:
+        return preset
+    problems = replace(preset.train, **changes).problems()
+    if problems:
+        raise UsageError("; ".join(problems))
+    return replace(preset, train=replace(preset.train, **changes))
+
+
+def _stopping_fields(trainer, result) -> dict:
+    """What the final line says of the stopping rules: where a rule stopped the run (null: it did not), early
+    stopping's best epoch, why, and the validation numbers of the weights kept (the best epoch's, restored)."""
+    train = trainer.train
+    if not (getattr(train, "validation_split", 0) or getattr(train, "early_stopping", False)
+            or getattr(train, "target_loss", None) is not None):
+        return {}
+    fields = {"stopped_epoch": result.stopped_epoch, "best_epoch": result.best_epoch}
+    if result.stopped_epoch is not None and not result.diverged:
+        fields["message"] = result.message
+    fields.update({key: _number(value) for key, value in result.kept.items()})
+    return fields
 
 
 def _download_progress(done: int, total: int) -> None:

@@ -53,6 +53,7 @@ LECTURE: dict[str, float | str] = {
     "init-normal": "-",
     "regularization-none": "-",
     "regularization-l2": "-",
+    "early-stopping": "stops when val loss rises",
 }
 
 #: What the lecture prints about training besides its main figure.
@@ -112,7 +113,7 @@ def run_preset(preset: lessons.Preset, data_path: str | None) -> dict:
     out: dict = {"epochs": len(result.history)}
     name = figure_name(preset)
     if name == "test accuracy":
-        out["app"] = metrics["test_accuracy"]
+        out["app"] = result.kept.get("test_accuracy", metrics["test_accuracy"])  # the weights it ends with
         out["loss"] = metrics["loss"]
     elif name == "train MSE":
         out["app"] = metrics["rmse"] ** 2  # the curve as drawn (inference mode) against the ten points
@@ -132,6 +133,9 @@ def run_preset(preset: lessons.Preset, data_path: str | None) -> dict:
             out["grad_first_over_last_hidden"] = norms[0] / norms[-2]
     if result.diverged:
         out["error"] = result.message
+    if result.best_epoch is not None:
+        out["stopped_epoch"], out["best_epoch"] = result.stopped_epoch, result.best_epoch
+        out["kept_val_loss"] = result.kept.get("val_loss")
     out["seconds"] = seconds
     return out
 
@@ -151,6 +155,9 @@ def _note(preset_id: str, row: dict) -> str:
                      f"after epoch 1, {values[0] / values[-2]:.2g} at the end")
     elif "grad_norms_last_epoch" in row:
         notes.append("|grad| " + ", ".join(f"{v:.3f}" for v in row["grad_norms_last_epoch"].values()))
+    if "best_epoch" in row:
+        notes.append(f"stopped after epoch {row['stopped_epoch']}, kept epoch {row['best_epoch']} "
+                     f"(val loss {row['kept_val_loss']:.4f})")
     if "error" in row:
         notes.append(row["error"])
     return "; ".join(notes)

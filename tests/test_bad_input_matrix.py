@@ -63,6 +63,11 @@ CLI: --epochs with an empty value     "invalid int value: ''", exit 2           
 CLI: --save model.h5                  "… needs a file name ending in .keras", exit 2                  test_cli_refuses_bad_arguments[save-not-keras]
 CLI: export-code --epochs -3          "--epochs must be a whole number ≥ 1, not -3", exit 2           test_cli_refuses_bad_arguments[export-epochs-negative]
 CLI: predict without a picture        "the following arguments are required: IMAGE", exit 2           test_cli_refuses_bad_arguments[predict-no-image]
+CLI: --patience 0                     "patience must be a whole number of epochs ≥ 1 …", exit 2       test_cli_refuses_bad_arguments[patience-0]
+CLI: --target-loss -0.5               "the target loss must be a number above 0 …", exit 2            test_cli_refuses_bad_arguments[target-loss-negative]
+CLI: --validation-split 1             "the validation split must be a fraction from 0 up to …", exit 2 test_cli_refuses_bad_arguments[validation-split-1]
+CLI: a split that leaves no point     "… leaves none of the 1000 training points to train on", exit 1 test_cli_refuses_bad_arguments[validation-split-leaves-nothing]
+schedule: rate 0 or below, patience…  core SpecError, one sentence each (factor 0, floor 0, …)       tests/core/test_stopping.py::test_bad_stopping_and_schedule_settings_get_one_clear_sentence
 CLI: Ctrl+C while loading             "annstudio: interrupted", exit 130                              test_cli_interrupted_is_one_line
 **saving** (previous file kept)
 model into a read-only folder         StoreError "Permission denied"; kept                            test_failed_save_keeps_the_previous_file[model-read-only-folder]
@@ -439,9 +444,15 @@ def test_divergence_keeps_the_last_good_weights():
     (["train", "--preset", "logistic-regression", "--save", "model.h5"], "ending in .keras"),
     (["export-code", "x.keras", "-o", "x.py", "--epochs", "-3"], "--epochs must be a whole number ≥ 1, not -3"),
     (["predict", "only-a-model.keras"], "the following arguments are required: IMAGE"),
-], ids=["unknown-preset", "epochs-0", "epochs-empty", "save-not-keras", "export-epochs-negative", "predict-no-image"])
+    (["train", "--preset", "logistic-regression", "--patience", "0"], "patience must be a whole number of epochs ≥ 1"),
+    (["train", "--preset", "logistic-regression", "--target-loss", "-0.5"], "the target loss must be a number above 0"),
+    (["train", "--preset", "logistic-regression", "--validation-split", "1"], "the validation split must be a fraction"),
+    (["train", "--preset", "logistic-regression", "--validation-split", "0.9999"],
+     "leaves none of the 1000 training points to train on"),
+], ids=["unknown-preset", "epochs-0", "epochs-empty", "save-not-keras", "export-epochs-negative", "predict-no-image",
+        "patience-0", "target-loss-negative", "validation-split-1", "validation-split-leaves-nothing"])
 def test_cli_refuses_bad_arguments(argv, words, capsys):
-    code = 1 if argv[2:3] == ["no-such-lesson"] else 2
+    code = 1 if argv[2:3] == ["no-such-lesson"] or "0.9999" in argv else 2
     line = cli_fails(capsys, *argv, match=words, code=code)
     assert line.startswith("annstudio: error: ")
 

@@ -63,6 +63,19 @@ def test_mnist_mlp_reaches_the_lectures_accuracy_and_saves_a_keras_file(mnist_pa
     assert (model.predict_on_batch(x_test).argmax(axis=1) == y_test).mean() > 0.95
 
 
+def test_early_stopping_headless_says_where_it_stopped_and_what_it_kept():
+    out = annstudio("train", "--preset", "early-stopping", "--epochs", "60", "--json")
+    assert out.returncode == 0, out.stderr
+    rows = _json_lines(out.stdout)
+    epochs, final = rows[:-1], rows[-1]
+    assert all("val_loss" in row and "val_accuracy" in row for row in epochs)
+    assert final["stopped_epoch"] == len(epochs) < 60  # it stopped before its epoch budget
+    best = epochs[final["best_epoch"] - 1]
+    assert best["val_loss"] == min(row["val_loss"] for row in epochs)
+    assert final["val_loss"] == pytest.approx(best["val_loss"], rel=1e-4)  # the best epoch's weights were kept
+    assert "early stopping" in final["message"]
+
+
 def test_plain_output_is_readable():
     out = annstudio("train", "--preset", "overfit-dropout", "--epochs", "2")
     assert out.returncode == 0, out.stderr

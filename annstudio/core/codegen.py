@@ -19,6 +19,7 @@ from typing import Sequence
 import numpy as np
 
 from .datasets import Dataset
+from . import schedules, stopping
 from .errors import UserError
 from .spec import DEFAULT_INITIALIZER, DataSpec, LayerSpec, NetworkSpec, SpecError, TrainSpec, uses_step
 
@@ -350,8 +351,17 @@ class Plan:
     @property
     def training_text(self) -> str:
         t = self.train
-        return (f"{_OPTIMIZER_CLASSES[t.optimizer]} (learning rate {_number(t.learning_rate)}), loss {t.loss}, "
+        text = (f"{_OPTIMIZER_CLASSES[t.optimizer]} (learning rate {_number(t.learning_rate)}), loss {t.loss}, "
                 f"{t.epochs} epoch{'s' if t.epochs != 1 else ''}, batch size {t.batch_size}")
+        if t.schedule != "constant":
+            text += f", rate schedule: {schedules.describe(t)}"
+        if t.validation_split:
+            text += f", validation split {_number(t.validation_split)}"
+        if t.early_stopping:
+            text += f", early stopping on {t.monitor} (patience {t.patience})"
+        if t.target_loss is not None:
+            text += f", stop at loss {_number(t.target_loss)}"
+        return text
 
     @property
     def task(self) -> str:
@@ -445,6 +455,9 @@ def imports(p: Plan) -> list[str]:
 def constants(p: Plan) -> list[str]:
     out = [f"EPOCHS = {p.train.epochs}", f"BATCH_SIZE = {p.train.batch_size}",
            f"SEED = {p.train.seed}  # makes the initial weights reproducible"]
+    if p.train.validation_split:
+        out.append(f"VALIDATION_SPLIT = {_number(p.train.validation_split)}  # the last part of the training points, "
+                   "not shuffled: fit holds it out and reports val_loss")
     if p.big:
         out.append(f"DATA_FILE = {p.data_file!r}")
     if p.data.kind == "mnist":
@@ -503,9 +516,56 @@ def weights_lines(p: Plan, indent: str = "") -> list[str]:
     return [indent + line for line in out]
 
 
+def callback_lines(p: Plan) -> list[str]:
+    """``callbacks = [...]``: the run's early stopping, target loss and learning-rate schedule as Keras'
+    callbacks (empty without any), each explained in a comment."""
+    t = p.train
+    out, names = [], []
+    if t.schedule != "constant":
+        out += [f"# the learning rate epoch by epoch: {schedules.describe(t)} (Keras' schedule, asked at each epoch)",
+                f"schedule = {_schedule_code(t)}",
+                "set_rate = tf.keras.callbacks.LearningRateScheduler(lambda epoch, rate: float(schedule(epoch)))"]
+        names.append("set_rate")
+    if t.early_stopping:
+        out += [f"# stop when the {stopping.MONITORS[t.monitor][0]} has not improved for {t.patience} epochs"
+                + ("; keep the best epoch's weights" if t.restore_best else ""),
+                f"early_stopping = tf.keras.callbacks.EarlyStopping(monitor={t.monitor!r}, "
+                f"mode={stopping.mode(t.monitor)!r}, patience={t.patience}, restore_best_weights={t.restore_best!r})"]
+        names.append("early_stopping")
+    if t.target_loss is not None:
+        out += ["", "class StopAtLoss(tf.keras.callbacks.Callback):",
+                '    """Stop once the training loss is at most the target."""',
+                "", "    def on_epoch_end(self, epoch, logs=None):",
+                f"        if logs['loss'] <= {_number(t.target_loss)}:",
+                "            self.model.stop_training = True", ""]
+        names.append("StopAtLoss()")
+    if names:
+        out.append(f"callbacks = [{', '.join(names)}]")
+    return out
+
+
+def _schedule_code(t: TrainSpec) -> str:
+    lr = _number(t.learning_rate)
+    if t.schedule in ("step", "exponential"):
+        staircase = ", staircase=True" if t.schedule == "step" else ""
+        return (f"tf.keras.optimizers.schedules.ExponentialDecay({lr}, decay_steps={t.schedule_every}, "
+                f"decay_rate={_number(t.schedule_factor)}{staircase})")
+    warm = (f", warmup_target={lr}, warmup_steps={t.schedule_warmup}" if t.schedule_warmup else "")
+    start = _number(t.learning_rate * schedules.WARMUP_START) if t.schedule_warmup else lr
+    return (f"tf.keras.optimizers.schedules.CosineDecay({start}, decay_steps={t.schedule_length}, "
+            f"alpha={_number(t.schedule_floor)}{warm})")
+
+
 def fit_lines(p: Plan, indent: str = "", verbose: int = 2) -> list[str]:
-    return [indent + f"history = model.fit(train_X, train_y, epochs=EPOCHS, batch_size=BATCH_SIZE, "
-                     f"shuffle={p.train.shuffle!r}, verbose={verbose})",
+    callbacks = callback_lines(p)
+    extra = ""
+    if p.train.validation_split:
+        extra += ", validation_split=VALIDATION_SPLIT"
+    if callbacks:
+        extra += ", callbacks=callbacks"
+    return [indent + line if line else "" for line in callbacks] + [
+            indent + f"history = model.fit(train_X, train_y, epochs=EPOCHS, batch_size=BATCH_SIZE, "
+                     f"shuffle={p.train.shuffle!r}{extra}, verbose={verbose})",
             indent + "print(f\"final loss: {history.history['loss'][-1]:.4f}  "
                      f"{p.metric}: {{history.history[{p.metric!r}][-1]:.4f}}\")"]
 

@@ -116,6 +116,7 @@ class TrainControl:
         self._epoch_granted = False
         self.pending_learning_rate: float | None = None
         self.pending_batch_size: int | None = None
+        self.pending_rules = None  # a TrainSpec whose stopping rules and schedule the run takes next epoch
         self._edits: list[NeuronEdit] = []
         self._speed: float | None = None
 
@@ -162,6 +163,18 @@ class TrainControl:
             raise SpecError(f"batch size must be a whole number ≥ 1, not {value!r}")
         with self._cond:
             self.pending_batch_size = value
+
+    def set_rules(self, train) -> None:
+        """New stopping rules and schedule (a TrainSpec's), taken before the next epoch; checked here."""
+        train.validate()
+        with self._cond:
+            self.pending_rules = train
+
+    def take_rules(self):
+        """The TrainSpec of :meth:`set_rules` not yet taken, or None."""
+        with self._cond:
+            rules, self.pending_rules = self.pending_rules, None
+            return rules
 
     def set_speed(self, epochs_per_second: float | None) -> None:
         """Train at most this many epochs a second (None: as fast as it goes), e.g. to watch it slowly."""

@@ -26,7 +26,7 @@ from typing import Iterator
 import numpy as np
 
 from . import build as _build
-from . import faststart
+from . import faststart, schedules, stopping
 from .control import NeuronEdit, TrainControl, gc_paused
 from .datasets import Dataset, expand_features
 from .errors import UserError
@@ -45,6 +45,9 @@ _EVAL_LIMIT = 10_000  # evaluate at most this many samples in one graph call
 #: connected signals (one of the two runs went on later: starvation or a deadlock, not yet known). Off, the
 #: program compiles in the training thread: after the untrained picture, or before the first epoch that needs it.
 BACKGROUND_COMPILE = os.environ.get("ANNSTUDIO_BACKGROUND_COMPILE", "") == "1"
+#: The TrainSpec fields a run may change between epochs (Trainer.set_rules): stopping rules and schedule.
+_RULE_FIELDS = ("early_stopping", "monitor", "patience", "restore_best", "target_loss", "schedule", "schedule_every",
+                "schedule_factor", "schedule_length", "schedule_floor", "schedule_warmup")
 _MAX_EPOCHS_PER_CALL = 256     # a watched training of a small data set runs up to this many epochs per call
 _ORDER_ELEMENTS = 1 << 18      # ... and hands it at most this many sample indices (the epochs' orders)
 
@@ -209,6 +212,7 @@ class _Compiled:
         self.masks: dict[str, tuple] = {}
         self.probe_fn = None
         self.eval_fn = None
+        self.val_fn = None   # the validation loss after each epoch (see Trainer._validation_metrics)
         self.uses = 1
         self.ready: set[tuple] = set()                      # (program, data shapes) compiled (XLA compiles per shape)
         self.compiling: dict[tuple, bool] = {}              # programs waiting or compiling in the background
@@ -665,6 +669,8 @@ class Trainer:
         self._weight_vars = compiled.weight_vars
         self._by_name = compiled.by_name
         self.learning_rate = float(train.learning_rate)
+        self.base_rate = self.learning_rate      # the schedule's starting rate (the panel's); see _schedule_rate
+        self.rules: stopping.StopRules | None = None  # the run under way's stopping rules
         self._epoch_seconds: float | None = None  # how long an epoch takes in a call (once compiled)
         self.epochs_per_call = 0                  # epochs the newest call trained (tests, benchmarks)
         self._target = 0                          # the epoch the run under way ends at
@@ -711,8 +717,9 @@ class Trainer:
 
     def _prepare_data(self) -> None:
         d = self.data
-        self.x_train = tf.constant(self._inputs(d.x_train))
-        self.y_train = tf.constant(self._targets(d.y_train))
+        split = self._validation_split()
+        self.x_train = tf.constant(self._inputs(d.x_train[:split]))
+        self.y_train = tf.constant(self._targets(d.y_train[:split]))
         self.n_train = int(self.x_train.shape[0])
         self.has_test = d.has_test
         args = {"x": self.x_train, "y": self.y_train}
@@ -743,6 +750,63 @@ class Trainer:
         self._data_args = args
         self._shapes = tuple((name, tuple(value.shape)) for name, value in args.items())
 
+    # validation, stopping rules, schedules ------------------------------------------------------------
+    def _validation_split(self) -> int:
+        """Hold out the last ``validation_split`` of the training points, as Keras' ``fit`` does (before any
+        shuffling): where they begin. They are evaluated after every epoch (``val_loss``)."""
+        n = len(self.data.x_train)
+        stopping.check_split(n, self.train.validation_split)
+        start = stopping.validation_start(n, self.train.validation_split)
+        self.has_val = start < n
+        if self.has_val:
+            self.x_val = tf.constant(self._inputs(self.data.x_train[start:]))
+            self.y_val = tf.constant(self._targets(self.data.y_train[start:]))
+        return start
+
+    def _validation_metrics(self) -> dict:
+        """``val_loss`` and ``val_accuracy`` (or ``val_mse``) of the weights as they are; {} without a split.
+        One small program of its own, not XLA-compiled: it costs a forward pass, not a compile."""
+        if not self.has_val:
+            return {}
+        compiled = self._compiled
+        if compiled.val_fn is None:
+            compiled.val_fn = tf.function(compiled.evaluate_graph, jit_compile=False, reduce_retracing=True)
+        out = compiled.val_fn(self.x_val, self.y_val)
+        name = "val_accuracy" if self.train.is_classification else "val_mse"
+        return {"val_loss": float(out["loss"]), name: float(out["metric"])}
+
+    def set_rules(self, train: TrainSpec) -> None:
+        """Take a TrainSpec's stopping rules and schedule for the next run (or the one under way, between two
+        epochs); the validation split is not among them: it changes the data, so it needs a new trainer."""
+        train = train.validate()
+        self.train = replace(self.train, **{name: getattr(train, name) for name in _RULE_FIELDS})
+        if self.rules is not None:
+            self.rules.update(self.train)
+
+    def _take_rules(self, control: TrainControl, rate: float | None) -> None:
+        """Before an epoch: rules edited meanwhile, a rate typed meanwhile, and the schedule's rate."""
+        edited = control.take_rules()
+        if edited is not None:
+            self.set_rules(edited)
+        if rate is not None:
+            self.base_rate = rate
+        self._schedule_rate()
+
+    def _per_epoch(self) -> bool:
+        """Whether something must happen after every epoch (a validation loss, a stopping decision, a new
+        rate): then a call trains one epoch, never many."""
+        return (self.has_val or self.train.schedule != "constant"
+                or self.train.early_stopping or self.train.target_loss is not None)
+
+    def _schedule_rate(self) -> None:
+        """The rate of the epoch about to start, from the schedule and the panel's rate."""
+        if self.train.schedule == "constant":
+            rate = self.base_rate
+        else:
+            rate = schedules.rate_at(self.train, self.base_rate, self.epoch)
+        if rate != self.learning_rate:
+            self._set_learning_rate(rate)
+
     def _program(self, batch_size: int, rest: int, with_probe: bool | str):
         program = self._compiled.program(batch_size, rest, with_probe)
         return lambda order, start, n_steps: program(self._data_args, order, start, n_steps)
@@ -757,7 +821,7 @@ class Trainer:
                 or control.paused or control.stopped or control.edits_waiting
                 or (self.has_test and not self._compiled.test_in_graph)):
             return 0
-        if self._epoch_seconds is None:
+        if self._epoch_seconds is None or self._per_epoch():
             return 1
         remaining = self.probe_interval - (time.perf_counter() - last_probe)
         wanted = math.ceil(remaining / self._epoch_seconds) if remaining > 0 else 1
@@ -981,6 +1045,7 @@ class Trainer:
     def _metrics(self, loss_sum: float, metric_sum: float, seen: int, probe: dict) -> dict:
         metrics = {"loss": loss_sum / max(seen, 1)}
         metrics["accuracy" if self.train.is_classification else "mse"] = metric_sum / max(seen, 1)
+        metrics.update(self._validation_metrics())
         if "train" in probe:
             metrics["rmse"] = math.sqrt(max(float(probe["train"]["metric"]), 0.0))
             metrics["r2"] = float(probe["train"]["r2"])
@@ -1095,7 +1160,8 @@ class Trainer:
         last_good = self.weights_snapshot()
         last_probe = -math.inf
         unprobed = None  # metrics of the newest epoch if its report had no pictures
-        stopped = diverged = False
+        stopped = diverged = ruled = False
+        rules = self.rules = stopping.StopRules.from_spec(self.train, history[-1].get("loss") if history else None)
         seen = 0
         next_at = 0.0  # with a speed set: when the next epoch may start
         pending = control.take_edits()
@@ -1103,10 +1169,9 @@ class Trainer:
             for edit in pending:
                 control.request_edit(edit)
             yield self.probe_report(started, self._apply_edits(control))
-        while self.epoch < target and not stopped and not diverged:
+        while self.epoch < target and not stopped and not diverged and not ruled:
             lr, bs = control.take_settings()
-            if lr is not None:
-                self._set_learning_rate(lr)
+            self._take_rules(control, lr)
             if bs is not None:
                 self.batch_size = bs
             batch_size = min(self.batch_size, self.n_train)
@@ -1128,13 +1193,15 @@ class Trainer:
                 diverged = good < done
                 histograms = self._histograms(numbers[:good])  # the epochs without pictures have them too
                 first = self.epoch + 1
+                validation = self._validation_metrics() if good == 1 else {}  # (with a split, one epoch a call)
                 history.extend_columns({"epoch": np.arange(first, first + good, dtype=np.float64),
-                                        **{key: table[:good, i] for i, key in enumerate(keys)}})
+                                        **{key: table[:good, i] for i, key in enumerate(keys)},
+                                        **{key: np.array([value]) for key, value in validation.items()}})
                 for e, values in enumerate(table[:good].tolist()):
                     self.epoch += 1
                     self.batches += total_steps
                     control.epoch_finished()
-                    metrics = dict(zip(keys, values))
+                    metrics = {**dict(zip(keys, values)), **validation}
                     report = self._report(metrics, started, partial=False, probe=out if e == done - 1 else {},
                                           histograms=histograms[e])
                     unprobed = None if report.weights is not None else metrics
@@ -1142,6 +1209,7 @@ class Trainer:
                         last_good = report.weights
                         last_probe = time.perf_counter()
                     yield report
+                    ruled = rules.after_epoch(self.epoch, metrics, self.weights_snapshot)
                 continue
             order = self._rng.permutation(self.n_train) if self.train.shuffle else np.arange(self.n_train)
             order_t = tf.constant(order.astype(np.int32))
@@ -1172,7 +1240,8 @@ class Trainer:
                     break
                 lr, _ = control.take_settings()
                 if lr is not None:
-                    self._set_learning_rate(lr)
+                    self.base_rate = lr
+                    self._schedule_rate()
                 n_full = min(allowed, full_steps - done)
                 with_rest = bool(rest) and done + n_full == full_steps and allowed > n_full
                 n = n_full + (1 if with_rest else 0)
@@ -1230,6 +1299,7 @@ class Trainer:
                         last_probe = time.perf_counter()
                     history.append({"epoch": self.epoch, **metrics})
                     yield report
+                    ruled = rules.after_epoch(self.epoch, metrics, self.weights_snapshot)
                 elif allowed < wanted and control.paused:
                     probe = self._probe_now()
                     yield self._report(self._metrics(loss_sum, metric_sum, seen, probe), started, True, probe)
@@ -1238,6 +1308,7 @@ class Trainer:
                     key = "accuracy" if self.train.is_classification else "mse"
                     yield self._report({"loss": loss_sum / seen, key: metric_sum / seen}, started, True, {})
         message = ""
+        kept: dict = {}  # the validation (and test) metrics of the weights the run leaves
         if diverged:
             self.restore(last_good)
             message = ("training diverged: the loss became infinite or not a number. "
@@ -1245,7 +1316,19 @@ class Trainer:
         elif stopped:
             message = (f"stopped after {self.batches} batches, in epoch {self.epoch + 1}" if seen
                        else f"stopped after epoch {self.epoch}")
-        self.result = TrainResult(self.model, history, stopped=stopped, diverged=diverged, message=message)
+        else:
+            message = rules.reason
+            if rules.keeps_best:  # as Keras' EarlyStopping(restore_best_weights=True) at the end of fit
+                self.restore(rules.best_weights)
+                message = "; ".join(filter(None, [message, f"kept the weights of epoch {rules.best_epoch}, "
+                                                           f"the best {stopping.MONITORS[rules.monitor][0]}"]))
+                picture = self.probe_report(started)  # the kept weights' picture (the message is the result's)
+                kept = {key: value for key, value in picture.metrics.items() if key.startswith(("val_", "test_"))}
+                yield picture
+        if not kept and self.has_val and not diverged:
+            kept = self._validation_metrics()
+        self.result = TrainResult(self.model, history, stopped=stopped, diverged=diverged, message=message,
+                                  stopped_epoch=rules.stopped_epoch, best_epoch=rules.best_epoch, kept=kept)
         return self.result
 
     def train_to_end(self, epochs: int | None = None, control: TrainControl | None = None) -> TrainResult:

@@ -83,6 +83,9 @@ class TrainResult:
     diverged: bool = False
     message: str = ""
     converged: bool = False  # it ended by itself: nothing left to learn (the perceptron on separable data)
+    stopped_epoch: int | None = None  # the epoch after which a stopping rule ended the run (core/stopping.py)
+    best_epoch: int | None = None     # early stopping's best epoch (its weights are kept when restoring)
+    kept: dict = field(default_factory=dict)  # the validation metrics of the weights kept at the end
     # train_to_end's result keeps its trainer alive, so that ``model`` stays this training's model even
     # when the caller drops the trainer (its programs are otherwise handed on to the next trainer)
     owner: object = field(default=None, repr=False, compare=False)

@@ -48,6 +48,8 @@ def _two_hidden(initializer: str) -> NetworkSpec:
                   dense(1, "sigmoid", initializer=initializer))
 
 
+#: Noisy XOR in random order (Keras' validation split takes the last quarter as it is: it must not be one class)
+_NOISY_XOR = DataSpec("xor", size=200, noise=1.0, seed=3, test_fraction=0.25)
 _CIRCLE = DataSpec("circle", size=400, noise=0.1, seed=4, test_fraction=0.25)
 _NOISY_CIRCLE = DataSpec("circle", size=120, noise=0.35, seed=5, test_fraction=0.5)  # few, noisy: overfits
 
@@ -127,6 +129,10 @@ PRESETS: tuple[Preset, ...] = (
     Preset("regularization-l2", "L2 penalty λ = 0.01 on every layer: smaller weights, a smoother boundary",
            _NOISY_CIRCLE, _wide(0.01), TrainSpec("adam", 0.01, 32, 300, BCE, seed=0),
            views=("loss", "surface", "weights"), lecture="weights shrink toward zero"),
+    Preset("early-stopping", "Early stopping: a 2-32-32-1 net on noisy XOR stops when the validation loss rises",
+           _NOISY_XOR, _wide(0.0), TrainSpec("adam", 0.01, 32, 500, BCE, seed=0, validation_split=0.25,
+                                             early_stopping=True, patience=20, restore_best=True),
+           views=("loss", "surface"), lecture="stop when the validation loss gets worse"),
 )
 
 _BY_ID = {preset.id: preset for preset in PRESETS}

@@ -159,13 +159,24 @@ def _fit_words(p: Plan) -> str:
                   "differ a little from ANN Studio's run (with shuffling off in both they are the same).")
     else:
         words += " The points are not shuffled, so the losses are the same as in ANN Studio's run."
+    if t.validation_split:
+        words += (f" `validation_split={t.validation_split:g}` holds out the last {t.validation_split:g} of the "
+                  "training points (as they are, not shuffled) and reports their loss, `val_loss`, after every epoch.")
+    if t.early_stopping:
+        words += (f" `EarlyStopping` ends training once `{t.monitor}` has not improved for {t.patience} epochs"
+                  + (" and puts back the weights of the best epoch." if t.restore_best else "."))
+    if t.schedule != "constant":
+        words += " `LearningRateScheduler` sets the learning rate at the start of every epoch from the schedule."
     return words
 
 
 def _loss_plot(p: Plan) -> str:
     dots = ", marker='o'" if p.train.epochs <= 30 else ""  # a few epochs: show each one (one is a single dot)
     lines = ["plt.figure(figsize=(6, 4))",
-             f"plt.plot(np.arange(1, len(history.history['loss']) + 1), history.history['loss']{dots})",
+             f"plt.plot(np.arange(1, len(history.history['loss']) + 1), history.history['loss']{dots}, "
+             "label='training')",
+             *([f"plt.plot(np.arange(1, len(history.history['val_loss']) + 1), history.history['val_loss']{dots}, "
+                "label='validation')", "plt.legend()"] if p.train.validation_split else []),
              "plt.xlabel('epoch', fontsize=15)",
              "plt.ylabel('loss', fontsize=15)",
              "plt.gca().xaxis.set_major_locator(plt.MaxNLocator(integer=True))  # whole epochs"]

@@ -171,8 +171,24 @@ class TrainSpec:
     loss: str = "binary_crossentropy"
     seed: int = 0
     shuffle: bool = True
+    # when a run ends by itself (core/stopping.py): Keras' validation_split and EarlyStopping, a target loss
+    validation_split: float = 0.0
+    early_stopping: bool = False
+    monitor: str = "val_loss"
+    patience: int = 10
+    restore_best: bool = True
+    target_loss: float | None = None
+    # the learning rate epoch by epoch (core/schedules.py)
+    schedule: str = "constant"
+    schedule_every: int = 10
+    schedule_factor: float = 0.5
+    schedule_length: int = 100
+    schedule_floor: float = 0.01
+    schedule_warmup: int = 0
 
     def problems(self) -> list[str]:
+        from . import schedules, stopping
+
         found = []
         if self.optimizer not in OPTIMIZERS:
             found.append(f"optimizer must be one of {', '.join(OPTIMIZERS)}, not {self.optimizer!r}")
@@ -188,6 +204,8 @@ class TrainSpec:
             found.append(f"seed must be a whole number from 0 to {2**31 - 1}, not {self.seed!r}")
         if not isinstance(self.shuffle, bool):
             found.append(f"shuffle must be true or false, not {self.shuffle!r}")
+        found += stopping.spec_problems(self)
+        found += schedules.spec_problems(self)
         return found
 
     def validate(self) -> "TrainSpec":

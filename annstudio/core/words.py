@@ -24,7 +24,7 @@ def a_or_an(word: object) -> str:
 
 
 #: The numbers a status line shows, in its order, with their names.
-_STATUS_METRICS = (("loss", "loss"), ("test_loss", "test loss"), ("accuracy", "accuracy"),
+_STATUS_METRICS = (("loss", "loss"), ("test_loss", "test loss"), ("val_loss", "val loss"), ("accuracy", "accuracy"),
                    ("test_accuracy", "test accuracy"), ("r2", "R²"))
 #: A perceptron's loss counts its misclassified points; its updates per epoch say whether it still learns.
 _PERCEPTRON_METRICS = (("loss", "misclassified"), ("test_loss", "test misclassified"), ("accuracy", "accuracy"),

@@ -897,7 +897,8 @@ class MnistWorkspace(RunCommands, QWidget):
         """Go on training ``trainer`` (None), or a new trainer and its first epoch: after the drawings to add
         changed, one that goes on from the network as it is; else from an opened workspace's weights, or new."""
         key = self._personal_key()
-        if trainer is not None and key == self._trainer_key:
+        if (trainer is not None and key == self._trainer_key
+                and trainer.train.validation_split == self.train_spec().validation_split):
             return None
         report = self.run.latest
         if trainer is not None and report is not None and report.weights is not None:

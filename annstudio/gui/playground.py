@@ -205,6 +205,7 @@ class Playground(RunCommands, QWidget):
         self.data_panel.features_changed.connect(self._on_features_changed)
         self.builder.network_changed.connect(self._on_network_changed)
         self.training.setup_changed.connect(self._on_setup_changed)
+        self.training.rules_changed.connect(self._on_rules_changed)
         self.surface.point_clicked.connect(self.data_panel.add_point)
         self.surface.erase_requested.connect(self.data_panel.erase_near)
         self.network_view.neuron_clicked.connect(self.show_neuron)
@@ -269,6 +270,14 @@ class Playground(RunCommands, QWidget):
         if not self._loading:
             self._sync_io()
             self._settings_changed()
+
+    def _on_rules_changed(self) -> None:
+        """Stopping rules or the schedule edited (the run controller hands them to a run under way): the
+        validation points and the schedule's curve follow."""
+        train = self.train_spec()
+        self.surface.set_validation_split(train.validation_split)
+        trainer = self.session.trainer
+        self.loss.show_schedule(train, train.learning_rate, trainer.epoch if trainer is not None else 0, train.epochs)
 
     def _on_setup_changed(self) -> None:
         """Another optimizer, seed or shuffling: the next run starts from a new trainer."""
@@ -390,8 +399,9 @@ class Playground(RunCommands, QWidget):
         while idle they need a new one (a step neuron switched to Adam must be refused, not trained on by the
         perceptron rule)."""
         train = self.train_spec()
-        if trainer is not None and ((trainer.train.optimizer, trainer.train.seed, trainer.train.shuffle)
-                                    == (train.optimizer, train.seed, train.shuffle)):
+        if trainer is not None and ((trainer.train.optimizer, trainer.train.seed, trainer.train.shuffle,
+                                     trainer.train.validation_split)
+                                    == (train.optimizer, train.seed, train.shuffle, train.validation_split)):
             return None
         return self._make_trainer_factory(), self._start_epoch
 

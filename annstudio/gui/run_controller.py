@@ -99,6 +99,7 @@ class RunController(QObject):
         panel.learning_rate_changed.connect(self.session.set_learning_rate)
         panel.batch_size_changed.connect(self.session.set_batch_size)
         panel.speed_changed.connect(self.session.set_speed)
+        panel.rules_changed.connect(lambda: self.session.set_rules(self.hooks.train_spec()))
         self.session.reports.connect(self._on_reports)
         self.session.finished.connect(self._on_finished)
         self.session.failed.connect(self._on_failed)
@@ -124,6 +125,8 @@ class RunController(QObject):
                 raise ValueError("new_trainer must make a trainer when there is none to go on training")
             train = self.hooks.train_spec()
             first = trainer.epoch
+            if hasattr(trainer, "set_rules"):  # stopping rules and schedule as set now (a resumed run too)
+                trainer.set_rules(train)
             started = self.session.start(epochs=epochs, step=step, edits=edits, learning_rate=train.learning_rate,
                                          batch_size=train.batch_size, speed=speed)
         else:
@@ -258,6 +261,8 @@ class RunController(QObject):
         self.hooks.take_batch(batch)
         self.latest = batch.report
         self.rate = batch.epochs_per_second
+        self.panel.set_current_rate(batch.report.learning_rate)
+        self.loss.set_current_rate(batch.report.epoch, batch.report.learning_rate)
         if batch.report.message:
             self.fail(batch.report.message)
         self.pacer.request()
@@ -279,6 +284,8 @@ class RunController(QObject):
             if outcome.diverged:
                 self.fail(outcome.message)
             trained = outcome.trainer is not None and outcome.trainer.epoch > 0
+            result = getattr(outcome.trainer, "result", None)  # where early stopping found its best, where it stopped
+            self.loss.set_stop_marks(getattr(result, "best_epoch", None), getattr(result, "stopped_epoch", None))
             self.set_state(RunState.FINISHED if trained else RunState.IDLE)
             if trained:
                 self.hooks.trained(outcome)

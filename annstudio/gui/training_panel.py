@@ -9,12 +9,16 @@ from __future__ import annotations
 import math
 import random
 
+from dataclasses import replace
+
 from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QGroupBox, QLabel, QProgressBar,
                                QPushButton, QSpinBox, QStyle, QVBoxLayout, QWidget)
 
 from annstudio.core.control import RunState
 from annstudio.core.spec import LOSSES, TrainSpec, suited_optimizer
+
+from .stopping_box import RULE_FIELDS, ScheduleBox, StoppingBox
 
 OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop", "perceptron": "Perceptron rule"}
 TYPICAL_RATES = ("0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3")
@@ -52,6 +56,7 @@ class TrainingPanel(QWidget):
     batch_size_changed = Signal(int)
     speed_changed = Signal(object)  # epochs a second, or None: as fast as it goes
     setup_changed = Signal()        # optimizer, seed or shuffling: what fixes a run's starting point
+    rules_changed = Signal()        # stopping rules or the rate schedule: taken at the next epoch, even mid-run
 
     def __init__(self, parent: QWidget | None = None, speed: bool = True) -> None:
         """``speed``: offer the speed box (small networks train thousands of epochs a second)."""
@@ -66,6 +71,11 @@ class TrainingPanel(QWidget):
         controls = self._make_controls_box()
         layout.addWidget(controls)
         layout.addWidget(self._make_settings_box())
+        self.stopping_box = StoppingBox()
+        self.schedule_box = ScheduleBox()
+        for box in (self.stopping_box, self.schedule_box):
+            box.changed.connect(self._on_rules_edited)
+            layout.addWidget(box)
         layout.addStretch(1)
         self.set_state(RunState.IDLE)
 
@@ -135,7 +145,8 @@ class TrainingPanel(QWidget):
         form.addRow("Seed", self.seed_spin)
         form.addRow(self.shuffle_check)
         form.addRow("Loss", self.loss_label)
-        self.fixed_note = QLabel("Optimizer, seed and shuffling are fixed for this run: Reset to change them.")
+        self.fixed_note = QLabel("Optimizer, seed, shuffling and the validation split are fixed for this run: Reset to "
+                                 "change them.")
         self.fixed_note.setWordWrap(True)
         self.fixed_note.setStyleSheet("color: #666;")
         self.fixed_note.setVisible(False)
@@ -193,8 +204,12 @@ class TrainingPanel(QWidget):
         """The training settings as shown, with the loss the data call for."""
         spec = TrainSpec(optimizer=self.optimizer_combo.currentData(), learning_rate=self._rate,
                          batch_size=self.batch_spin.value(), epochs=self.epochs_spin.value(), loss=loss,
-                         seed=self.seed_spin.value(), shuffle=self.shuffle_check.isChecked())
+                         seed=self.seed_spin.value(), shuffle=self.shuffle_check.isChecked(),
+                         **self.stopping_box.values(), **self.schedule_box.values())
         self.set_loss(loss)
+        if spec.problems():  # a rule the boxes allow but the settings refuse (early stopping without a split…)
+            self._show_error("Not used: " + "; ".join(spec.problems()) + ".")
+            spec = replace(spec, **{name: getattr(TrainSpec(), name) for name in RULE_FIELDS})
         return spec.validate()
 
     def set_train(self, spec: TrainSpec) -> bool:
@@ -225,7 +240,10 @@ class TrainingPanel(QWidget):
             self.epochs_spin.setValue(spec.epochs)
         self.seed_spin.setValue(spec.seed)
         self.shuffle_check.setChecked(spec.shuffle)
+        self.stopping_box.show_values(spec)
+        self.schedule_box.show_values(spec)
         del blockers
+        self.rules_changed.emit()  # the data plot's validation points, the schedule's curve
         self.set_loss(spec.loss)
         if refused:
             self._show_error("Not taken: " + "; ".join(refused) + ". The other settings were.")
@@ -289,6 +307,7 @@ class TrainingPanel(QWidget):
             widget.setToolTip(f"{tip}\n\nFixed for this run: press Reset to change it." if fixed else tip)
         self.fixed_note.setVisible(fixed)
         self.epochs_spin.setEnabled(not running)
+        self.stopping_box.set_split_fixed(fixed)
 
     def state(self) -> RunState:
         return self._state
@@ -318,6 +337,14 @@ class TrainingPanel(QWidget):
         for button in (self.play_button, self.step_button, self.stop_button, self.reset_button):
             button.setVisible(on)
         self.controls_box.setTitle("Train" if on else "Run")
+
+    def set_current_rate(self, rate: float | None) -> None:
+        """The learning rate training uses now (the schedule's, at this epoch)."""
+        self.schedule_box.set_current_rate(rate)
+
+    def _on_rules_edited(self) -> None:
+        self._clear_error()
+        self.rules_changed.emit()
 
     def set_status(self, text: str) -> None:
         self.status_label.setText(text)

@@ -254,6 +254,11 @@ class TrainingSession(QObject):
         if self._control is not None:
             self._control.set_learning_rate(value)
 
+    def set_rules(self, train) -> None:
+        """New stopping rules and rate schedule (a TrainSpec's), taken by the run under way at its next epoch."""
+        if self._control is not None:
+            self._control.set_rules(train)
+
     def set_batch_size(self, value: int) -> None:
         if self._control is not None:
             self._control.set_batch_size(value)

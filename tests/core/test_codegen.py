@@ -86,6 +86,9 @@ CASES = {
             dense(3, "sine", initializer="normal"), dense(3, "gelu", initializer="he_normal"),
             dense(2, "elu", initializer="constant", init_value=0.3), dense(1, "sigmoid", initializer="zeros")))),
         None),
+    "early stopping, a target loss and a warm-up schedule": lambda: (replace(
+        lessons.get("early-stopping"), train=replace(lessons.get("early-stopping").train, target_loss=0.05,
+                                                     schedule="cosine", schedule_warmup=3)), None),
 }
 
 
@@ -95,6 +98,11 @@ def test_exported_script_runs_one_epoch_with_the_apps_data_and_network(case, tmp
     text = keras_script(preset.network, preset.train, preset.data, points=points, epochs=1, title=preset.title)
     assert "tf.keras.models.Sequential([" in text and "model.fit(train_X, train_y" in text
     assert "EPOCHS = 1\n" in text
+    if "early stopping" in case:
+        assert "validation_split=VALIDATION_SPLIT" in text and "VALIDATION_SPLIT = 0.25" in text
+        assert ("tf.keras.callbacks.EarlyStopping(monitor='val_loss', mode='min', patience=20, "
+                "restore_best_weights=True)") in text
+        assert "CosineDecay(" in text and "LearningRateScheduler(" in text and "class StopAtLoss(" in text
     if "sine" in case:
         assert "def sine(x):" in text and "activation=sine" in text and "Constant(0.3)" in text
     for line in text.splitlines():

@@ -46,6 +46,19 @@ def test_the_notebook_has_a_markdown_cell_before_every_step_and_the_lectures_plo
     assert "## 7. The fitted curve" in fit and "verbose=0" in fit  # 200 epochs: no line for each
 
 
+def test_early_stopping_and_a_schedule_go_into_the_notebook(tmp_path):
+    preset = lessons.get("early-stopping")
+    train = replace(preset.train, schedule="step", schedule_every=5)
+    codegen.write_workspace_code(Workspace(preset.network, train, preset.data, preset=preset.id), tmp_path / "es.ipynb")
+    shown = cells(tmp_path / "es.ipynb")
+    code = "\n".join(text for kind, text in shown if kind == "code")
+    words = "\n".join(text for kind, text in shown if kind == "markdown")
+    assert "validation_split=VALIDATION_SPLIT" in code and "callbacks=callbacks" in code
+    assert "EarlyStopping(monitor='val_loss'" in code and "ExponentialDecay(0.01, decay_steps=5" in code
+    assert "history.history['val_loss']" in code and "`EarlyStopping` ends training" in words
+    compile("\n\n".join(text for kind, text in shown if kind == "code"), "es.ipynb", "exec")
+
+
 def test_many_own_points_go_to_a_csv_beside_the_notebook(tmp_path):
     rng = np.random.default_rng(4)
     x = rng.normal(size=(codegen.EMBED_LIMIT + 100, 2))

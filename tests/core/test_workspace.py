@@ -317,3 +317,22 @@ def test_initial_weights_and_activations_are_saved_and_old_files_read_as_glorot(
     old = load_workspace(_rewrite(good, tmp_path / "old.annws", edit_doc=forget_initializers))
     assert [layer.initializer for layer in old.network.layers] == ["glorot_uniform"] * 2
     assert old.network == ws.network
+
+
+def test_stopping_rules_and_schedule_are_saved_and_old_files_read_without_them(trained, tmp_path):
+    ws = _workspace(trained)
+    rules = dict(validation_split=0.2, early_stopping=True, monitor="val_accuracy", patience=4, restore_best=False,
+                 target_loss=0.05, schedule="cosine", schedule_length=50, schedule_floor=0.1, schedule_warmup=5)
+    chosen = replace(ws, train=replace(ws.train, **rules))
+    back = load_workspace(save_workspace(chosen, tmp_path / "rules.annws"))
+    assert back.train == chosen.train
+
+    def forget_rules(doc):  # as a workspace saved before stopping rules and schedules existed
+        for name in list(doc["train"]):
+            if name.startswith(("schedule", "validation")) or name in ("early_stopping", "monitor", "patience",
+                                                                        "restore_best", "target_loss"):
+                del doc["train"][name]
+
+    good = save_workspace(ws, tmp_path / "w.annws")
+    old = load_workspace(_rewrite(good, tmp_path / "old.annws", edit_doc=forget_rules))
+    assert old.train == ws.train and old.train.schedule == "constant" and not old.train.early_stopping

@@ -33,7 +33,13 @@ from .ranges import cached_axes, live_epoch_range, live_value_range
 from ..crash import qt_override
 
 #: Every number a history row may carry that this plot draws or reads out.
-KEYS = ("loss", "test_loss", "accuracy", "test_accuracy", "rmse", "test_rmse", "r2", "test_r2", "updates")
+KEYS = ("loss", "test_loss", "accuracy", "test_accuracy", "rmse", "test_rmse", "r2", "test_r2", "updates", "val_loss",
+        "val_accuracy")
+#: The validation curves (Keras' validation_split): dashed, in their own colour.
+VAL_COLOR = (46, 125, 50)
+#: The lines that mark where early stopping found its best epoch and where a rule stopped the run.
+BEST_PEN, STOP_PEN = dict(color=(46, 125, 50), width=2, style=Qt.PenStyle.DashLine), \
+    dict(color=(90, 90, 90), width=2, style=Qt.PenStyle.DotLine)
 
 #: For each metric the bottom plot can show: (train key, test key, axis label, legend placement).
 METRICS = {
@@ -219,6 +225,10 @@ class LossPlot(QWidget):
         self._metric_plot.setLabel("bottom", "epoch")
         self._loss_curves = self._make_curves(self._loss_plot)
         self._metric_curves = self._make_curves(self._metric_plot)
+        self._val_curves = tuple(plot.plot(pen=pg.mkPen(VAL_COLOR, width=STILL_WIDTH, style=Qt.PenStyle.DashLine))
+                                 for plot in (self._loss_plot, self._metric_plot))
+        self._marks: list[pg.InfiniteLine] = []  # best and stop epoch (set_stop_marks)
+        self._rate_plot = self._make_rate_plot()
         self._loss_legend = self._loss_plot.addLegend(offset=(-10, 10))
         self._metric_legend = self._metric_plot.addLegend(offset=(-10, -10))
         self._cursors = []
@@ -311,6 +321,7 @@ class LossPlot(QWidget):
         self._ranges = [None, None, None]
         for cursor in self._cursors:
             cursor.setVisible(False)
+        self.set_stop_marks(None, None)
         if self._metric == "updates":  # the next run may be no perceptron: back to the task's metric
             self._loss_plot.setLabel("left", "loss")
             self.set_task(self._task)
@@ -324,8 +335,9 @@ class LossPlot(QWidget):
             self._live = on
             self._ranges = [None, None, None]  # start afresh from the data: steps while live, exact after
             width = LIVE_WIDTH if on else STILL_WIDTH
-            for curve in self._loss_curves + self._metric_curves:
-                curve.setPen(pg.mkPen(curve.opts["pen"].color(), width=width))
+            for curve in self._loss_curves + self._metric_curves + self._val_curves:
+                pen = curve.opts["pen"]
+                curve.setPen(pg.mkPen(pen.color(), width=width, style=pen.style()))
             self._redraw()
 
     def is_live(self) -> bool:
@@ -383,6 +395,85 @@ class LossPlot(QWidget):
             cursor.setVisible(True)
         self._show_readout(i, latest=False)
 
+    # stopping and the learning-rate schedule ----------------------------------------------------------
+    def set_stop_marks(self, best: int | None, stopped: int | None) -> None:
+        """Mark early stopping's best epoch (dashed, green) and the epoch where a rule stopped the run
+        (dotted); None: no such mark."""
+        for line in self._marks:
+            self._loss_plot.removeItem(line)
+        self._marks = []
+        # the labels low in the plot (the legend is at the top), "best" right of its line, "stopped" left of it
+        for epoch, pen, words, place, side in ((best, BEST_PEN, "best {}", 0.12, 0), (stopped, STOP_PEN, "stopped {}",
+                                                                                       0.28, 1)):
+            if epoch is None:
+                continue
+            line = pg.InfiniteLine(pos=float(epoch), angle=90, movable=False, pen=pg.mkPen(**pen),
+                                   label=words.format(epoch), labelOpts={"position": place, "color": pen["color"], "fill": (255, 255, 255, 210),
+                                                                         "anchors": [(side, 0.5), (side, 0.5)]})
+            line.setToolTip(("The best epoch early stopping found: its weights are the ones kept." if words.startswith(
+                "best") else "Where a stopping rule ended the run.") + " Play goes on from here.")
+            self._loss_plot.addItem(line, ignoreBounds=True)
+            self._marks.append(line)
+
+    def stop_marks(self) -> dict[str, float]:
+        """The marks shown, by their words ("best", "stopped") (tests, reports)."""
+        return {line.label.toPlainText().split()[0]: float(line.value()) for line in self._marks}
+
+    def _make_rate_plot(self) -> pg.PlotItem:
+        plot = pg.PlotItem(axisItems=cached_axes(epochs=True))
+        plot.setLabel("left", "learning rate")
+        plot.showGrid(x=True, y=True, alpha=0.15)
+        plot.getAxis("left").enableAutoSIPrefix(False)
+        plot.setMaximumHeight(90)
+        plot.setMouseEnabled(x=False, y=False)
+        plot.hideButtons()
+        self._rate_curve = plot.plot(pen=pg.mkPen((123, 31, 162), width=2))
+        self._rate_now = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(123, 31, 162), pen=None)
+        plot.addItem(self._rate_now)
+        plot.setXLink(self._loss_plot)
+        return plot
+
+    def set_schedule(self, epochs: np.ndarray | None, rates: np.ndarray | None) -> None:
+        """Draw the learning rate the schedule gives each epoch under the loss (None: no schedule, no plot)."""
+        shown = self._rate_plot.scene() is not None
+        if epochs is None or rates is None or not len(epochs):
+            if shown:
+                self._view.ci.removeItem(self._rate_plot)
+            self._rate_curve.setData([], [])
+            self._rate_now.setData([], [])
+            return
+        if not shown:
+            self._view.addItem(self._rate_plot, row=2, col=0)
+            self._view.ci.layout.setRowStretchFactor(2, 0)
+        self._rate_curve.setData(np.asarray(epochs, float), np.asarray(rates, float))
+        top = float(np.max(rates))
+        self._rate_plot.setYRange(0.0, top * 1.05 if top > 0 else 1.0, padding=0)
+
+    def show_schedule(self, spec, base: float, first_epoch: int, epochs: int) -> None:
+        """The schedule of a TrainSpec from the rate ``base`` over the run's next ``epochs`` epochs after
+        ``first_epoch`` (nothing for a constant rate)."""
+        from ...core import schedules
+        from ...core.errors import UserError
+
+        if spec.schedule == "constant" or epochs < 1:
+            self.set_schedule(None, None)
+            return
+        done = np.unique(np.linspace(first_epoch, first_epoch + epochs - 1, min(epochs, 2000)).astype(int))
+        try:
+            rates = [schedules.rate_at(spec, base, int(k)) for k in done]
+        except UserError:  # the rate would reach 0: the run says so in a sentence when it gets there
+            self.set_schedule(None, None)
+            return
+        self.set_schedule(done + 1, np.array(rates))  # epoch k + 1 trains with the rate of index k
+
+    def set_current_rate(self, epoch: float, rate: float) -> None:
+        """The rate in use now, as a dot on the schedule's curve."""
+        if self._rate_plot.scene() is not None:
+            self._rate_now.setData([float(epoch)], [float(rate)])
+
+    def schedule_shown(self) -> bool:
+        return self._rate_plot.scene() is not None
+
     # drawing --------------------------------------------------------------------------------------
     def _set_metric(self, metric: str) -> None:
         self._metric = metric
@@ -403,8 +494,10 @@ class LossPlot(QWidget):
         train_key, test_key, label, _ = METRICS[self._metric]
         loss = "misclassified" if self._metric == "updates" else "loss"  # a perceptron counts its mistakes
         plan = ((self._loss_curves[0], "loss", f"train {loss}"), (self._loss_curves[1], "test_loss", f"test {loss}"),
+                (self._val_curves[0], "val_loss", f"validation {loss}"),
                 (self._metric_curves[0], train_key, f"train {label}"),
-                (self._metric_curves[1], test_key, f"test {label}"))
+                (self._metric_curves[1], test_key, f"test {label}"),
+                (self._val_curves[1], f"val_{train_key}", f"validation {label}"))
         epochs = self._data.epoch
         for curve, key, name in plan:
             values = self._data.values(key)
@@ -450,8 +543,8 @@ class LossPlot(QWidget):
             self._apply_range(0, self._loss_plot, (first, max(last, first + 1)), padding=None)
         train_key, test_key, _, _ = METRICS[self._metric]
         log = self._log.isChecked()
-        for i, plot, kind, keys in ((1, self._loss_plot, "loss", ("loss", "test_loss")),
-                                    (2, self._metric_plot, self._metric, (train_key, test_key))):
+        for i, plot, kind, keys in ((1, self._loss_plot, "loss", ("loss", "test_loss", "val_loss")),
+                                    (2, self._metric_plot, self._metric, (train_key, test_key, f"val_{train_key}"))):
             if kind in FIXED_Y:
                 self._apply_range(i, plot, FIXED_Y[kind], padding=0)
                 continue
@@ -505,7 +598,8 @@ class LossPlot(QWidget):
         self._update_ranges()
 
     def _update_legend(self, curve: pg.PlotDataItem, name: str, present: bool) -> None:
-        legend = self._loss_legend if curve in self._loss_curves else self._metric_legend
+        on_top = curve in self._loss_curves or curve is self._val_curves[0]
+        legend = self._loss_legend if on_top else self._metric_legend
         key = id(curve)
         shown = self._in_legend.get(key)
         if present and shown == name:
@@ -524,6 +618,8 @@ class LossPlot(QWidget):
         parts = [head, f"loss {_fmt(value['loss'])}"]
         if math.isfinite(value["test_loss"]):
             parts.append(f"test loss {_fmt(value['test_loss'])}")
+        if math.isfinite(value["val_loss"]):
+            parts.append(f"val loss {_fmt(value['val_loss'])}")
         if self._metric == "updates":  # a perceptron: its mistakes and its updates first, in two short lines
             parts = [head, f"misclassified {_fmt(value['loss'])}"]
             if math.isfinite(value["test_loss"]):
@@ -532,7 +628,7 @@ class LossPlot(QWidget):
         elif self._task == "regression":
             names = (("rmse", "RMSE"), ("test_rmse", "test RMSE"), ("r2", "R²"), ("test_r2", "test R²"))
         else:
-            names = (("accuracy", "accuracy"), ("test_accuracy", "test accuracy"))
+            names = (("accuracy", "accuracy"), ("test_accuracy", "test accuracy"), ("val_accuracy", "val accuracy"))
         parts += [f"{label} {_fmt(value[key])}" for key, label in names if math.isfinite(value[key])]
         self._readout.setText(" · ".join(part.replace(" ", "&nbsp;") for part in parts))
 

@@ -5,6 +5,7 @@ For 1-D regression it shows the points and the fitted curve instead.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
+from ...core.stopping import validation_start
 from .. import style
 from ..crash import qt_override
 
@@ -181,6 +183,12 @@ class SurfacePlot(QWidget):
         self._test.setZValue(11)
         self._plot.addItem(self._train)
         self._plot.addItem(self._test)
+        # the validation points (the last fraction of the training points, as Keras takes them): hollow rings
+        self._val_fraction = 0.0
+        self._val = pg.ScatterPlotItem(size=9, symbol="o", brush=pg.mkBrush(255, 255, 255, 170))
+        self._val.setZValue(10)
+        self._val.setToolTip("Validation points: held out of training; their loss is the validation loss.")
+        self._plot.addItem(self._val)
         self._eraser = pg.ScatterPlotItem(size=2 * ERASER_PIXELS, symbol="o", brush=None,
                                           pen=pg.mkPen((80, 80, 80), width=1, style=Qt.PenStyle.DashLine))
         self._eraser.setZValue(20)
@@ -211,9 +219,16 @@ class SurfacePlot(QWidget):
         if dataset is None:
             self._train.setData([], [])
             self._test.setData([], [])
+            self._val.setData([], [])
             self._apply_visibility()
             return
         regression = dataset.input_dim == 1
+        split = validation_start(len(dataset.x_train), self._val_fraction)
+        x, y = dataset.x_train[split:], dataset.y_train[split:]
+        pens = ([pg.mkPen(70, 70, 70, width=2)] * len(x) if regression else
+                [pg.mkPen(style.class_color(int(c)), width=2.5) for c in y])
+        self._val.setData(x=np.asarray(x[:, 0], float), y=np.asarray(y if regression else x[:, 1], float), pen=pens)
+        dataset = replace(dataset, x_train=dataset.x_train[:split], y_train=dataset.y_train[:split])
         if regression:
             self._set_axis_labels("x", "y")
             self._fill(self._train, dataset.x_train[:, 0], dataset.y_train, None)
@@ -230,6 +245,19 @@ class SurfacePlot(QWidget):
         if self._lines is not None:
             self.set_hidden_lines(*self._lines)
         self._apply_visibility()
+
+    def set_validation_split(self, fraction: float) -> None:
+        """Draw the last ``fraction`` of the training points as validation points (hollow rings)."""
+        if fraction != self._val_fraction:
+            self._val_fraction = fraction
+            dataset = self._dataset
+            if dataset is not None:
+                self.set_dataset(dataset)
+
+    def validation_points(self) -> int:
+        """How many points are drawn as validation points (tests)."""
+        x, _ = self._val.getData()
+        return 0 if x is None else len(x)
 
     def _fill(self, item: pg.ScatterPlotItem, x: np.ndarray, y: np.ndarray, labels: np.ndarray | None) -> None:
         if labels is None:
