@@ -11,6 +11,7 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from . import augment as _augment
 from .activations import NAMES as _ACTIVATION_NAMES
 from .errors import UserError
 
@@ -171,6 +172,11 @@ class TrainSpec:
     loss: str = "binary_crossentropy"
     seed: int = 0
     shuffle: bool = True
+    # data augmentation of digit images (see core/augment.py); 0: off. Old files lack them: off.
+    augment_shift: float = 0.0      # pixels
+    augment_rotation: float = 0.0   # degrees
+    augment_scale: float = 0.0      # fraction of the size
+    augment_thickness: float = 0.0  # 0…1 of a 3×3 dilation / erosion
 
     def problems(self) -> list[str]:
         found = []
@@ -188,6 +194,7 @@ class TrainSpec:
             found.append(f"seed must be a whole number from 0 to {2**31 - 1}, not {self.seed!r}")
         if not isinstance(self.shuffle, bool):
             found.append(f"shuffle must be true or false, not {self.shuffle!r}")
+        found.extend(self.augmentation.problems())
         return found
 
     def validate(self) -> "TrainSpec":
@@ -199,6 +206,11 @@ class TrainSpec:
     @property
     def is_classification(self) -> bool:
         return self.loss != "mse"
+
+    @property
+    def augmentation(self) -> "_augment.Augmentation":
+        """The augmentation strengths as one value (``.active`` says whether any is on)."""
+        return _augment.of(self)
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -1,0 +1,121 @@
+"""Data augmentation's maths (core/augment.py): what each change does to a digit, and that it is repeatable."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from annstudio.core import augment
+from annstudio.core.augment import Augmentation, AugmentError
+from annstudio.core.spec import SpecError, TrainSpec, replace, train_from_dict
+
+
+def _digit() -> np.ndarray:
+    """A '1'-like bar with a foot, in the middle of a 28×28 picture (ink 1, paper 0)."""
+    img = np.zeros((28, 28), np.float32)
+    img[6:22, 13:15] = 1.0
+    img[21, 10:18] = 1.0
+    return img
+
+
+def _batch(n: int = 16) -> np.ndarray:
+    return np.stack([_digit()] * n)
+
+
+def _centre(img: np.ndarray) -> tuple[float, float]:
+    rows, cols = np.mgrid[0:28, 0:28]
+    ink = img.sum()
+    return float((rows * img).sum() / ink), float((cols * img).sum() / ink)
+
+
+def test_strength_zero_is_the_identity():
+    images = _batch()
+    assert np.array_equal(augment.preview(images, Augmentation(), seed=3), images)
+    assert not Augmentation().active
+
+
+def test_shift_moves_the_centre_of_mass():
+    images = _batch()
+    out = augment.preview(images, Augmentation(shift=4), seed=1)
+    before = np.array(_centre(images[0]))
+    moved = [np.hypot(*(np.array(_centre(o)) - before)) for o in out]
+    assert max(moved) > 1.5  # up to 4 pixels each way
+    assert max(moved) <= 4 * np.sqrt(2) + 0.1
+    assert np.allclose(out.sum(axis=(1, 2)), images.sum(axis=(1, 2)), rtol=0.02)  # the ink stays in the picture
+
+
+def test_a_small_rotation_keeps_the_ink_and_its_centre():
+    images = _batch()
+    out = augment.preview(images, Augmentation(rotation=10), seed=2)
+    assert not np.allclose(out, images)
+    assert np.allclose(out.sum(axis=(1, 2)), images.sum(axis=(1, 2)), rtol=0.05)
+    for o in out:
+        assert np.allclose(_centre(o), _centre(images[0]), atol=1.0)
+
+
+def test_scaling_changes_the_size():
+    images = _batch()
+    out = augment.preview(images, Augmentation(scale=0.3), seed=4)
+    ink = out.sum(axis=(1, 2)) / images[0].sum()
+    assert ink.min() < 0.95 and ink.max() > 1.05  # smaller and larger digits (ink grows with the area)
+
+
+def test_thickness_adds_or_removes_ink():
+    images = _batch()
+    out = augment.preview(images, Augmentation(thickness=1.0), seed=5)
+    ink = out.sum(axis=(1, 2))
+    base = images[0].sum()
+    assert ink.max() > 1.5 * base   # thickened strokes
+    assert ink.min() < 0.7 * base   # thinned ones
+    assert out.min() >= 0 and out.max() <= 1
+
+
+def test_the_same_seed_gives_the_same_output_and_another_seed_another():
+    images = _batch()
+    all_on = Augmentation(shift=2, rotation=15, scale=0.1, thickness=0.5)
+    first = augment.preview(images, all_on, seed=7)
+    assert np.array_equal(first, augment.preview(images, all_on, seed=7))
+    assert not np.allclose(first, augment.preview(images, all_on, seed=8))
+    assert not np.allclose(first[0], first[1])  # each image of a batch changed differently
+
+
+def test_flat_images_keep_their_shape():
+    import tensorflow as tf
+
+    flat = _batch(4).reshape(4, 784)
+    out = augment.augment_graph(tf.constant(flat), Augmentation(shift=2, thickness=0.5), tf.constant([0, 0], tf.int64))
+    assert out.shape == (4, 784)
+
+
+def test_the_settings_are_checked_and_round_trip():
+    train = replace(TrainSpec(), augment_shift=2.0, augment_rotation=10.0)
+    assert train.augmentation == Augmentation(shift=2.0, rotation=10.0)
+    assert train_from_dict(train.to_dict()) == train
+    old = {k: v for k, v in TrainSpec().to_dict().items() if not k.startswith("augment")}
+    assert not train_from_dict(old).augmentation.active  # files from before augmentation load: off
+    with pytest.raises(SpecError, match="rotation must be a number from 0 to 45"):
+        train_from_dict({**train.to_dict(), "augment_rotation": 90})
+    with pytest.raises(SpecError, match="shift"):
+        train_from_dict({**train.to_dict(), "augment_shift": -1})
+
+
+def test_parse_and_fit():
+    assert augment.parse("shift=2, rotation=10") == Augmentation(shift=2, rotation=10)
+    with pytest.raises(AugmentError, match="name=number"):
+        augment.parse("wobble=3")
+    with pytest.raises(AugmentError, match="must be a number"):
+        augment.parse("shift=lots")
+    augment.check_fits(Augmentation(shift=1), (28, 28))
+    augment.check_fits(Augmentation(), (2,), ("x1", "x2"))
+    with pytest.raises(AugmentError, match="points, not images"):
+        augment.check_fits(Augmentation(shift=1), (2,), ("x1", "x2"))
+
+
+def test_xla_compiles_the_augmentation():
+    import tensorflow as tf
+
+    all_on = Augmentation(shift=2, rotation=15, scale=0.1, thickness=0.5)
+    fn = tf.function(lambda x, s: augment.augment_graph(x, all_on, s), jit_compile=True)
+    images = _batch()
+    out = fn(tf.constant(images), tf.constant([7, 0], tf.int64)).numpy()
+    eager = augment.preview(images, all_on, seed=7)
+    assert np.allclose(out, eager, atol=1e-5)
