@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--data", help="a local mnist.npz instead of the Keras cache")
     train.add_argument("--save", help="write the trained model to this .keras file")
     train.add_argument("--json", action="store_true", help="one JSON object per epoch, then one with the results")
+    train.add_argument("--augment", metavar="NAME=NUMBER,…",
+                       help="MNIST: move each training batch's digits at random, e.g. shift=2,rotation=10,scale=0.1,"
+                            "thickness=0.5 (pixels, degrees, fraction of the size, 0-1)")
 
     shot = sub.add_parser("shot", help="train a preset in the real window offscreen and save a picture of it")
     shot.add_argument("--preset", required=True, help="preset id (see 'annstudio presets')")
@@ -121,6 +124,15 @@ def cmd_train(args) -> int:
         if data_spec.kind != "mnist":
             raise UsageError(f"--data is a local MNIST file, but preset {preset.id!r} does not use MNIST")
         data_spec = replace(data_spec, path=args.data)
+    if args.augment is not None:
+        from .core import augment
+
+        try:
+            augmentation = augment.parse(args.augment)
+            augment.check_fits(augmentation, preset.network.input_shape, preset.network.features)
+        except augment.AugmentError as exc:
+            raise UsageError(str(exc)) from None
+        preset = replace(preset, train=replace(preset.train, **augment.fields_of(augmentation)))
 
     from .core import datasets
     from .core.spec import is_perceptron

@@ -63,6 +63,9 @@ CLI: --epochs with an empty value     "invalid int value: ''", exit 2           
 CLI: --save model.h5                  "… needs a file name ending in .keras", exit 2                  test_cli_refuses_bad_arguments[save-not-keras]
 CLI: export-code --epochs -3          "--epochs must be a whole number ≥ 1, not -3", exit 2           test_cli_refuses_bad_arguments[export-epochs-negative]
 CLI: predict without a picture        "the following arguments are required: IMAGE", exit 2           test_cli_refuses_bad_arguments[predict-no-image]
+CLI: --augment on 2-D points          "augmentation … inputs are points, not images", exit 2          test_cli_refuses_bad_arguments[augment-2d-data]
+CLI: --augment wobble=3               "--augment takes name=number pairs …", exit 2                   test_cli_refuses_bad_arguments[augment-unknown]
+CLI: --augment rotation=90            "… rotation must be a number from 0 to 45", exit 2              test_cli_refuses_bad_arguments[augment-too-strong]
 CLI: Ctrl+C while loading             "annstudio: interrupted", exit 130                              test_cli_interrupted_is_one_line
 **saving** (previous file kept)
 model into a read-only folder         StoreError "Permission denied"; kept                            test_failed_save_keeps_the_previous_file[model-read-only-folder]
@@ -439,7 +442,11 @@ def test_divergence_keeps_the_last_good_weights():
     (["train", "--preset", "logistic-regression", "--save", "model.h5"], "ending in .keras"),
     (["export-code", "x.keras", "-o", "x.py", "--epochs", "-3"], "--epochs must be a whole number ≥ 1, not -3"),
     (["predict", "only-a-model.keras"], "the following arguments are required: IMAGE"),
-], ids=["unknown-preset", "epochs-0", "epochs-empty", "save-not-keras", "export-epochs-negative", "predict-no-image"])
+    (["train", "--preset", "xor-hidden", "--augment", "shift=2"], "inputs are points, not images"),
+    (["train", "--preset", "mnist-mlp", "--augment", "wobble=3"], "--augment takes name=number pairs"),
+    (["train", "--preset", "mnist-mlp", "--augment", "rotation=90"], "rotation must be a number from 0 to 45"),
+], ids=["unknown-preset", "epochs-0", "epochs-empty", "save-not-keras", "export-epochs-negative", "predict-no-image",
+        "augment-2d-data", "augment-unknown", "augment-too-strong"])
 def test_cli_refuses_bad_arguments(argv, words, capsys):
     code = 1 if argv[2:3] == ["no-such-lesson"] else 2
     line = cli_fails(capsys, *argv, match=words, code=code)

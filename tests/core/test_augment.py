@@ -158,3 +158,56 @@ def test_augmentation_on_points_is_refused_in_a_sentence():
     net = NetworkSpec(layers=(dense(2, "tanh"), dense(1, "sigmoid")))
     with pytest.raises(AugmentError, match="inputs are points, not images"):
         make_trainer(net, replace(TrainSpec(), augment_rotation=5.0), data)
+
+
+def test_the_command_line_trains_mnist_with_augmentation(monkeypatch, capsys):
+    """``annstudio train --preset mnist-mlp --augment …`` hands the strengths to the trainer (tiny data in
+    place of the 60000 digits; the trainer is the real one, only watched)."""
+    import json
+
+    from annstudio import cli
+    from annstudio.core import datasets, trainers
+
+    monkeypatch.setattr(datasets, "load", lambda spec, progress=None: _digits_data())
+    made = []
+    real = trainers.make_trainer
+
+    def watched(network, train, data, *args, **kwargs):
+        made.append(train)
+        return real(network, train, data, *args, **kwargs)
+
+    monkeypatch.setattr(trainers, "make_trainer", watched)
+    assert cli.main(["train", "--preset", "mnist-mlp", "--epochs", "1", "--augment", "shift=2,thickness=0.5",
+                     "--json"]) == 0
+    final = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert final["final"] and np.isfinite(final["loss"])
+    assert made[0].augmentation == Augmentation(shift=2, thickness=0.5)
+
+
+def test_exported_script_and_notebook_augment_and_the_script_trains_an_epoch(mnist_path, tmp_path):
+    import subprocess
+    import sys
+
+    from annstudio.core import codegen, lessons
+    from annstudio.core.notebook import notebook_text
+
+    preset = lessons.get("mnist-mlp")
+    train = replace(preset.train, epochs=1, augment_shift=2.0, augment_rotation=10.0, augment_scale=0.1,
+                    augment_thickness=0.5)
+    data = replace(preset.data, size=200, path=str(mnist_path))
+    text = codegen.keras_script(preset.network, train, data)
+    for words in ("RandomTranslation(2.0 / 28, 2.0 / 28", "RandomRotation(10.0 / 360", "RandomZoom((-0.1, 0.1)",
+                  "def change_thickness(images, strength=0.5)", "Keras has no layer for this",
+                  "model.fit(augmented(train_X, train_y)"):
+        assert words in text
+    path = tmp_path / "augmented.py"
+    path.write_text(text, encoding="utf-8")
+    out = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                         env={**__import__("os").environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "test accuracy" in out.stdout
+    notebook = notebook_text(codegen.plan(preset.network, train, data))
+    assert "### Data augmentation" in notebook and "RandomRotation" in notebook
+    assert "RandomTranslation" not in codegen.keras_script(preset.network, preset.train, data)  # off: as before
+    with pytest.raises(codegen.CodegenError, match="points, not images"):
+        codegen.plan(lessons.get("xor-hidden").network, replace(lessons.get("xor-hidden").train, augment_shift=1.0))
