@@ -9,9 +9,9 @@ The maths is one TensorFlow function, :func:`augment_graph`, that the engine cal
 training (XLA compiles it: a bilinear sampler of our own made of gathers, since TensorFlow's
 ``ImageProjectiveTransformV3`` has no XLA kernel; thickness is a 3×3 max-pool dilation or min-pool erosion,
 blended by the strength). Its random numbers come from a stateless generator seeded by the run's seed and
-the optimizer's step count, so a seed always gives the same run. :func:`preview` runs the same function
-outside training for the window's grid of examples. Nothing here imports Qt; TensorFlow loads only when a
-function that needs it is called.
+the optimizer's step count, so a seed always gives the same run. :func:`preview` does the same maths in
+numpy (:func:`apply_numpy`, tested equal) for the window's grid of examples, so that showing it needs no
+TensorFlow. Nothing here imports Qt; TensorFlow loads only when a function that needs it is called.
 """
 from __future__ import annotations
 
@@ -183,24 +183,24 @@ def augment_graph(images, augmentation: Augmentation, seed):
 
     if not augmentation.active:
         return images
-    strengths = tf.constant([augmentation.shift, augmentation.rotation, augmentation.scale, augmentation.thickness],
-                            tf.float32)
-    return _augment(images, strengths, seed, augmentation.thickness > 0, augmentation.moves, tf)
+    return apply_graph(images, _random([tf.shape(images)[0], 5], seed, tf), augmentation)
 
 
-def _augment(images, strengths, seed, thicken: bool, move: bool, tf):
-    """:func:`augment_graph` with the strengths (shift, rotation in degrees, scale, thickness) as a tensor."""
+def apply_graph(images, r, augmentation: Augmentation):
+    """The changes for the random numbers ``r`` ([batch, 5], each in [-1, 1]: rotation, scale, shift x,
+    shift y, thickness, as fractions of their strengths), in TensorFlow."""
+    import tensorflow as tf
+
     shape = tf.shape(images)
     batch = shape[0]
-    r = _random([batch, 5], seed, tf)
     out = tf.reshape(images, [batch, SIDE, SIDE, 1])
-    if thicken:
-        out = _thickness(out, r[:, 4] * strengths[3], tf)
+    if augmentation.thickness > 0:
+        out = _thickness(out, r[:, 4] * augmentation.thickness, tf)
     out = tf.reshape(out, [batch, SIDE * SIDE])
-    if move:
-        angle = r[:, 0] * (strengths[1] * (math.pi / 180.0))
-        zoom = 1.0 + r[:, 1] * strengths[2]
-        out = _affine(out, angle, zoom, r[:, 2] * strengths[0], r[:, 3] * strengths[0], tf)
+    if augmentation.moves:
+        angle = r[:, 0] * (augmentation.rotation * math.pi / 180.0)
+        zoom = 1.0 + r[:, 1] * augmentation.scale
+        out = _affine(out, angle, zoom, r[:, 2] * augmentation.shift, r[:, 3] * augmentation.shift, tf)
     return tf.reshape(out, shape)
 
 
@@ -211,25 +211,57 @@ def step_seed(seed, step):
     return tf.stack([tf.cast(seed, tf.int64), tf.cast(step, tf.int64)])
 
 
-_PREVIEW = None  # the preview's compiled function, made once (strengths are its arguments: no recompile)
+# ---------------------------------------------------------------------------------------------------
+# The same maths in numpy, for the window's preview (TensorFlow need not load to show it)
+
+def apply_numpy(images: np.ndarray, r: np.ndarray, augmentation: Augmentation) -> np.ndarray:
+    """:func:`apply_graph` in numpy (the same numbers, to float precision)."""
+    images = np.asarray(images, np.float32)
+    shape = images.shape
+    n = shape[0]
+    out = images.reshape(n, SIDE, SIDE)
+    r = np.asarray(r, np.float32)
+    if augmentation.thickness > 0:
+        padded = np.pad(out, ((0, 0), (1, 1), (1, 1)), constant_values=-np.inf)
+        windows = np.stack([padded[:, dy:dy + SIDE, dx:dx + SIDE] for dy in range(3) for dx in range(3)])
+        dilated = windows.max(axis=0)
+        eroded = np.where(np.isinf(windows), np.inf, windows).min(axis=0)
+        a = (r[:, 4] * augmentation.thickness)[:, None, None]
+        out = out + np.maximum(a, 0) * (dilated - out) + np.maximum(-a, 0) * (eroded - out)
+    out = out.reshape(n, SIDE * SIDE)
+    if augmentation.moves:
+        angle = r[:, 0] * (augmentation.rotation * math.pi / 180.0)
+        zoom = 1.0 + r[:, 1] * augmentation.scale
+        dx, dy = r[:, 2] * augmentation.shift, r[:, 3] * augmentation.shift
+        centre = (SIDE - 1) / 2.0
+        rows, cols = np.mgrid[0:SIDE, 0:SIDE].astype(np.float32)
+        u = cols.reshape(1, -1) - centre - dx[:, None]
+        v = rows.reshape(1, -1) - centre - dy[:, None]
+        cos, sin = (np.cos(angle) / zoom)[:, None], (np.sin(angle) / zoom)[:, None]
+        x, y = cos * u + sin * v + centre, -sin * u + cos * v + centre
+        x0, y0 = np.floor(x), np.floor(y)
+        fx, fy = x - x0, y - y0
+        moved = np.zeros_like(x)
+        for oy, ox, weight in ((0, 0, (1 - fx) * (1 - fy)), (0, 1, fx * (1 - fy)), (1, 0, (1 - fx) * fy),
+                               (1, 1, fx * fy)):
+            xi, yi = x0 + ox, y0 + oy
+            inside = (xi >= 0) & (xi <= SIDE - 1) & (yi >= 0) & (yi <= SIDE - 1)
+            index = (np.clip(yi, 0, SIDE - 1) * SIDE + np.clip(xi, 0, SIDE - 1)).astype(np.int64)
+            moved += np.where(inside, weight * np.take_along_axis(out, index, axis=1), 0.0)
+        out = moved
+    return out.reshape(shape).astype(np.float32)
 
 
 def preview(images: np.ndarray, augmentation: Augmentation, seed: int = 0) -> np.ndarray:
     """``images`` ([n, 28, 28] or [n, 784], 0…1) changed at random as a training batch is with
-    ``augmentation`` — the same maths, compiled by XLA as the training is (XLA draws other random numbers
-    than TensorFlow without it) — for the window's grid of examples."""
-    global _PREVIEW
+    ``augmentation`` (numpy, quick, and without loading TensorFlow: for the window's grid of examples; its
+    random numbers are numpy's, the training's TensorFlow's)."""
     images = np.asarray(images, np.float32)
     if not augmentation.active or len(images) == 0:
         return images.copy()
-    import tensorflow as tf
-
-    if _PREVIEW is None:
-        _PREVIEW = tf.function(lambda x, strengths, s: _augment(x, strengths, s, True, True, tf), jit_compile=True)
-    strengths = tf.constant([augmentation.shift, augmentation.rotation, augmentation.scale, augmentation.thickness],
-                            tf.float32)
-    return _PREVIEW(tf.constant(images), strengths, tf.constant([seed, 0], tf.int64)).numpy()
+    r = np.random.default_rng(seed).uniform(-1.0, 1.0, (len(images), 5)).astype(np.float32)
+    return apply_numpy(images, r, augmentation)
 
 
-__all__ = ["FIELDS", "LIMITS", "NOT_FOR_POINTS", "UNITS", "AugmentError", "Augmentation", "augment_graph",
-           "check_fits", "fields_of", "fits", "of", "parse", "preview", "step_seed"]
+__all__ = ["FIELDS", "LIMITS", "NOT_FOR_POINTS", "UNITS", "AugmentError", "Augmentation", "apply_graph",
+           "apply_numpy", "augment_graph", "check_fits", "fields_of", "fits", "of", "parse", "preview", "step_seed"]

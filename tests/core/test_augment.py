@@ -110,15 +110,19 @@ def test_parse_and_fit():
         augment.check_fits(Augmentation(shift=1), (2,), ("x1", "x2"))
 
 
-def test_xla_compiles_the_augmentation():
+def test_numpy_and_tensorflow_do_the_same_maths_and_xla_compiles_it():
     import tensorflow as tf
 
     all_on = Augmentation(shift=2, rotation=15, scale=0.1, thickness=0.5)
-    fn = tf.function(lambda x, s: augment.augment_graph(x, all_on, s), jit_compile=True)
     images = _batch()
-    out = fn(tf.constant(images), tf.constant([7, 0], tf.int64)).numpy()
-    eager = augment.preview(images, all_on, seed=7)
-    assert np.allclose(out, eager, atol=1e-5)
+    r = np.random.default_rng(0).uniform(-1, 1, (len(images), 5)).astype(np.float32)
+    expected = augment.apply_numpy(images, r, all_on)
+    fn = tf.function(lambda x, r: augment.apply_graph(x, r, all_on), jit_compile=True)
+    assert np.allclose(fn(tf.constant(images), tf.constant(r)).numpy(), expected, atol=1e-4)
+    drawn = tf.function(lambda x, s: augment.augment_graph(x, all_on, s), jit_compile=True)
+    once = drawn(tf.constant(images), tf.constant([7, 0], tf.int64)).numpy()
+    assert np.array_equal(once, drawn(tf.constant(images), tf.constant([7, 0], tf.int64)).numpy())
+    assert not np.allclose(once, images)
 
 
 # ---------------------------------------------------------------------------------------------------
