@@ -53,6 +53,8 @@ LECTURE: dict[str, float | str] = {
     "init-normal": "-",
     "regularization-none": "-",
     "regularization-l2": "-",
+    "augment-off": "-",
+    "augment-on": "-",
 }
 
 #: What the lecture prints about training besides its main figure.

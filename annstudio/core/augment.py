@@ -83,6 +83,10 @@ class Augmentation:
         return ", ".join(parts)
 
 
+#: A good start (the augmentation tab's "Typical", the lesson's run, bench/augment.py's default).
+TYPICAL = Augmentation(shift=2.0, rotation=10.0, scale=0.1, thickness=0.3)
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -263,5 +267,5 @@ def preview(images: np.ndarray, augmentation: Augmentation, seed: int = 0) -> np
     return apply_numpy(images, r, augmentation)
 
 
-__all__ = ["FIELDS", "LIMITS", "NOT_FOR_POINTS", "UNITS", "AugmentError", "Augmentation", "apply_graph",
+__all__ = ["FIELDS", "LIMITS", "NOT_FOR_POINTS", "TYPICAL", "UNITS", "AugmentError", "Augmentation", "apply_graph",
            "apply_numpy", "augment_graph", "check_fits", "fields_of", "fits", "of", "parse", "preview", "step_seed"]

@@ -89,6 +89,8 @@ LESSONS: list[Lesson] = [
            "overfitting.md", ("compare", "curve", "loss"), "8.2–8.3"),
     Lesson("regularization", "Regularization: the L2 penalty", ("regularization-none", "regularization-l2"),
            "regularization.md", ("weights", "surface", "loss", "compare"), "8.3.1"),
+    Lesson("augmentation", "More data without collecting it", ("augment-off", "augment-on"),
+           "augmentation.md", ("loss", "compare", "canvas"), "8.3.2"),
 ]
 
 _BY_ID = {lesson.id: lesson for lesson in LESSONS}

@@ -13,13 +13,11 @@ from PySide6.QtWidgets import (QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel,
                                QVBoxLayout, QWidget)
 
 from ..core import augment
-from ..core.augment import LIMITS, Augmentation
+from ..core.augment import LIMITS, TYPICAL, Augmentation
 from ..core.spec import TrainSpec, replace
 from .mnist_views import _Mosaic
 
 ROWS, VARIANTS = 4, 7   # four training digits, each as seven batches might show it (plus the original)
-#: A good start: the strengths the measurements in bench/augment.py used.
-TYPICAL = Augmentation(shift=2.0, rotation=10.0, scale=0.1, thickness=0.3)
 
 #: (label, suffix, step, decimals, tool tip) of each strength.
 CONTROLS = {
