@@ -215,3 +215,13 @@ def test_exported_script_and_notebook_augment_and_the_script_trains_an_epoch(mni
     assert "RandomTranslation" not in codegen.keras_script(preset.network, preset.train, data)  # off: as before
     with pytest.raises(codegen.CodegenError, match="points, not images"):
         codegen.plan(lessons.get("xor-hidden").network, replace(lessons.get("xor-hidden").train, augment_shift=1.0))
+
+
+def test_a_workspace_keeps_the_augmentation(tmp_path):
+    from annstudio.core import lessons
+    from annstudio.core.workspace import Workspace, load_workspace, save_workspace
+
+    preset = lessons.get("augment-on")
+    path = tmp_path / "augmented.annws"
+    save_workspace(Workspace(preset.network, preset.train, preset.data), path)
+    assert load_workspace(path).train.augmentation == augment.TYPICAL
