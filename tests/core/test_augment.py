@@ -225,3 +225,13 @@ def test_a_workspace_keeps_the_augmentation(tmp_path):
     path = tmp_path / "augmented.annws"
     save_workspace(Workspace(preset.network, preset.train, preset.data), path)
     assert load_workspace(path).train.augmentation == augment.TYPICAL
+
+
+def test_the_report_names_the_augmentation():
+    from annstudio.core import lessons
+    from annstudio.core.report import report_html
+    from annstudio.core.workspace import Workspace
+
+    preset = lessons.get("augment-on")
+    page = report_html(Workspace(preset.network, preset.train, preset.data), {})
+    assert "Data augmentation" in page and "rotation 10°" in page
