@@ -50,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--patience", type=int, metavar="N",
                        help="early stopping: stop after N epochs without a better val_loss, keep the best weights")
     train.add_argument("--target-loss", type=float, metavar="L", help="stop once the training loss is at most L")
+    train.add_argument("--augment", metavar="NAME=NUMBER,…",
+                       help="MNIST: move each training batch's digits at random, e.g. shift=2,rotation=10,scale=0.1,"
+                            "thickness=0.5 (pixels, degrees, fraction of the size, 0-1)")
 
     shot = sub.add_parser("shot", help="train a preset in the real window offscreen and save a picture of it")
     shot.add_argument("--preset", required=True, help="preset id (see 'annstudio presets')")
@@ -127,6 +130,15 @@ def cmd_train(args) -> int:
         if data_spec.kind != "mnist":
             raise UsageError(f"--data is a local MNIST file, but preset {preset.id!r} does not use MNIST")
         data_spec = replace(data_spec, path=args.data)
+    if args.augment is not None:
+        from .core import augment
+
+        try:
+            augmentation = augment.parse(args.augment)
+            augment.check_fits(augmentation, preset.network.input_shape, preset.network.features)
+        except augment.AugmentError as exc:
+            raise UsageError(str(exc)) from None
+        preset = replace(preset, train=replace(preset.train, **augment.fields_of(augmentation)))
 
     from .core import datasets
     from .core.spec import is_perceptron

@@ -54,6 +54,8 @@ LECTURE: dict[str, float | str] = {
     "regularization-none": "-",
     "regularization-l2": "-",
     "early-stopping": "stops when val loss rises",
+    "augment-off": "-",
+    "augment-on": "-",
 }
 
 #: What the lecture prints about training besides its main figure.

@@ -68,6 +68,9 @@ CLI: --target-loss -0.5               "the target loss must be a number above 0 
 CLI: --validation-split 1             "the validation split must be a fraction from 0 up to …", exit 2 test_cli_refuses_bad_arguments[validation-split-1]
 CLI: a split that leaves no point     "… leaves none of the 1000 training points to train on", exit 1 test_cli_refuses_bad_arguments[validation-split-leaves-nothing]
 schedule: rate 0 or below, patience…  core SpecError, one sentence each (factor 0, floor 0, …)       tests/core/test_stopping.py::test_bad_stopping_and_schedule_settings_get_one_clear_sentence
+CLI: --augment on 2-D points          "augmentation … inputs are points, not images", exit 2          test_cli_refuses_bad_arguments[augment-2d-data]
+CLI: --augment wobble=3               "--augment takes name=number pairs …", exit 2                   test_cli_refuses_bad_arguments[augment-unknown]
+CLI: --augment rotation=90            "… rotation must be a number from 0 to 45", exit 2              test_cli_refuses_bad_arguments[augment-too-strong]
 CLI: Ctrl+C while loading             "annstudio: interrupted", exit 130                              test_cli_interrupted_is_one_line
 **saving** (previous file kept)
 model into a read-only folder         StoreError "Permission denied"; kept                            test_failed_save_keeps_the_previous_file[model-read-only-folder]
@@ -449,8 +452,12 @@ def test_divergence_keeps_the_last_good_weights():
     (["train", "--preset", "logistic-regression", "--validation-split", "1"], "the validation split must be a fraction"),
     (["train", "--preset", "logistic-regression", "--validation-split", "0.9999"],
      "leaves none of the 1000 training points to train on"),
+    (["train", "--preset", "xor-hidden", "--augment", "shift=2"], "inputs are points, not images"),
+    (["train", "--preset", "mnist-mlp", "--augment", "wobble=3"], "--augment takes name=number pairs"),
+    (["train", "--preset", "mnist-mlp", "--augment", "rotation=90"], "rotation must be a number from 0 to 45"),
 ], ids=["unknown-preset", "epochs-0", "epochs-empty", "save-not-keras", "export-epochs-negative", "predict-no-image",
-        "patience-0", "target-loss-negative", "validation-split-1", "validation-split-leaves-nothing"])
+        "patience-0", "target-loss-negative", "validation-split-1", "validation-split-leaves-nothing",
+        "augment-2d-data", "augment-unknown", "augment-too-strong"])
 def test_cli_refuses_bad_arguments(argv, words, capsys):
     code = 1 if argv[2:3] == ["no-such-lesson"] or "0.9999" in argv else 2
     line = cli_fails(capsys, *argv, match=words, code=code)

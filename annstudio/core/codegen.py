@@ -18,6 +18,7 @@ from typing import Sequence
 
 import numpy as np
 
+from .augment import NOT_FOR_POINTS
 from .datasets import Dataset
 from . import schedules, stopping
 from .errors import UserError
@@ -361,7 +362,7 @@ class Plan:
             text += f", early stopping on {t.monitor} (patience {t.patience})"
         if t.target_loss is not None:
             text += f", stop at loss {_number(t.target_loss)}"
-        return text
+        return text + (f", augmentation: {t.augmentation.describe()}" if t.augmentation.active else "")
 
     @property
     def task(self) -> str:
@@ -403,6 +404,8 @@ def plan(network: NetworkSpec, train: TrainSpec, data: DataSpec | None = None,
         data = default_data(network, train)
     if data.kind == "mnist":
         points = None
+    elif train.augmentation.active:
+        raise CodegenError(f"cannot export: {NOT_FOR_POINTS}")
     features = tuple(network.features if features is None else features)
     bad = [f for f in features if f not in _FEATURE_CODE]
     if bad:
@@ -556,16 +559,66 @@ def _schedule_code(t: TrainSpec) -> str:
             f"alpha={_number(t.schedule_floor)}{warm})")
 
 
+def augment_lines(p: Plan) -> list[str]:
+    """Data augmentation as Keras does it (empty when off): ``augment``, a stage of Keras' random layers that
+    act only when called with ``training=True``, and for the stroke thickness, which has no Keras layer, a
+    function of ours; ``augmented(x, y)``, the training batches with both applied. Keras draws other random
+    numbers than ANN Studio, so the losses differ a little from the app's run."""
+    a = p.train.augmentation
+    if not a.active:
+        return []
+    shape = tuple(p.network.input_shape)
+    out = [f"# Data augmentation as in ANN Studio ({a.describe()}): every training batch's digits are changed",
+           "# at random, so the network never sees the same picture twice. (The random layers act only when",
+           "# called with training=True: test images and predictions are left as they are.)",
+           "augment = tf.keras.Sequential([",
+           "    tf.keras.layers.Reshape((28, 28, 1)),"]
+    if a.shift > 0:
+        out.append(f"    tf.keras.layers.RandomTranslation({_number(a.shift)} / 28, {_number(a.shift)} / 28, "
+                   "fill_mode='constant', seed=SEED),  # up to this many pixels")
+    if a.rotation > 0:
+        out.append(f"    tf.keras.layers.RandomRotation({_number(a.rotation)} / 360, fill_mode='constant', seed=SEED),"
+                   "  # degrees, as a fraction of a turn")
+    if a.scale > 0:
+        out.append(f"    tf.keras.layers.RandomZoom(({-a.scale!r}, {a.scale!r}), fill_mode='constant', seed=SEED),")
+    out.append("])")
+    if a.thickness > 0:
+        out += ["", "",
+                f"def change_thickness(images, strength={_number(a.thickness)}):",
+                '    """Strokes thickened or thinned at random. Keras has no layer for this, so it is ANN Studio\'s',
+                "    way: each image moved part of the way (up to strength) to its 3x3 max-pool dilation (thicker) or",
+                '    its min-pool erosion (thinner)."""',
+                "    amount = tf.random.uniform([tf.shape(images)[0], 1, 1, 1], -strength, strength)",
+                "    dilated = tf.nn.max_pool2d(images, 3, 1, 'SAME')",
+                "    eroded = -tf.nn.max_pool2d(-images, 3, 1, 'SAME')",
+                "    return images + tf.nn.relu(amount) * (dilated - images) + tf.nn.relu(-amount) * (eroded - images)"]
+    changed = "change_thickness(augment(x, training=True))" if a.thickness > 0 else "augment(x, training=True)"
+    shuffle = ".shuffle(len(x), seed=SEED)" if p.train.shuffle else ""
+    out += ["", "",
+            "def augmented(x, y):",
+            '    """The training batches, each with its digits changed at random as above."""',
+            "    data = tf.data.Dataset.from_tensor_slices((x, y))" + shuffle + ".batch(BATCH_SIZE)",
+            f"    return data.map(lambda x, y: (tf.reshape({changed}, (-1,) + {shape!r}), y))"]
+    return out
+
+
 def fit_lines(p: Plan, indent: str = "", verbose: int = 2) -> list[str]:
     callbacks = callback_lines(p)
-    extra = ""
-    if p.train.validation_split:
-        extra += ", validation_split=VALIDATION_SPLIT"
-    if callbacks:
-        extra += ", callbacks=callbacks"
-    return [indent + line if line else "" for line in callbacks] + [
-            indent + f"history = model.fit(train_X, train_y, epochs=EPOCHS, batch_size=BATCH_SIZE, "
-                     f"shuffle={p.train.shuffle!r}{extra}, verbose={verbose})",
+    extra = ", callbacks=callbacks" if callbacks else ""
+    lines = list(callbacks)
+    if p.train.augmentation.active:
+        data = "augmented(train_X, train_y)"
+        if p.train.validation_split:  # Keras cannot cut a tf.data set: the same cut (the last points) by hand
+            lines += ["n_fit = int(np.ceil(len(train_X) * (1 - VALIDATION_SPLIT)))  # as Keras' validation_split"]
+            data = "augmented(train_X[:n_fit], train_y[:n_fit])"
+            extra = ", validation_data=(train_X[n_fit:], train_y[n_fit:])" + extra
+        lines.append(f"history = model.fit({data}, epochs=EPOCHS{extra}, verbose={verbose})")
+    else:
+        if p.train.validation_split:
+            extra = ", validation_split=VALIDATION_SPLIT" + extra
+        lines.append(f"history = model.fit(train_X, train_y, epochs=EPOCHS, batch_size=BATCH_SIZE, "
+                     f"shuffle={p.train.shuffle!r}{extra}, verbose={verbose})")
+    return [indent + line if line else "" for line in lines] + [
             indent + "print(f\"final loss: {history.history['loss'][-1]:.4f}  "
                      f"{p.metric}: {{history.history[{p.metric!r}][-1]:.4f}}\")"]
 
@@ -608,6 +661,8 @@ def script_from_plan(p: Plan) -> str:
     if activation_lines(p):
         out += activation_lines(p) + ["", ""]
     out += data_functions(p)
+    if augment_lines(p):
+        out += ["", ""] + augment_lines(p)
     out += ["", "", "def build_model():"]
     out += model_lines(p, "    ")
     out += compile_lines(p, "    ")

@@ -25,6 +25,7 @@ from typing import Iterator
 
 import numpy as np
 
+from . import augment as _augment
 from . import build as _build
 from . import faststart, schedules, stopping
 from .control import NeuronEdit, TrainControl, gc_paused
@@ -217,8 +218,9 @@ class _Compiled:
         self.ready: set[tuple] = set()                      # (program, data shapes) compiled (XLA compiles per shape)
         self.compiling: dict[tuple, bool] = {}              # programs waiting or compiling in the background
         self.fast = None                                    # the any-width programs (see faststart)
+        self._set_up_augmentation(train)
         key = faststart.structure(network, layout[3], self.has_test, probes.grad_norms, train.loss,
-                                  train.optimizer)
+                                  train.optimizer) if self.augmentation is None else None
         self.train_vars = list(self.model.trainable_variables)
         self.slot_vars = self._slot_variables()
         if key is not None and self.slot_vars is not None and faststart.usable_optimizer(self.optimizer):
@@ -321,10 +323,31 @@ class _Compiled:
         for v in self.optimizer.variables:
             v.assign(tf.zeros(v.shape, v.dtype))
         self.optimizer.learning_rate.assign(float(train.learning_rate))
+        self._set_up_augmentation(train)
         for k_mask, _, b_mask, _ in self.masks.values():
             k_mask.assign(tf.ones(k_mask.shape))
             b_mask.assign(tf.ones(b_mask.shape))
         self.uses += 1
+
+    # data augmentation ----------------------------------------------------------------------------
+    def _set_up_augmentation(self, train: TrainSpec) -> None:
+        """The augmentation the training programs apply to each batch (None: off, and the programs are
+        exactly those without it). Its strengths are part of the pool's key, so they are constants here;
+        the seed is a variable, so that a reused program draws as a fresh one with this run's seed would."""
+        augmentation = train.augmentation
+        self.augmentation = augmentation if augmentation.active else None
+        if self.augmentation is None:
+            return
+        if getattr(self, "augment_seed", None) is None:
+            self.augment_seed = tf.Variable(train.seed, dtype=tf.int64, trainable=False)
+        else:
+            self.augment_seed.assign(train.seed)
+
+    def augment_batch(self, xb):
+        """The gathered batch changed at random (graph code): seeded by the run's seed and the optimizer's
+        step count, so a seed gives the same run and every step its own changes."""
+        seed = _augment.step_seed(self.augment_seed, self.optimizer.iterations)
+        return _augment.augment_graph(xb, self.augmentation, seed)
 
     # graph functions ------------------------------------------------------------------------------
     def batch_metric(self, y, pred):
@@ -397,6 +420,8 @@ class _Compiled:
         # recompile for every chunk of the first epoch
         idx = tf.gather(order, begin + tf.range(size))
         xb = tf.gather(data["x"], idx)
+        if self.augmentation is not None:
+            xb = self.augment_batch(xb)
         yb = tf.gather(data["y"], idx)
         with tf.GradientTape() as tape:
             pred = self.model(xb, training=True)
@@ -645,10 +670,12 @@ class Trainer:
         # metrics-only reports (0: none).
         self.live_interval = max(0.0, float(live_interval))
         self._check_fit()
+        _augment.check_fits(train.augmentation, network.input_shape, network.features)
         self._prepare_data()
         layout = (self.has_test, self.has_test and int(self.x_test.shape[0]) <= _EVAL_LIMIT,
                   train.loss == "mse" and self.n_train <= _EVAL_LIMIT, tuple(self._data_args)[4 if self.has_test else 2:])
-        key = None if model is not None else (self.network, train.optimizer, train.loss, self.probes, xla, layout)
+        key = None if model is not None else (self.network, train.optimizer, train.loss, self.probes, xla, layout,
+                                              train.augmentation)
         compiled = _POOL.take(key)
         if compiled is not None:
             compiled.reset(self.network, self.train)

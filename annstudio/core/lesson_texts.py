@@ -90,6 +90,8 @@ LESSONS: list[Lesson] = [
     Lesson("regularization", "Regularization: the L2 penalty", ("regularization-none", "regularization-l2"),
            "regularization.md", ("weights", "surface", "loss", "compare"), "8.3.1"),
     Lesson("early-stopping", "Early stopping", ("early-stopping",), "early-stopping.md", ("loss", "surface"), "8.3.2"),
+    Lesson("augmentation", "More data without collecting it", ("augment-off", "augment-on"),
+           "augmentation.md", ("loss", "compare", "canvas"), "8.3.2"),
 ]
 
 _BY_ID = {lesson.id: lesson for lesson in LESSONS}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from . import augment
 from .spec import (DataSpec, NetworkSpec, SpecError, TrainSpec, activation, batchnorm, dense, dropout,
                    flatten)
 
@@ -56,6 +57,12 @@ _NOISY_CIRCLE = DataSpec("circle", size=120, noise=0.35, seed=5, test_fraction=0
 
 def _wide(l2: float) -> NetworkSpec:
     return _net2d(dense(32, "relu", l2=l2), dense(32, "relu", l2=l2), dense(1, "sigmoid", l2=l2))
+
+
+#: 1000 training digits, the lecture's 784-100-10 network, 30 epochs: it learns them by heart (lesson 8.3.2).
+_FEW_DIGITS = DataSpec("mnist", size=1000, seed=0)
+_DIGIT_NET = NetworkSpec(input_shape=(28, 28), features=(), layers=(flatten(), dense(100, "relu"), dense(10, "softmax")))
+_DIGIT_TRAIN = TrainSpec("adam", 0.001, 32, 30, "sparse_categorical_crossentropy", seed=0)
 
 
 def _deep(act: str) -> NetworkSpec:
@@ -133,6 +140,11 @@ PRESETS: tuple[Preset, ...] = (
            _NOISY_XOR, _wide(0.0), TrainSpec("adam", 0.01, 32, 500, BCE, seed=0, validation_split=0.25,
                                              early_stopping=True, patience=20, restore_best=True),
            views=("loss", "surface"), lecture="stop when the validation loss gets worse"),
+    Preset("augment-off", "Few digits: 1000 MNIST digits learned by heart (30 epochs, no augmentation)",
+           _FEW_DIGITS, _DIGIT_NET, _DIGIT_TRAIN, views=("loss", "confusion", "canvas")),
+    Preset("augment-on", "The same 1000 digits, each batch moved, turned, scaled and thickened at random",
+           _FEW_DIGITS, _DIGIT_NET, replace(_DIGIT_TRAIN, **augment.fields_of(augment.TYPICAL)),
+           views=("loss", "confusion", "canvas"), lecture="more data reduces overfitting"),
 )
 
 _BY_ID = {preset.id: preset for preset in PRESETS}

@@ -9,8 +9,8 @@ validated before it is written.
 """
 from __future__ import annotations
 
-from .codegen import (CodegenError, Plan, compile_lines, constants, data_functions, evaluate_lines, fit_lines,
-                      activation_lines, imports, model_lines, weights_lines)
+from .codegen import (CodegenError, Plan, augment_lines, compile_lines, constants, data_functions, evaluate_lines,
+                      fit_lines, activation_lines, imports, model_lines, weights_lines)
 
 #: fit prints a line per epoch up to this many epochs; longer runs stay quiet (the loss curve shows them).
 VERBOSE_EPOCHS = 50
@@ -68,6 +68,9 @@ def _cells(p: Plan) -> list[tuple[str, str]]:
     cells.append(("md", "## 3. Loss and optimizer\n\n" + _compile_words(p)))
     cells.append(("code", _code(compile_lines(p) + ([""] + weights_lines(p) if p.weights_file else []))))
 
+    if augment_lines(p):
+        cells.append(("md", "### Data augmentation\n\n" + _augment_words(p)))
+        cells.append(("code", _code(augment_lines(p))))
     cells.append(("md", "## 4. Training\n\n" + _fit_words(p)))
     verbose = 2 if p.train.epochs <= VERBOSE_EPOCHS else 0
     cells.append(("code", _code(fit_lines(p, verbose=verbose))))
@@ -145,6 +148,14 @@ def _compile_words(p: Plan) -> str:
             f"({_OPTIMIZER_NAMES[t.optimizer]}, learning rate {float(t.learning_rate):g}) changes the weights a little "
             f"after every "
             f"batch to make the loss smaller; `{p.metric}` is reported as well.")
+
+
+def _augment_words(p: Plan) -> str:
+    return (f"More training data without collecting any (lecture 8.3): before every batch trains the network, its "
+            f"digits are changed at random ({p.train.augmentation.describe()}). The network never sees the same "
+            "picture twice, so it cannot learn the pictures by heart, and it learns that a digit moved or tilted a "
+            "little is still the same digit. Keras' random layers do it here; they draw other random numbers than "
+            "ANN Studio, so the losses below differ a little from the app's run.")
 
 
 def _fit_words(p: Plan) -> str:

@@ -233,6 +233,8 @@ def _settings_table(train: TrainSpec, ws: Workspace) -> str:
                if layer.kind == "dense" and (layer.l1 or layer.l2)]
     if regular:
         rows.append(("Weight penalties", "; ".join(regular)))
+    if train.augmentation.active:
+        rows.append(("Data augmentation", train.augmentation.describe()))
     return "<table>" + "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows) + \
         "</table>"
 

@@ -169,7 +169,8 @@ def run_settings(workspace: str, network, train, data_label: str = "") -> dict:
             "optimizer": OPTIMIZER_WORDS.get(train.optimizer, train.optimizer),
             "loss": LOSS_WORDS.get(train.loss, train.loss),
             "learning rate": float(train.learning_rate), "batch size": int(train.batch_size),
-            "seed": int(train.seed), "shuffle": "on" if train.shuffle else "off"}
+            "seed": int(train.seed), "shuffle": "on" if train.shuffle else "off",
+            **({"augmentation": train.augmentation.describe()} if train.augmentation.active else {})}
 
 
 def _setting_text(key: str, value) -> str:

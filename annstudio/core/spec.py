@@ -11,6 +11,7 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from . import augment as _augment
 from .activations import NAMES as _ACTIVATION_NAMES
 from .errors import UserError
 
@@ -185,6 +186,11 @@ class TrainSpec:
     schedule_length: int = 100
     schedule_floor: float = 0.01
     schedule_warmup: int = 0
+    # data augmentation of digit images (see core/augment.py); 0: off. Old files lack them: off.
+    augment_shift: float = 0.0      # pixels
+    augment_rotation: float = 0.0   # degrees
+    augment_scale: float = 0.0      # fraction of the size
+    augment_thickness: float = 0.0  # 0…1 of a 3×3 dilation / erosion
 
     def problems(self) -> list[str]:
         from . import schedules, stopping
@@ -206,6 +212,7 @@ class TrainSpec:
             found.append(f"shuffle must be true or false, not {self.shuffle!r}")
         found += stopping.spec_problems(self)
         found += schedules.spec_problems(self)
+        found.extend(self.augmentation.problems())
         return found
 
     def validate(self) -> "TrainSpec":
@@ -217,6 +224,11 @@ class TrainSpec:
     @property
     def is_classification(self) -> bool:
         return self.loss != "mse"
+
+    @property
+    def augmentation(self) -> "_augment.Augmentation":
+        """The augmentation strengths as one value (``.active`` says whether any is on)."""
+        return _augment.of(self)
 
     def to_dict(self) -> dict:
         return asdict(self)

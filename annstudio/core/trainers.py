@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .augment import check_fits
 from .spec import NetworkSpec, TrainSpec, is_perceptron, perceptron_problems
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ def make_trainer(network: NetworkSpec, train: TrainSpec, data: "Dataset", probes
         from .perceptron import PerceptronError
 
         raise PerceptronError("; ".join(problems))
+    check_fits(train.augmentation, network.input_shape, network.features)  # digits only, said before TF loads
     if is_perceptron(network, train):
         from .perceptron import PerceptronTrainer
 

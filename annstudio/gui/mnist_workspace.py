@@ -28,6 +28,7 @@ from ..core.jobs import evaluate_reader, load_mnist_job
 from ..core.spec import NetworkSpec, SpecError, TrainSpec
 from ..core.words import plural, report_line
 from . import style
+from .augment_panel import AugmentPanel
 from .builder import BuilderPanel
 from .canvas import DigitReader
 from .crash import qt_override
@@ -51,7 +52,7 @@ PRESET = "mnist-mlp"
 LOSS_REDRAW_S = 0.1
 DOWNLOAD_MB = 11
 PERSONAL_REPEAT = 20   # each of your drawings counts this many times in training, so that it matters
-TABS = ("Data", "Training", "Results", "Draw")
+TABS = ("Data", "Training", "Results", "Draw", "Augment")
 ERROR_COLOUR = "#c62828"
 WEIGHTS_TIP = "What each neuron of the first hidden layer looks for in the image."
 HIGHLIGHT_STYLE = ("QPushButton { font-weight: bold; border: 2px solid #e65100; border-radius: 4px; "
@@ -137,6 +138,7 @@ class MnistWorkspace(RunCommands, QWidget):
         self.first_layer = CompactWeights()
         self.reader = DigitReader()
         self.use_drawings = QCheckBox("Add my drawings to the training data")
+        self.augment = AugmentPanel()  # data augmentation: its strengths and a preview grid
         self._full: Dataset | None = None        # MNIST as loaded
         self._data_path = ""
         self._data_message = ""                   # the last problem with the data, shown in the data bar
@@ -249,6 +251,9 @@ class MnistWorkspace(RunCommands, QWidget):
         self.views.addTab(self._training_tab(), "Training")
         self.views.addTab(self._results_tab(), "Results")
         self.views.addTab(self._draw_tab(), "Draw")
+        self.views.addTab(self.augment, "Augment")
+        self.views.setTabToolTip(TABS.index("Augment"), "Data augmentation: training digits moved, turned, scaled "
+                                 "and thickened at random, so the network sees more than the 60 000 pictures.")
         tips = ("The training digits with their labels; pick one digit to see only those.",
                 "Loss and accuracy after every epoch, on the training digits and on the test digits.",
                 ("How the trained network does on the 10 000 test digits: which digits it confuses, the ones "
@@ -386,6 +391,7 @@ class MnistWorkspace(RunCommands, QWidget):
             ok = self.builder.set_network(preset.network)
             self.training.set_loss(self.builder.loss())
             ok = self.training.set_train(preset.train) and ok
+            self.augment.set_train(preset.train)
         finally:
             self._setting_up = False
         if not ok:
@@ -479,6 +485,7 @@ class MnistWorkspace(RunCommands, QWidget):
         self.training_off.setVisible(on)
         training, weights = TABS.index("Training"), 2
         self.views.setTabEnabled(training, not on)
+        self.views.setTabEnabled(TABS.index("Augment"), not on)
         self.results_tabs.setTabEnabled(weights, not on)
         if on:
             reader, name = self._keras, self._keras_name
@@ -573,7 +580,7 @@ class MnistWorkspace(RunCommands, QWidget):
         return self.builder.network_spec()
 
     def train_spec(self) -> TrainSpec:
-        return self.training.train_spec(self.builder.loss())
+        return self.augment.applied(self.training.train_spec(self.builder.loss()))
 
     def dataset(self) -> "Dataset | None":
         """The MNIST data the next run trains on (without your drawings); None before MNIST is loaded."""
@@ -791,6 +798,7 @@ class MnistWorkspace(RunCommands, QWidget):
     def _show_data(self) -> None:
         train = self.dataset()
         self.gallery.set_data(train.x_train, train.y_train)
+        self.augment.set_images(train.x_train, train.y_train)
         self.data_note.setText(f"The {count(len(train.x_train))} handwritten digits the network trains on "
                                "(28×28 pixels each, with the digit they show). The test digits are kept apart: "
                                "the network never learns from them.")
