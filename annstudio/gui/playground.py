@@ -20,7 +20,7 @@ from .builder import BuilderPanel
 from .dataset_panel import DatasetPanel
 from .plots.backprop_view import BackpropExplorer
 from .plots.hidden_space import HiddenSpacePlot
-from .plots.landscape import LandscapeView
+from .plots.landscape import EVERY_EPOCH_UP_TO, LandscapeView
 from .plots.loss import LossPlot
 from .plots.network_view import (
     NetworkView,
@@ -400,7 +400,7 @@ class Playground(QWidget):
 
             probes = Probes(surface=True, resolution=200 if two_d else 300, activations=two_d,
                             grad_norms=True, histograms=True, neuron_maps=two_d, neuron_resolution=40,
-                            optimizer_state=True)
+                            optimizer_state=True, parameters_up_to=EVERY_EPOCH_UP_TO)
             trainer = make_trainer(network, train, data, probes, probe_interval=PROBE_INTERVAL)
             if start_weights is not None:
                 trainer.restore(start_weights)  # an opened model or workspace goes on from its weights
@@ -561,7 +561,7 @@ class Playground(QWidget):
         for epoch, histograms in batch.histograms:  # every epoch's, recorded now; drawn when its tab is in sight
             self.weights_plot.add_histograms(epoch, histograms, show=False)
         self._latest = batch.report
-        self.landscape.add_report(batch.report, self._run_label())
+        self.landscape.add_batch(batch, self._run_label())
         self._rate = batch.epochs_per_second
         if batch.report.message:
             self._fail(batch.report.message)

@@ -248,8 +248,9 @@ class BackpropExplorer(QWidget):
         self.random_button.setToolTip("Take a random training point (R).")
         self.back_button.setToolTip("One step back (Left arrow).")
         self.next_button.setToolTip("Forward one layer, then the loss, then backward one layer (Right arrow).")
-        self.apply_button.setToolTip("Change every weight and bias by −α·∂ℓ/∂w for this one point, as plain SGD "
-                                     "would (A). Only this button changes the training's weights.")
+        self.apply_button.setToolTip("Take the step the update shows for every weight and bias, with this one "
+                                     "point's gradient: Adam's when the training uses Adam, else plain SGD's "
+                                     "(A). Only this button changes the training's weights.")
         buttons = QHBoxLayout()
         for button in (self.random_button, self.back_button, self.next_button, self.apply_button):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -356,13 +357,11 @@ class BackpropExplorer(QWidget):
         self._refresh()
 
     def apply(self) -> None:
-        """Ask for one plain SGD step on this point for every weight and bias."""
+        """Ask for the step the update shows, for every weight and bias: Adam's when the training uses Adam
+        (with the averages it has gathered), plain SGD's otherwise."""
         if self.result is None or self.stage < self.last_stage:
             return
-        rate = self._rate
-        new = tuple((p.name, (p.kernel - rate * p.grad_kernel, p.bias - rate * p.grad_bias))
-                    for p in self.result.layers)
-        self.update_requested.emit(new)
+        self.update_requested.emit(bp.optimizer_step(self.result, self._rate, self._optimizer, self._adam))
 
     @qt_override
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -389,6 +388,7 @@ class BackpropExplorer(QWidget):
         self.back_button.setEnabled(ready and self.stage > 0)
         self.next_button.setEnabled(ready and self.stage < self.last_stage)
         self.apply_button.setEnabled(ready and self.stage == self.last_stage)
+        self.apply_button.setText("Apply (Adam)" if self._optimizer == "adam" else "Apply (SGD)")
         if self._point_text:
             self.sample_label.setText(self._point_text)
         html = self.explanation()
@@ -476,33 +476,25 @@ class BackpropExplorer(QWidget):
         gradient = float(p.grad_bias[unit] if source is None else p.grad_kernel[source, unit])
         name = bp.parameter_name(layer + 1, source, unit)
         sgd = bp.SgdStep(weight, gradient, self._rate)
-        text = [f"<p>Gradient descent moves every weight a little downhill: for {name},</p>", _pre(sgd.text()),
-                "<p><b>Apply</b> does this for every weight and bias at once (plain SGD on this one "
-                "point) and hands the new weights to the training.</p>"]
-        if self._optimizer == "adam":
-            m, v, steps = self._adam_moments(p.name, source, unit)
-            adam = bp.AdamStep(weight, gradient, self._rate, m, v, steps + 1)
-            where = (f"With the averages training has gathered in its {steps} steps so far, its next step with "
-                     "this gradient would be:" if steps else "Its first step, from fresh averages (m = v = 0):")
-            text.append("<p>The training uses <b>Adam</b>, which does more with the gradient g: it keeps running "
-                        "averages of g (m) and of g² (v), corrects their start-up bias, and steps by about α in "
-                        f"the direction of −m/√v. {where}</p>" + _pre(adam.text()))
+        text = [f"<p>Gradient descent moves every weight a little downhill: for {name},</p>", _pre(sgd.text())]
+        if self._optimizer != "adam":
+            other = "" if self._optimizer == "sgd" else (
+                f" (The training uses {self._optimizer}, which scales its steps; <b>Apply</b> takes plain SGD's.)")
+            text.append("<p><b>Apply</b> does this for every weight and bias at once (plain SGD on this one "
+                        f"point) and hands the new weights to the training.{other}</p>")
+            return "".join(text)
+        m, v, steps = bp.adam_moments(self._adam, p.name, source, unit)
+        adam = bp.AdamStep(weight, gradient, self._rate, m, v, steps + 1)
+        where = (f"With the averages training has gathered in its {steps} steps so far, its next step with "
+                 "this gradient would be:" if steps else "Its first step, from fresh averages (m = v = 0):")
+        text.append("<p>The training uses <b>Adam</b>, which does more with the gradient g: it keeps running "
+                    "averages of g (m) and of g² (v), corrects their start-up bias, and steps by about α in "
+                    f"the direction of −m/√v. {where}</p>" + _pre(adam.text()))
+        text.append(f"<p>Adam moves {name} by {adam.step:+.4g}, plain SGD by {sgd.step:+.4g}. <b>Apply (Adam)</b> "
+                    "takes Adam's step for every weight and bias at once, with this one point's gradient, and "
+                    "hands the new weights to the training (its running averages m and v stay as they "
+                    "were).</p>")
         return "".join(text)
-
-    def _adam_moments(self, layer: str, source: int | None, unit: int) -> tuple[float, float, int]:
-        """Adam's m and v for one parameter and its step count, from the report (0, 0, 0 without one)."""
-        if self._adam is None:
-            return 0.0, 0.0, 0
-        steps, layers = self._adam
-        pairs = dict(layers).get(layer)
-        if pairs is None or len(pairs) < 2:
-            return 0.0, 0.0, 0
-        m, v = pairs[1] if source is None else pairs[0]
-        index = (unit,) if source is None else (source, unit)
-        try:
-            return float(m[index]), float(v[index]), int(steps)
-        except IndexError:
-            return 0.0, 0.0, 0
 
     def _counts(self) -> str:
         if not self._chain:

@@ -1,9 +1,10 @@
 """The loss landscape over two chosen parameters, with the optimizer's path across it.
 
 The grid is computed by :func:`annstudio.core.landscape.loss_grid` from the newest weights (every other
-parameter held at its current value). Each report adds a point to the path (one per epoch, or per batch
-when stepping). When a new run starts, the last one's path stays on the picture, dashed, so two
-optimizers from the same start can be compared.
+parameter held at its current value). The path has a point per epoch, or per batch when stepping: a small
+network's reports carry every epoch's weights (see ``Probes.parameters_up_to``), also when one compiled
+call trains hundreds of epochs between two pictures. When a new run starts, the last one's path stays on
+the picture, dashed, so two optimizers from the same start can be compared.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ LEAST_RESOLUTION = 21  # ... and at least
 WORK = 20_000_000      # multiplications a grid may take; bigger networks get a coarser grid
 MAX_SAMPLES = 250      # the grid's loss is averaged over at most this many training points
 MAX_PATH = 2000        # weights kept per run (older points are thinned out)
+EVERY_EPOCH_UP_TO = 500  # networks with at most this many weights report each epoch's (a point per epoch)
 REDRAW_S = 0.5         # while training, the grid is recomputed at most this often
 CONTOURS = 9
 PATH_COLOR = (214, 39, 40)
@@ -140,26 +142,44 @@ class LandscapeView(QWidget):
         self._schedule(now=True)
 
     # reports --------------------------------------------------------------------------------------
+    def add_batch(self, batch, label: str = "") -> None:
+        """A :class:`~annstudio.gui.worker.ReportBatch`: a point for each of its epochs (a small network's
+        reports carry every epoch's weights, also when one call trained hundreds), else for its report."""
+        points = getattr(batch, "parameters", ())
+        if not points:
+            self.add_report(batch.report, label)
+            return
+        for epoch, batches, weights in points:
+            self.add_point(epoch, batches, weights, label)
+
     def add_report(self, report, label: str = "") -> None:
         """Record the report's weights as a point of the path (a report from a new run starts a new path);
         ``label`` names the run in the legend (e.g. its optimizer)."""
         weights = getattr(report, "weights", None)
         if weights is None:
-            return
+            weights = getattr(report, "parameters", None)
+        if weights is not None:
+            self.add_point(report.epoch, report.batches, weights, label)
+
+    def add_point(self, epoch: int, batches: int, weights: tuple, label: str = "") -> None:
+        """The weights after ``epoch`` epochs and ``batches`` batches as a point of the path: a point per
+        epoch, or per batch when stepping (a point from an earlier moment starts a new path)."""
         dense = tuple((name, arrays) for name, arrays in weights if name.startswith("dense"))
+        if not dense:
+            return
         flat = np.concatenate([np.ravel(a) for _, arrays in dense for a in arrays[:2]]).astype(np.float32)
-        epoch = report.epoch * 1_000_000 + report.batches
-        if self._path and (epoch < self._epochs[-1] or flat.shape != self._path[-1].shape):
+        moment = epoch * 1_000_000 + batches
+        if self._path and (moment < self._epochs[-1] or flat.shape != self._path[-1].shape):
             if len(self._path) > 1:
                 self._earlier, self._earlier_label = self._path, self._label
             self._path, self._epochs = [], []
         if label:
             self._label = label  # the run's settings as they are now (its first report may predate a change)
-        if self._epochs and epoch == self._epochs[-1]:
+        if self._epochs and moment == self._epochs[-1]:
             self._path[-1] = flat
         else:
             self._path.append(flat)
-            self._epochs.append(epoch)
+            self._epochs.append(moment)
         if len(self._path) > MAX_PATH:
             self._path, self._epochs = self._path[::2], self._epochs[::2]
         self._weights = dense
