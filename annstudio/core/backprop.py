@@ -504,14 +504,16 @@ class AdamStep:
         return self.weight + self.step
 
     def text(self) -> str:
+        def n(value: float, digits: int = 4) -> str:  # a negative factor in brackets: 0.1·(−0.004)
+            return f"({value:.{digits}g})" if value < 0 else f"{value:.{digits}g}"
         return "\n".join([
-            f"m ← β1·m + (1−β1)·g = {self.beta1:g}·{self.m_before:.4g} + {1 - self.beta1:.3g}·{self.gradient:.4g} "
+            f"m ← β1·m + (1−β1)·g = {self.beta1:g}·{n(self.m_before)} + {1 - self.beta1:.3g}·{n(self.gradient)} "
             f"= {self.m:.4g}",
-            f"v ← β2·v + (1−β2)·g² = {self.beta2:g}·{self.v_before:.4g} + {1 - self.beta2:.3g}·{self.gradient ** 2:.4g} "
+            f"v ← β2·v + (1−β2)·g² = {self.beta2:g}·{n(self.v_before)} + {1 - self.beta2:.3g}·{n(self.gradient ** 2)} "
             f"= {self.v:.4g}",
             f"bias correction (step t = {self.t}): m̂ = m/(1−β1ᵗ) = {self.m_hat:.4g}, "
             f"v̂ = v/(1−β2ᵗ) = {self.v_hat:.4g}",
-            f"w ← w − α·m̂/(√v̂ + ε) = {self.weight:.5g} − {self.learning_rate:g}·{self.m_hat:.4g}/"
+            f"w ← w − α·m̂/(√v̂ + ε) = {self.weight:.5g} − {self.learning_rate:g}·{n(self.m_hat)}/"
             f"{math.sqrt(self.v_hat):.4g} = {self.new_weight:.5g}",
         ])
 

@@ -797,16 +797,29 @@ class Playground(QWidget):
         self.surface.point_picked.connect(self.pick_point_near)
         self.network_view.formula = self.hover_formula
         self.backprop_view.diagram.link_clicked.connect(self._landscape_follows_clicks)
+        self.landscape.compare_requested.connect(self.compare_optimizer)
 
     def _explainers_settings_changed(self) -> None:
         spec, data = self.network_spec(), self.dataset()
         self.backprop_view.set_network(spec)
         self.landscape.set_network(spec)
+        self.landscape.set_optimizer(self.train_spec().optimizer)
         from ..core.datasets import expand_features
 
         self.landscape.set_data(expand_features(data.x_train, spec.features), data.y_train, self.builder.loss())
         if len(data.x_train):
             self.pick_point(0)
+
+    def compare_optimizer(self, optimizer: str) -> None:
+        """The landscape's one-click comparison: the same start, trained with ``optimizer``; the path so far
+        stays on the landscape, dashed."""
+        combo = self.training.optimizer_combo
+        if combo.findData(optimizer) < 0:
+            return
+        combo.setCurrentIndex(combo.findData(optimizer))
+        self.reset()
+        self._refresh_untrained()  # the untrained start first (the path's first point), then Play trains
+        self.play()
 
     def _landscape_follows_clicks(self, layer: int, source, unit: int) -> None:
         """The last two parameters clicked in the Backprop tab become the loss landscape's axes."""

@@ -148,7 +148,19 @@ def test_landscape_draws_the_path_live_a_point_per_epoch_and_keeps_the_last_run_
         kernel = dict(weights)["dense_1"][0]
         assert point == pytest.approx([kernel[0, 0], kernel[1, 0]], rel=1e-4, abs=1e-5)
     assert view.grid_shown().shape == (61, 61)
-    p.reset()
-    qtbot.waitUntil(lambda: not p.session.is_running() and p.latest_report() is not None
-                    and p.latest_report().epoch == 0, timeout=60000)
+    # one click: the same start again, with SGD; Adam's path stays, and the legend tells them apart
+    assert view.compare_button.text() == "Compare: again with SGD"
+    qtbot.mouseClick(view.compare_button, Qt.MouseButton.LeftButton)
+    assert p.train_spec().optimizer == "sgd"
+    qtbot.waitUntil(lambda: len(view._path) == epochs + 1 and p.state() == "finished"
+                    and not p.session.is_running(), timeout=60000)
     np.testing.assert_allclose(view.path_of(view._earlier, first, second), path)
+    sgd = view.path_of(view._path, first, second)
+    assert sgd[0] == pytest.approx(path[0]) and not sgd[-1] == pytest.approx(path[-1])
+
+    def legend():
+        return [label.text for _, label in view.plot.plotItem.legend.items]
+    rate = p.train_spec().learning_rate
+    qtbot.waitUntil(lambda: legend() == ["start", f"this run: SGD, α = {rate:g}", f"earlier run: Adam, α = {rate:g}"],
+                    timeout=10000)
+    assert view.compare_button.text() == "Compare: again with Adam"

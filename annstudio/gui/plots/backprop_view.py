@@ -108,8 +108,8 @@ class BackpropDiagram(QWidget):
                     if back:
                         strength = min(1.0, abs(grad) / largest)
                         pen = QPen(QColor(*(style.POSITIVE if grad >= 0 else style.NEGATIVE)), 0.6 + 4 * strength)
-                    elif result is not None and self._forward_done(layer):
-                        pen = QPen(FORWARD.lighter(150), 1.2)
+                    elif result is not None and self._forward_done(layer) and self.stage <= len(self.sizes):
+                        pen = QPen(FORWARD.lighter(150), 1.2)  # (grey again going back: blue means ∂ℓ/∂w > 0)
                     else:
                         pen = QPen(QColor(200, 200, 200), 1.0)
                     if chosen:
@@ -117,8 +117,12 @@ class BackpropDiagram(QWidget):
                     painter.setPen(pen)
                     painter.drawLine(QPointF(a.x() + r, a.y()), QPointF(b.x() - r, b.y()))
                     if back and (total_links <= MAX_LINK_LABELS or chosen):
-                        # spread along the links by target, so the labels of crossing links stay apart
+                        # spread along the links by target, so the labels of links into one neuron stay apart;
+                        # a link going up is labelled from its other end, so that two crossing links' labels
+                        # sit above and below their crossing, not side by side on one line
                         frac = 0.22 + 0.56 * (t + 0.5) / len(columns[layer + 1])
+                        if b.y() < a.y():
+                            frac = 1 - frac
                         where = QPointF(a.x() + (b.x() - a.x()) * frac, a.y() + (b.y() - a.y()) * frac)
                         self._label(painter, where, f"{grad:.3g}", BACKWARD, centre=True)
         for c, column in enumerate(columns):

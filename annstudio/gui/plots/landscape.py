@@ -12,8 +12,8 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ...core import backprop as bp
 from ...core.landscape import Param, loss_grid, span, work
@@ -29,14 +29,22 @@ EVERY_EPOCH_UP_TO = 500  # networks with at most this many weights report each e
 REDRAW_S = 0.5         # while training, the grid is recomputed at most this often
 CONTOURS = 9
 PATH_COLOR = (214, 39, 40)
-EARLIER_COLOR = (60, 60, 60)
+EARLIER_COLOR = (255, 150, 30)  # orange: seen on the dark valleys and the light slopes
 
 
 class LandscapeView(QWidget):
     """Heat map of the loss over two parameters, contour lines, and the paths of this run and the last."""
 
+    compare_requested = Signal(str)  # an optimizer: train again from the same start with it
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._optimizer = "adam"
+        self.compare_button = QPushButton()
+        self.compare_button.setToolTip("Train again from the same starting weights with the other optimizer. "
+                                       "This run's path stays on the landscape, dashed, to compare the two.")
+        self.compare_button.clicked.connect(lambda: self.compare_requested.emit(self.other_optimizer()))
+        self._name_compare()
         self.first_box, self.second_box = QComboBox(), QComboBox()
         for box in (self.first_box, self.second_box):
             box.setToolTip("The parameter on this axis. All others are held at their current values.")
@@ -68,10 +76,14 @@ class LandscapeView(QWidget):
         choose.addWidget(self.first_box, 1)
         choose.addWidget(QLabel("y axis:"))
         choose.addWidget(self.second_box, 1)
+        compare = QHBoxLayout()
+        compare.addWidget(self.compare_button)
+        compare.addWidget(QLabel("from the same start; this run's path stays, dashed"), 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(choose)
         layout.addWidget(self.plot, 1)
+        layout.addLayout(compare)
         layout.addWidget(self.info)
         self._params: list[Param] = []
         self._spec: NetworkSpec | None = None
@@ -114,6 +126,18 @@ class LandscapeView(QWidget):
             box.blockSignals(False)
         self._grid_key = None
         self._schedule(now=True)
+
+    def set_optimizer(self, optimizer: str) -> None:
+        """The optimizer the next run uses (the compare button offers the other one)."""
+        self._optimizer = optimizer
+        self._name_compare()
+
+    def other_optimizer(self) -> str:
+        """SGD for Adam, Adam for the others: the two the lecture compares."""
+        return "sgd" if self._optimizer == "adam" else "adam"
+
+    def _name_compare(self) -> None:
+        self.compare_button.setText(f"Compare: again with {'SGD' if self.other_optimizer() == 'sgd' else 'Adam'}")
 
     def set_data(self, x: np.ndarray, y: np.ndarray, loss: str) -> None:
         """The training points (as the network's inputs) and the loss the landscape shows."""
@@ -275,12 +299,12 @@ class LandscapeView(QWidget):
         self.plot.setLabel("left", second.label)
         self.plot.setRange(xRange=(xs[0], xs[-1]), yRange=(ys[0], ys[-1]), padding=0)
         self.info.setText(
-            f"Colour: the loss over the training points (dark = low, on a log scale), with every other parameter "
-            f"at its current value; white lines join equal losses. Red: this run's path, a point per report "
-            f"({len(path)} so far); dashed: the run before"
-            f"{' (its other parameters were not the ones held here, so it need not follow these valleys)' if len(earlier) else ''}"
-            f". Lowest loss here {float(grid.min()):.4g}, at the "
-            f"star {float(grid.flat[np.argmin(np.abs(xs - now[0])) + res * np.argmin(np.abs(ys - now[1]))]):.4g}.")
+            f"Colour: the loss over the training points (dark = low, log scale), every other parameter at its "
+            f"current value; white lines join equal losses. Red: this run's path, a point per epoch "
+            f"({len(path)} so far)"
+            f"{'; orange, dashed: the run before (its other parameters differ from those held here, so it need not follow these valleys)' if len(earlier) else ''}"
+            f". Lowest loss here {float(grid.min()):.4g}; at the star "
+            f"{float(grid.flat[np.argmin(np.abs(xs - now[0])) + res * np.argmin(np.abs(ys - now[1]))]):.4g}.")
 
     def _name_paths(self) -> None:
         legend = self.plot.plotItem.legend
