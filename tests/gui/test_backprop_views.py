@@ -164,3 +164,27 @@ def test_landscape_draws_the_path_live_a_point_per_epoch_and_keeps_the_last_run_
     qtbot.waitUntil(lambda: legend() == ["start", f"this run: SGD, α = {rate:g}", f"earlier run: Adam, α = {rate:g}"],
                     timeout=10000)
     assert view.compare_button.text() == "Compare: again with Adam"
+
+
+def test_the_logistic_regression_lessons_landscape_over_w1_w2_with_the_trained_bias_is_one_click(playground, qtbot):
+    from annstudio.core.backprop import dense_chain
+    from annstudio.core.landscape import loss_grid
+
+    p = playground
+    p.views.setCurrentIndex(0)
+    p.load_preset(lessons.get("logistic-regression"))
+    p.training.epochs_spin.setValue(2)
+    p.play()
+    qtbot.waitUntil(lambda: p.state() == "finished" and not p.session.is_running(), timeout=60000)
+    view = p.landscape
+    bar = p.views.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(LANDSCAPE_TAB).center())  # the one click
+    assert p.views.currentIndex() == LANDSCAPE_TAB
+    qtbot.waitUntil(lambda: view.grid_shown() is not None and view.axes_shown is not None, timeout=10000)
+    assert view.chosen() == (Param(0, 0, 0), Param(0, 1, 0))  # w1 and w2 of the one neuron
+    # every other parameter (the bias) held at its trained value: the grid is the loss of those weights
+    chain = dense_chain(p.network_spec(), p.latest_report().weights)
+    xs, ys = view.axes_shown
+    expected = loss_grid(chain, view._x, view._y, "binary_crossentropy", Param(0, 0, 0), Param(0, 1, 0), xs, ys)
+    np.testing.assert_allclose(view.grid_shown(), np.log10(expected), rtol=1e-6)
+    assert "Lowest loss here" in view.info.text()

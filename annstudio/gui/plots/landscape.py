@@ -95,6 +95,7 @@ class LandscapeView(QWidget):
         self._epochs: list[int] = []
         self._weights: tuple | None = None
         self._grid_key = None
+        self.axes_shown: tuple | None = None  # the grid's values of the two parameters, as last drawn
         self._drawn_at = 0.0
         self._compute_s = 0.0
         self._timer = QTimer(self)
@@ -281,6 +282,7 @@ class LandscapeView(QWidget):
         except bp.CannotExplain as exc:
             self.info.setText(str(exc))
             return
+        self.axes_shown = (xs, ys)
         shown_grid = np.log10(np.maximum(grid, 1e-6))   # valleys keep their shape next to steep walls
         self.image.setImage(shown_grid, autoLevels=True)
         dx, dy = xs[1] - xs[0], ys[1] - ys[0]
