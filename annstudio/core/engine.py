@@ -466,6 +466,22 @@ class _Compiled:
         """All weights laid end to end, in :attr:`weight_vars`' order (graph code)."""
         return tf.concat([tf.reshape(tf.cast(v.value, tf.float32), [-1]) for v in self.weight_vars], 0)
 
+    def parameter_layout(self) -> tuple:
+        """Where each layer's arrays lie in :meth:`parameters_graph`'s numbers: ``((layer name, ((start,
+        end, shape), ...)), ...)`` (computed once: reading a variable's shape costs microseconds)."""
+        if getattr(self, "_parameter_layout", None) is None:
+            shapes = iter([tuple(v.shape) for v in self.weight_vars])
+            layout, at = [], 0
+            for name, count in self.weight_layout:
+                arrays = []
+                for shape in (next(shapes) for _ in range(count)):
+                    size = int(np.prod(shape))
+                    arrays.append((at, at + size, shape))
+                    at += size
+                layout.append((name, tuple(arrays)))
+            self._parameter_layout = tuple(layout)
+        return self._parameter_layout
+
     def parameters_now(self) -> np.ndarray:
         """:meth:`parameters_graph`'s numbers for the weights as they are (outside a compiled program)."""
         return np.concatenate([np.ravel(v.numpy()) for v in self.weight_vars]).astype(np.float32)
@@ -881,14 +897,11 @@ class Trainer:
         return [self._unflatten(row) for row in numbers[:, -width:]]
 
     def _unflatten(self, flat: np.ndarray) -> tuple:
-        """A :meth:`weights_snapshot` from :meth:`_Compiled.parameters_graph`'s numbers."""
-        flat = np.asarray(flat, np.float32)
-        arrays, at = [], 0
-        for var in self._weight_vars:
-            size = int(np.prod(var.shape))
-            arrays.append(flat[at:at + size].reshape(tuple(var.shape)))
-            at += size
-        return self.weights_snapshot(arrays)
+        """A :meth:`weights_snapshot` from :meth:`_Compiled.parameters_graph`'s numbers: read-only views of one
+        copy (a watched run makes thousands a second)."""
+        flat = _frozen(np.asarray(flat, np.float32))
+        return tuple((name, tuple(flat[start:end].reshape(shape) for start, end, shape in arrays))
+                     for name, arrays in self._compiled.parameter_layout())
 
     def _parameters_of(self, probe: dict, weights: tuple | None) -> tuple | None:
         """A report's ``parameters``: its weights, or those a light probe brought (small networks only)."""
