@@ -126,7 +126,7 @@ def test_explorer_and_hover_show_core_numbers_and_adams_own_averages_after_train
     assert step.text() in text
 
 
-def test_landscape_draws_the_path_live_a_point_per_epoch_and_keeps_the_last_run_after_a_reset(playground, qtbot):
+def test_landscape_path_has_a_point_per_epoch_and_one_click_overlays_the_other_optimizer(playground, qtbot):
     from annstudio.core.trainers import make_trainer
 
     p = playground

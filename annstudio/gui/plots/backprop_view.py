@@ -53,7 +53,7 @@ class BackpropDiagram(QWidget):
         if not self.sizes:
             return []
         w, h = self.width(), self.height()
-        left, right, top, bottom = 70.0, 90.0, 34.0, 22.0
+        left, right, top, bottom = 70.0, 90.0, 34.0, 40.0  # bottom: "… more" and the key
         gap = (w - left - right) / max(1, len(self.sizes) - 1)
         columns = []
         for c, size in enumerate(self.sizes):
@@ -96,6 +96,10 @@ class BackpropDiagram(QWidget):
         small.setPointSizeF(max(6.5, self.font().pointSizeF() - 1.5))
         painter.setFont(small)
         total_links = sum(min(a, MAX_SHOWN) * min(b, MAX_SHOWN) for a, b in zip(self.sizes, self.sizes[1:]))
+        gap = columns[1][0].x() - columns[0][0].x() if len(columns) > 1 else 200.0
+        # a hidden neuron's numbers go between it and the next column: written only where they fit there
+        # (deep networks in a narrow window: the text below has them)
+        roomy = gap >= 2 * r + painter.fontMetrics().horizontalAdvance("g(a)=-0.000") + 12
         largest = 1e-12
         if result is not None:
             largest = max(float(np.abs(p.grad_kernel).max()) for p in result.layers) or 1e-12
@@ -120,9 +124,11 @@ class BackpropDiagram(QWidget):
                         # spread along the links by target, so the labels of links into one neuron stay apart;
                         # a link going up is labelled from its other end, so that two crossing links' labels
                         # sit above and below their crossing, not side by side on one line
-                        frac = 0.22 + 0.56 * (t + 0.5) / len(columns[layer + 1])
+                        # (past a hidden neuron's own numbers, which stand to its right)
+                        low, high = (0.22, 0.78) if layer == 0 else (0.45, 0.82)
+                        frac = low + (high - low) * (t + 0.5) / len(columns[layer + 1])
                         if b.y() < a.y():
-                            frac = 1 - frac
+                            frac = low + high - frac
                         where = QPointF(a.x() + (b.x() - a.x()) * frac, a.y() + (b.y() - a.y()) * frac)
                         self._label(painter, where, f"{grad:.3g}", BACKWARD, centre=True)
         for c, column in enumerate(columns):
@@ -143,6 +149,8 @@ class BackpropDiagram(QWidget):
                     self._label(painter, QPointF(centre.x() - r - 4, centre.y()), f"x={result.x[k]:.3g}",
                                 QColor(40, 40, 40), right=True)
                     continue
+                if not roomy and c < len(columns) - 1:
+                    continue
                 p = result.layers[layer]
                 lines = []
                 if self._forward_done(layer):
@@ -153,21 +161,28 @@ class BackpropDiagram(QWidget):
                 for n, (text, colour) in enumerate(lines):
                     self._label(painter, QPointF(centre.x() + r + 3, centre.y() - r + 2 + n * 12), text, colour)
             size = self.sizes[c]
-            if size > MAX_SHOWN:
+            if size > MAX_SHOWN:  # under the column's last neuron
                 painter.setPen(QColor(110, 110, 110))
-                painter.drawText(QPointF(column[-1].x() - 20, self.height() - 6), f"… {size - MAX_SHOWN} more")
+                more = f"… {size - MAX_SHOWN} more" if gap >= 80 else f"+{size - MAX_SHOWN}"
+                painter.drawText(QRectF(column[-1].x() - gap / 2, column[-1].y() + r + 1, gap, 14),
+                                 Qt.AlignmentFlag.AlignCenter, more)
             painter.setPen(QColor(90, 90, 90))
-            title = "inputs" if c == 0 else ("output" if c == len(columns) - 1 else f"layer {c}")
-            painter.drawText(QRectF(column[0].x() - 40, 4, 80, 16), Qt.AlignmentFlag.AlignCenter, title)
+            if gap >= 80:
+                title = "inputs" if c == 0 else ("output" if c == len(columns) - 1 else f"layer {c}")
+            else:  # narrow columns: short titles that do not run into each other
+                title = "in" if c == 0 else ("out" if c == len(columns) - 1 else str(c))
+            painter.drawText(QRectF(column[0].x() - gap / 2, 4, gap, 16), Qt.AlignmentFlag.AlignCenter, title)
         if result is not None and self.stage >= len(self.sizes):
             out = columns[-1][0]
-            painter.setPen(BACKWARD)
-            painter.drawText(QRectF(out.x() - 75, out.y() + self._radius() + 30, 150, 16), Qt.AlignmentFlag.AlignCenter,
-                             f"loss ℓ = {result.loss:.4g}")
+            self._label(painter, QPointF(out.x(), out.y() + self._radius() + 38), f"loss ℓ = {result.loss:.4g}",
+                        BACKWARD, centre=True)
         if result is not None:
             painter.setPen(QColor(100, 100, 100))
             key = "a: weighted sum   g(a): output" + (
                 "   δ = ∂ℓ/∂a   links: ∂ℓ/∂w (blue +, orange −)" if self.stage > len(self.sizes) else "")
+            if not roomy:
+                painter.drawText(QPointF(6, self.height() - 20), "Hidden neurons' numbers: in the text below "
+                                 "(or widen the window).")
             painter.drawText(QPointF(6, self.height() - 6), key)
         painter.end()
 
