@@ -37,6 +37,11 @@ def test_stepping_while_paused_changes_nothing_until_apply_and_play_goes_on(play
     p.training.epochs_spin.setValue(3)
     p.step()  # one epoch, then paused
     qtbot.waitUntil(lambda: p.state() == "paused" and p.latest_report().epoch == 1, timeout=60000)
+    p.step_batch()  # and two batches: the landscape's path gets a point per batch when stepping batches
+    qtbot.waitUntil(lambda: p.latest_report().batches == 33, timeout=60000)
+    p.step_batch()
+    qtbot.waitUntil(lambda: p.latest_report().batches == 34, timeout=60000)
+    assert p.landscape._epochs == [0, 1_000_032, 1_000_033, 1_000_034]  # epoch · 10⁶ + batches
     p.views.setCurrentIndex(BACKPROP_TAB)
     explorer = p.backprop_view
     data = p.dataset()
