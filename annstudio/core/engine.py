@@ -455,7 +455,7 @@ class _Compiled:
     # every epoch's weights, for small networks (the loss landscape's path) ----------------------------
     def parameter_count(self) -> int:
         """How many numbers the weights hold (the width of :meth:`parameters_graph`)."""
-        return sum(int(np.prod(v.shape)) for v in self.weight_vars)
+        return max((end for _, arrays in self.parameter_layout() for _, end, _ in arrays), default=0)
 
     def carries_parameters(self) -> bool:
         """Whether every epoch's row carries all weights (``probes.parameters_up_to``): a small network
