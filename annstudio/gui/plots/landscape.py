@@ -302,7 +302,7 @@ class LandscapeView(QWidget):
         self.plot.setRange(xRange=(xs[0], xs[-1]), yRange=(ys[0], ys[-1]), padding=0)
         self.info.setText(
             f"Colour: the loss over the training points (dark = low, log scale), every other parameter at its "
-            f"current value; white lines join equal losses. Red: this run's path, a point per epoch "
+            f"current value; white lines join equal losses. Red: this run's path, a point per epoch (per batch when stepping) "
             f"({len(path)} so far)"
             f"{'; orange, dashed: the run before (its other parameters differ from those held here, so it need not follow these valleys)' if len(earlier) else ''}"
             f". Lowest loss here {float(grid.min()):.4g}; at the star "
