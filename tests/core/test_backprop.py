@@ -267,4 +267,5 @@ def test_the_explorers_step_is_keras_adams_step_with_that_gradient(trained):
                        train.learning_rate, m, v, steps + 1)
     assert step.new_weight == pytest.approx(float(ours[1][1][0][1, 0]), rel=1e-12)
     sgd = bp.optimizer_step(result, train.learning_rate, "sgd", adam)
-    np.testing.assert_allclose(sgd[0][1][0], result.layers[0].kernel - train.learning_rate * result.layers[0].grad_kernel)
+    first = result.layers[0]
+    np.testing.assert_allclose(sgd[0][1][0], first.kernel - train.learning_rate * first.grad_kernel)
