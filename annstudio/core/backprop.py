@@ -494,25 +494,76 @@ class AdamStep:
 
     @property
     def step(self) -> float:
-        """Keras' form: α·√(1−β2ᵗ)/(1−β1ᵗ) · m/(√v + ε) (= α·m̂/(√v̂ + ε') with a slightly other ε')."""
+        """Keras' form: α·√(1−β2ᵗ)/(1−β1ᵗ) · m/(√v + ε) (= α·m̂/(√v̂ + ε') with a slightly other ε').
+        (Also element by element, when ``weight``, ``gradient``, ``m_before`` and ``v_before`` are arrays.)"""
         alpha = self.learning_rate * math.sqrt(1 - self.beta2 ** self.t) / (1 - self.beta1 ** self.t)
-        return -alpha * self.m / (math.sqrt(self.v) + self.epsilon)
+        return -alpha * self.m / (np.sqrt(self.v) + self.epsilon)
 
     @property
     def new_weight(self) -> float:
         return self.weight + self.step
 
     def text(self) -> str:
+        def n(value: float, digits: int = 4) -> str:  # a negative factor in brackets: 0.1·(−0.004)
+            return f"({value:.{digits}g})" if value < 0 else f"{value:.{digits}g}"
         return "\n".join([
-            f"m ← β1·m + (1−β1)·g = {self.beta1:g}·{self.m_before:.4g} + {1 - self.beta1:.3g}·{self.gradient:.4g} "
+            f"m ← β1·m + (1−β1)·g = {self.beta1:g}·{n(self.m_before)} + {1 - self.beta1:.3g}·{n(self.gradient)} "
             f"= {self.m:.4g}",
-            f"v ← β2·v + (1−β2)·g² = {self.beta2:g}·{self.v_before:.4g} + {1 - self.beta2:.3g}·{self.gradient ** 2:.4g} "
+            f"v ← β2·v + (1−β2)·g² = {self.beta2:g}·{n(self.v_before)} + {1 - self.beta2:.3g}·{n(self.gradient ** 2)} "
             f"= {self.v:.4g}",
             f"bias correction (step t = {self.t}): m̂ = m/(1−β1ᵗ) = {self.m_hat:.4g}, "
             f"v̂ = v/(1−β2ᵗ) = {self.v_hat:.4g}",
-            f"w ← w − α·m̂/(√v̂ + ε) = {self.weight:.5g} − {self.learning_rate:g}·{self.m_hat:.4g}/"
+            f"w ← w − α·m̂/(√v̂ + ε) = {self.weight:.5g} − {self.learning_rate:g}·{n(self.m_hat)}/"
             f"{math.sqrt(self.v_hat):.4g} = {self.new_weight:.5g}",
         ])
+
+
+def adam_state(adam: tuple | None) -> tuple[int, dict]:
+    """(steps taken, {layer name: ((m, v) of its kernel, (m, v) of its bias)}) from a report's ``adam``;
+    (0, {}) without one (fresh averages: m = v = 0)."""
+    if not adam:
+        return 0, {}
+    steps, layers = adam
+    return int(steps), {name: tuple(pairs) for name, pairs in layers}
+
+
+def adam_moments(adam: tuple | None, layer: str, source: int | None, unit: int) -> tuple[float, float, int]:
+    """Adam's m and v for one parameter (``source`` None: the bias) and its step count; (0, 0, 0) when the
+    state has no such parameter (fresh averages)."""
+    steps, moments = adam_state(adam)
+    pairs = moments.get(layer)
+    if pairs is None or len(pairs) < 2:
+        return 0.0, 0.0, 0
+    m, v = pairs[1] if source is None else pairs[0]
+    index = (unit,) if source is None else (source, unit)
+    try:
+        return float(np.asarray(m)[index]), float(np.asarray(v)[index]), steps
+    except IndexError:
+        return 0.0, 0.0, 0
+
+
+def optimizer_step(result: Backprop, learning_rate: float, optimizer: str, adam: tuple | None = None) -> tuple:
+    """Every Dense layer's weights ``((name, (kernel, bias)), ...)`` after one step with this sample's
+    gradient: Adam's step (:class:`AdamStep` element by element, from the moments and step count of a
+    report's ``adam``, else from fresh ones) when ``optimizer`` is Adam, plain SGD's w − α·∂ℓ/∂w otherwise.
+    What the explorer's "Apply" does, so it applies what the explorer shows."""
+    steps, moments = adam_state(adam)
+    fits = optimizer == "adam" and all(
+        p.name in moments and len(moments[p.name]) >= 2 and np.shape(moments[p.name][0][0]) == p.kernel.shape
+        and np.shape(moments[p.name][1][0]) == p.bias.shape for p in result.layers)
+    if not fits:
+        steps = 0  # fresh averages
+    new = []
+    for p in result.layers:
+        arrays = []
+        for k, (weight, gradient) in enumerate(((p.kernel, p.grad_kernel), (p.bias, p.grad_bias))):
+            if optimizer != "adam":
+                arrays.append(SgdStep(weight, gradient, learning_rate).new_weight)
+                continue
+            m, v = (np.asarray(a, np.float64) for a in moments[p.name][k]) if fits else (np.zeros_like(weight),) * 2
+            arrays.append(AdamStep(weight, gradient, learning_rate, m, v, steps + 1).new_weight)
+        new.append((p.name, tuple(arrays)))
+    return tuple(new)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -393,6 +393,8 @@ class _Compiled:
         if light:
             if self.probes.histograms:
                 out["histograms"] = self.histograms_graph()
+            if self.carries_parameters():
+                out["parameters"] = self.parameters_graph()
             return out
         out["weights"] = [tf.identity(v.value) for v in self.weight_vars]
         if "grid" in data:
@@ -479,6 +481,40 @@ class _Compiled:
         """The layers :meth:`histograms_graph` counts, in its order."""
         return [layer.name for layer in self.layers if layer.weights]
 
+    # every epoch's weights, for small networks (the loss landscape's path) ----------------------------
+    def parameter_count(self) -> int:
+        """How many numbers the weights hold (the width of :meth:`parameters_graph`)."""
+        return max((end for _, arrays in self.parameter_layout() for _, end, _ in arrays), default=0)
+
+    def carries_parameters(self) -> bool:
+        """Whether every epoch's row carries all weights (``probes.parameters_up_to``): a small network
+        only, so that the loss landscape's path has a point per epoch even when one call trains hundreds."""
+        return 0 < self.parameter_count() <= self.probes.parameters_up_to
+
+    def parameters_graph(self):
+        """All weights laid end to end, in :attr:`weight_vars`' order (graph code)."""
+        return tf.concat([tf.reshape(tf.cast(v.value, tf.float32), [-1]) for v in self.weight_vars], 0)
+
+    def parameter_layout(self) -> tuple:
+        """Where each layer's arrays lie in :meth:`parameters_graph`'s numbers: ``((layer name, ((start,
+        end, shape), ...)), ...)`` (computed once: reading a variable's shape costs microseconds)."""
+        if getattr(self, "_parameter_layout", None) is None:
+            shapes = iter([tuple(v.shape) for v in self.weight_vars])
+            layout, at = [], 0
+            for name, count in self.weight_layout:
+                arrays = []
+                for shape in (next(shapes) for _ in range(count)):
+                    size = int(np.prod(shape))
+                    arrays.append((at, at + size, shape))
+                    at += size
+                layout.append((name, tuple(arrays)))
+            self._parameter_layout = tuple(layout)
+        return self._parameter_layout
+
+    def parameters_now(self) -> np.ndarray:
+        """:meth:`parameters_graph`'s numbers for the weights as they are (outside a compiled program)."""
+        return np.concatenate([np.ravel(v.numpy()) for v in self.weight_vars]).astype(np.float32)
+
     def light_names(self) -> list[tuple[str, str]]:
         """The numbers of a light probe (see :meth:`probe_graph`), in the order :meth:`epochs_program`
         puts them in its rows after an epoch's loss and metric sums (and before its weight histograms,
@@ -539,6 +575,7 @@ class _Compiled:
         names = self.light_names()
         width = 2 + len(names) + (len(self.histogram_layers()) * (2 + self.probes.histogram_bins)
                                   if self.probes.histograms else 0)
+        width += self.parameter_count() if self.carries_parameters() else 0
 
         def program(data, orders, n_full, n_epochs):
             rows = tf.TensorArray(tf.float32, size=tf.shape(orders)[0], element_shape=[width])
@@ -564,6 +601,8 @@ class _Compiled:
                 row = tf.stack(row)
                 if "histograms" in light:
                     row = tf.concat([row, light["histograms"]], 0)
+                if "parameters" in light:  # last in the row: see Trainer._parameter_rows
+                    row = tf.concat([row, light["parameters"]], 0)
                 rows = rows.write(e, row)
                 done = e + 1
                 if not tf.math.is_finite(loss_sum):
@@ -928,9 +967,42 @@ class Trainer:
         layers, bins = self._compiled.histogram_layers(), self.probes.histogram_bins
         start = 2 + len(self._compiled.light_names())
         numbers = np.asarray(numbers)
-        if not self.probes.histograms or numbers.shape[-1] != start + len(layers) * (2 + bins):
+        end = start + len(layers) * (2 + bins)
+        if not self.probes.histograms or numbers.shape[-1] != end + self._parameter_width():
             return [None] * len(numbers)
-        return histograms_from_rows(numbers[:, start:], layers, bins)
+        return histograms_from_rows(numbers[:, start:end], layers, bins)
+
+    def _parameter_width(self) -> int:
+        return self._compiled.parameter_count() if self._compiled.carries_parameters() else 0
+
+    def _parameter_rows(self, numbers: np.ndarray) -> list:
+        """Each epoch's weights from its row of a many-epochs call (the row's last numbers, see
+        :meth:`_Compiled.parameters_graph`), as :meth:`weights_snapshot` gives them; None for each where the
+        rows have none (the fast start's single epoch: its probe brings them)."""
+        numbers = np.asarray(numbers)
+        width = self._parameter_width()
+        full = 2 + len(self._compiled.light_names()) + width + (
+            len(self._compiled.histogram_layers()) * (2 + self.probes.histogram_bins) if self.probes.histograms else 0)
+        if not width or numbers.ndim != 2 or numbers.shape[-1] != full:
+            return [None] * len(numbers)
+        return [self._unflatten(row) for row in numbers[:, -width:]]
+
+    def _unflatten(self, flat: np.ndarray) -> tuple:
+        """A :meth:`weights_snapshot` from :meth:`_Compiled.parameters_graph`'s numbers: read-only views of one
+        copy (a watched run makes thousands a second)."""
+        flat = _frozen(np.asarray(flat, np.float32))
+        return tuple((name, tuple(flat[start:end].reshape(shape) for start, end, shape in arrays))
+                     for name, arrays in self._compiled.parameter_layout())
+
+    def _parameters_of(self, probe: dict, weights: tuple | None) -> tuple | None:
+        """A report's ``parameters``: its weights, or those a light probe brought (small networks only)."""
+        if not self._compiled.carries_parameters():
+            return None
+        if weights is not None:
+            return weights
+        if "parameters" in probe:
+            return self._unflatten(np.asarray(probe["parameters"]))
+        return None
 
     def _probe_now(self) -> dict:
         if self._compiled.fast is not None:  # a few milliseconds without a compile (nothing is trained)
@@ -967,6 +1039,8 @@ class Trainer:
         probe = self._probe_now() if full else self._compiled.fast_probe(self._data_args, light=True)
         if not full and self.probes.histograms:  # as the compiled program's epochs between pictures have them
             probe["histograms"] = self._compiled.histograms_now()
+        if not full and self._compiled.carries_parameters():
+            probe["parameters"] = self._compiled.parameters_now()
         return {"loss_sum": out["loss_sum"], "metric_sum": out["metric_sum"], **probe}
 
     def _forward_all(self, x):
@@ -1113,7 +1187,7 @@ class Trainer:
             self.model.get_layer(name).set_weights([np.array(a) for a in arrays])
 
     def _report(self, metrics: dict, started: float, partial: bool, probe: dict, message: str = "",
-                histograms: tuple | None = None) -> EpochReport:
+                histograms: tuple | None = None, parameters: tuple | None = None) -> EpochReport:
         """The report of the model now; ``histograms``: its weight histograms, counted in the graph (a
         metrics-only report of a many-epochs call has no weights to count them from)."""
         p = self.probes
@@ -1154,7 +1228,8 @@ class Trainer:
                            activations=activations, grad_norms=grad_norms, histograms=histograms,
                            neuron_maps=neuron_maps,
                            neuron_axes=self.neuron_axes if neuron_maps is not None else None,
-                           adam=self._adam_state() if p.optimizer_state and weights is not None else None)
+                           adam=self._adam_state() if p.optimizer_state and weights is not None else None,
+                           parameters=parameters if parameters is not None else self._parameters_of(probe, weights))
 
     def _adam_state(self) -> tuple | None:
         """Adam's first and second moments per weight array, and how many steps it has taken (the backprop
@@ -1219,6 +1294,7 @@ class Trainer:
                 good = done if finite.all() else int(np.argmin(finite))
                 diverged = good < done
                 histograms = self._histograms(numbers[:good])  # the epochs without pictures have them too
+                parameters = self._parameter_rows(numbers[:good])  # so have small networks' weights
                 first = self.epoch + 1
                 validation = self._validation_metrics() if good == 1 else {}  # (with a split, one epoch a call)
                 history.extend_columns({"epoch": np.arange(first, first + good, dtype=np.float64),
@@ -1230,7 +1306,7 @@ class Trainer:
                     control.epoch_finished()
                     metrics = {**dict(zip(keys, values)), **validation}
                     report = self._report(metrics, started, partial=False, probe=out if e == done - 1 else {},
-                                          histograms=histograms[e])
+                                          histograms=histograms[e], parameters=parameters[e])
                     unprobed = None if report.weights is not None else metrics
                     if report.weights is not None:
                         last_good = report.weights

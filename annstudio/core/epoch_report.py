@@ -31,6 +31,8 @@ class Probes:
     neuron_maps: bool = False          # every layer's output on a coarse grid over the input plane (2-D data)
     neuron_resolution: int = 40
     optimizer_state: bool = False      # Adam's moving averages m and v and its step count, with the weights
+    parameters_up_to: int = 0          # every report carries all weights (``EpochReport.parameters``), also the
+    # metrics-only ones, when the network has at most this many numbers in its weights (0: never)
 
 
 def _frozen(array: np.ndarray) -> np.ndarray:
@@ -66,6 +68,8 @@ class EpochReport:
     neuron_axes: tuple | None = None         # (xs, ys) of the neuron maps' grid
     marked_point: tuple | None = None        # (x1, x2) of a data point to mark: the perceptron's last update
     adam: tuple | None = None                # (steps taken, ((layer name, ((m, v) per weight array)), ...))
+    parameters: tuple | None = None          # the weights as ``weights`` has them, in every report of a small
+    # network (see Probes.parameters_up_to): the loss landscape's path gets a point per epoch
 
     @property
     def loss(self) -> float:

@@ -71,7 +71,7 @@ LESSONS: list[Lesson] = [
     Lesson("perceptron-xor", "Perceptron and XOR", ("perceptron-xor", "xor-feature", "xor-hidden"),
            "perceptron-xor.md", ("surface", "hidden-lines", "network", "loss", "compare"), "2.2–2.3"),
     Lesson("logistic-regression", "Logistic regression as one neuron", ("logistic-regression",),
-           "logistic-regression.md", ("surface", "hidden-lines", "loss"), "3"),
+           "logistic-regression.md", ("surface", "hidden-lines", "loss", "landscape"), "3"),
     Lesson("looking-at-parameters", "Looking at parameters", ("looking-at-parameters",),
            "looking-at-parameters.md", ("hidden-lines", "hidden-space", "surface", "network", "loss"), "4–5"),
     Lesson("backpropagation", "Backpropagation", ("backpropagation",),

@@ -20,7 +20,7 @@ from .builder import BuilderPanel
 from .dataset_panel import DatasetPanel
 from .plots.backprop_view import BackpropExplorer
 from .plots.hidden_space import HiddenSpacePlot
-from .plots.landscape import LandscapeView
+from .plots.landscape import EVERY_EPOCH_UP_TO, LandscapeView
 from .plots.loss import LossPlot
 from .plots.network_view import (
     NetworkView,
@@ -385,7 +385,7 @@ class Playground(RunCommands, QWidget):
 
             probes = Probes(surface=True, resolution=200 if two_d else 300, activations=two_d,
                             grad_norms=True, histograms=True, neuron_maps=two_d, neuron_resolution=40,
-                            optimizer_state=True)
+                            optimizer_state=True, parameters_up_to=EVERY_EPOCH_UP_TO)
             trainer = make_trainer(network, train, data, probes, probe_interval=PROBE_INTERVAL)
             if start_weights is not None:
                 trainer.restore(start_weights)  # an opened model or workspace goes on from its weights
@@ -465,7 +465,7 @@ class Playground(RunCommands, QWidget):
     def _take_batch(self, batch: ReportBatch) -> None:
         for epoch, histograms in batch.histograms:  # every epoch's, recorded now; drawn when its tab is in sight
             self.weights_plot.add_histograms(epoch, histograms, show=False)
-        self.landscape.add_report(batch.report, self._run_label())
+        self.landscape.add_batch(batch, self._run_label())
 
     def _draw_report(self, report: "EpochReport") -> None:
         """A frame's first step: the data plot (the view tab in sight follows as the next step)."""
@@ -591,16 +591,29 @@ class Playground(RunCommands, QWidget):
         self.surface.point_picked.connect(self.pick_point_near)
         self.network_view.formula = self.hover_formula
         self.backprop_view.diagram.link_clicked.connect(self._landscape_follows_clicks)
+        self.landscape.compare_requested.connect(self.compare_optimizer)
 
     def _explainers_settings_changed(self) -> None:
         spec, data = self.network_spec(), self.dataset()
         self.backprop_view.set_network(spec)
         self.landscape.set_network(spec)
+        self.landscape.set_optimizer(self.train_spec().optimizer)
         from ..core.datasets import expand_features
 
         self.landscape.set_data(expand_features(data.x_train, spec.features), data.y_train, self.builder.loss())
         if len(data.x_train):
             self.pick_point(0)
+
+    def compare_optimizer(self, optimizer: str) -> None:
+        """The landscape's one-click comparison: the same start, trained with ``optimizer``; the path so far
+        stays on the landscape, dashed."""
+        combo = self.training.optimizer_combo
+        if combo.findData(optimizer) < 0:
+            return
+        combo.setCurrentIndex(combo.findData(optimizer))
+        self.reset()
+        self._refresh_untrained()  # the untrained start first (the path's first point), then Play trains
+        self.play()
 
     def _landscape_follows_clicks(self, layer: int, source, unit: int) -> None:
         """The last two parameters clicked in the Backprop tab become the loss landscape's axes."""

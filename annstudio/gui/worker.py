@@ -40,6 +40,8 @@ class ReportBatch:
     rows: tuple[dict, ...] = ()
     epochs_per_second: float = 0.0
     histograms: tuple[tuple[int, tuple], ...] = ()
+    parameters: tuple[tuple[int, int, tuple], ...] = ()  # (epoch, batches, weights) of each report of a small
+    # network, also of those without pictures (the loss landscape's path has a point per epoch)
 
 
 @dataclass
@@ -88,6 +90,7 @@ class TrainingWorker(QObject):
             outcome.trainer = trainer
             rows: list[dict] = []
             histograms: list[tuple[int, tuple]] = []
+            parameters: list[tuple[int, int, tuple]] = []
             latest = None
             drawable = None  # the newest report with pictures (metrics-only reports fill the gaps)
             last_row_epoch = trainer.epoch
@@ -104,6 +107,8 @@ class TrainingWorker(QObject):
                     window_epochs += 1
                 if not report.partial and report.histograms is not None:
                     histograms.append((report.epoch, report.histograms))
+                if report.parameters is not None:
+                    parameters.append((report.epoch, report.batches, report.parameters))
                 now = time.perf_counter()
                 if now - window_start >= 0.5:
                     rate = window_epochs / (now - window_start)
@@ -116,10 +121,11 @@ class TrainingWorker(QObject):
                     # a running loss in the middle of an epoch (no pictures) is shown as it is
                     live = report.partial and report.weights is None
                     self.reports.emit(ReportBatch(report if live else drawable or report, tuple(rows), rate,
-                                                  tuple(histograms)))
-                    rows, histograms, latest, last_emit = [], [], None, now
+                                                  tuple(histograms), tuple(parameters)))
+                    rows, histograms, parameters, latest, last_emit = [], [], [], None, now
             if latest is not None or rows:
-                self.reports.emit(ReportBatch(drawable or latest, tuple(rows), rate, tuple(histograms)))
+                self.reports.emit(ReportBatch(drawable or latest, tuple(rows), rate, tuple(histograms),
+                                              tuple(parameters)))
             result = trainer.result
             outcome.stopped, outcome.diverged = result.stopped, result.diverged
             outcome.message, outcome.history = result.message, result.history.snapshot()

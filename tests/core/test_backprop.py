@@ -219,3 +219,53 @@ def test_adams_next_step_from_a_reports_state_is_what_training_does():
                 step = bp.AdamStep(old[index], grads[index], train.learning_rate, float(m[index]), float(v[index]),
                                    steps + 1)
                 assert step.new_weight == pytest.approx(new[index], rel=1e-4, abs=1e-6)
+
+
+@pytest.mark.parametrize("trained", [False, True])
+def test_the_explorers_step_is_keras_adams_step_with_that_gradient(trained):
+    """What "Apply" takes: one Keras Adam ``apply_gradients`` with this sample's gradient, from fresh averages
+    or from those the training has gathered (a report's ``adam``), to 1e-5; plain SGD for the others."""
+    from annstudio.core import datasets
+    from annstudio.core.engine import Probes, Trainer
+    from annstudio.core.spec import DataSpec, TrainSpec
+
+    data = datasets.load(DataSpec("linear", size=40, seed=1))
+    spec = _net(dense(3, "tanh"), dense(1, "sigmoid"))
+    train = TrainSpec("adam", 0.05, 16, 2, "binary_crossentropy", seed=0)
+    report = list(Trainer(spec, train, data, Probes(optimizer_state=True)).run(2 if trained else 0))[-1]
+    adam = report.adam if trained else None
+    x, y = data.x_train[5], data.y_train[5]
+    result = bp.explain(spec, report.weights, x, y, train.loss)
+    ours = bp.optimizer_step(result, train.learning_rate, "adam", adam)
+    model = build.build_model(spec, seed=0)
+    for name, arrays in report.weights:
+        model.get_layer(name).set_weights([np.array(a) for a in arrays])
+    optimizer = keras.optimizers.Adam(learning_rate=train.learning_rate)
+    optimizer.build(model.trainable_variables)
+    if trained:
+        steps, state = adam
+        optimizer.iterations.assign(steps)
+        for var in model.trainable_variables:
+            layer, kind = var.path.split("/")[0], 0 if "kernel" in var.path else 1
+            m, v = dict(state)[layer][kind]
+            optimizer._momentums[optimizer._get_variable_index(var)].assign(m)
+            optimizer._velocities[optimizer._get_variable_index(var)].assign(v)
+    with tf.GradientTape() as tape:
+        loss = keras.losses.BinaryCrossentropy()(np.array([[y]], np.float32), model(x[None].astype(np.float32)))
+    grads = tape.gradient(loss, model.trainable_variables)
+    before = {var.path: var.numpy().copy() for var in model.trainable_variables}
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    for (name, (kernel, bias)) in ours:
+        layer = model.get_layer(name)
+        for mine, var in ((kernel, layer.kernel), (bias, layer.bias)):
+            moved = var.numpy() - before[var.path]
+            assert np.abs(moved).max() > (0.5 * train.learning_rate if not trained else 1e-4)  # a first: ~α
+            np.testing.assert_allclose(mine - before[var.path], moved, rtol=1e-5, atol=1e-7)
+    # the text of one weight shows that very step
+    m, v, steps = bp.adam_moments(adam, "dense_2", 1, 0)
+    step = bp.AdamStep(float(result.layers[1].kernel[1, 0]), float(result.layers[1].grad_kernel[1, 0]),
+                       train.learning_rate, m, v, steps + 1)
+    assert step.new_weight == pytest.approx(float(ours[1][1][0][1, 0]), rel=1e-12)
+    sgd = bp.optimizer_step(result, train.learning_rate, "sgd", adam)
+    first = result.layers[0]
+    np.testing.assert_allclose(sgd[0][1][0], first.kernel - train.learning_rate * first.grad_kernel)

@@ -527,3 +527,28 @@ def test_a_speed_caps_the_epochs_a_second_and_a_stop_does_not_wait_for_it():
         control.set_speed(0)
     with pytest.raises(SpecError):
         control.set_speed(float("nan"))
+
+
+@pytest.mark.parametrize("fast_start", [False, True])
+def test_a_small_networks_every_report_has_that_epochs_weights(fast_start):
+    """The loss landscape's path needs every epoch's weights, also of the epochs a many-epochs call trains
+    without pictures: a small network's rows carry them. They equal a run that reports every epoch's weights."""
+    p, train, data = _preset("xor-hidden", epochs=12)
+    probes = Probes(histograms=True, parameters_up_to=200)  # both ride in the rows
+    one = list(Trainer(p.network, train, data, probes, xla=False).run())  # every report has weights
+    many = Trainer(p.network, train, data, probes, probe_interval=3600.0, fast_start=fast_start, xla=False)
+    per_call, reports = [], []
+    for report in many.run():
+        per_call.append(many.epochs_per_call)
+        reports.append(report)
+    assert max(per_call) > 5 and sum(r.weights is None for r in reports) > 5
+    assert [r.epoch for r in reports] == list(range(1, 13))
+    for report, reference in zip(reports, one):
+        assert [name for name, _ in report.parameters] == [name for name, _ in reference.weights]
+        for (_, ours), (_, theirs) in zip(report.parameters, reference.weights):
+            for a, b in zip(ours, theirs):
+                np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+        _histograms_agree(report, reference)
+    # a bigger network than the limit carries none (its rows stay as narrow as they were)
+    big = Trainer(p.network, train, data, Probes(parameters_up_to=5), probe_interval=3600.0, xla=False)
+    assert all(r.parameters is None for r in big.run(3))

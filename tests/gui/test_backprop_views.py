@@ -37,6 +37,11 @@ def test_stepping_while_paused_changes_nothing_until_apply_and_play_goes_on(play
     p.training.epochs_spin.setValue(3)
     p.step()  # one epoch, then paused
     qtbot.waitUntil(lambda: p.state() == "paused" and p.latest_report().epoch == 1, timeout=60000)
+    p.step_batch()  # and two batches: the landscape's path gets a point per batch when stepping batches
+    qtbot.waitUntil(lambda: p.latest_report().batches == 33, timeout=60000)
+    p.step_batch()
+    qtbot.waitUntil(lambda: p.latest_report().batches == 34, timeout=60000)
+    assert p.landscape._epochs == [0, 1_000_032, 1_000_033, 1_000_034]  # epoch · 10⁶ + batches
     p.views.setCurrentIndex(BACKPROP_TAB)
     explorer = p.backprop_view
     data = p.dataset()
@@ -68,7 +73,13 @@ def test_stepping_while_paused_changes_nothing_until_apply_and_play_goes_on(play
             np.testing.assert_array_equal(a, b)
     result = explorer.result
     rate = p.train_spec().learning_rate
-    expected = {layer.name: layer.kernel - rate * layer.grad_kernel for layer in result.layers}
+    # the training uses Adam: "Apply" takes Adam's step, from the averages the paused training has gathered
+    assert p.train_spec().optimizer == "adam" and explorer.apply_button.text() == "Apply (Adam)"
+    expected = {name: kernel for name, (kernel, _) in bp.optimizer_step(result, rate, "adam", before.adam)}
+    shown = bp.AdamStep(float(result.layers[0].kernel[1, 0]), float(result.layers[0].grad_kernel[1, 0]), rate,
+                        *bp.adam_moments(before.adam, "dense_1", 1, 0)[:2], before.adam[0] + 1)
+    assert shown.text() in explorer.text.toPlainText()  # the clicked weight's step, as the update shows it
+    assert shown.new_weight == pytest.approx(expected["dense_1"][1, 0])
     qtbot.mouseClick(explorer.apply_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: np.allclose(p.latest_report().layer_weights("dense_1")[0], expected["dense_1"],
                                         atol=1e-6), timeout=60000)
@@ -120,23 +131,65 @@ def test_explorer_and_hover_show_core_numbers_and_adams_own_averages_after_train
     assert step.text() in text
 
 
-def test_landscape_draws_the_path_live_and_keeps_the_last_run_after_a_reset(playground, qtbot):
+def test_landscape_path_has_a_point_per_epoch_and_one_click_overlays_the_other_optimizer(playground, qtbot):
+    from annstudio.core.trainers import make_trainer
+
     p = playground
     p.views.setCurrentIndex(LANDSCAPE_TAB)
     view = p.landscape
     assert [view.first_box.currentText(), view.second_box.currentText()] == ["w(1: 1→1)", "w(1: 2→1)"]
-    p.training.epochs_spin.setValue(3)
-    p.training.set_speed(10)
-    p.play()
+    epochs = 20
+    p.training.epochs_spin.setValue(epochs)
+    p.play()  # at full speed: many epochs a call, most reports without pictures
     qtbot.waitUntil(lambda: p.state() == "finished" and not p.session.is_running(), timeout=60000)
     qtbot.waitUntil(lambda: view.grid_shown() is not None, timeout=10000)
     first, second = view.chosen()
     path = view.path_of(view._path, first, second)
-    assert len(path) >= 3  # the untrained start and (at 10 epochs a second) every epoch
-    final = p.latest_report().layer_weights("dense_1")[0]
-    assert path[-1] == pytest.approx([final[0, 0], final[1, 0]])
+    # exactly the untrained start and a point per epoch, each the weights after that epoch
+    reference = make_trainer(p.network_spec(), p.train_spec(), p.dataset())
+    expected = [reference.weights_snapshot()] + [r.weights for r in reference.run(epochs)]
+    assert len(path) == epochs + 1
+    for point, weights in zip(path, expected):
+        kernel = dict(weights)["dense_1"][0]
+        assert point == pytest.approx([kernel[0, 0], kernel[1, 0]], rel=1e-4, abs=1e-5)
     assert view.grid_shown().shape == (61, 61)
-    p.reset()
-    qtbot.waitUntil(lambda: not p.session.is_running() and p.latest_report() is not None
-                    and p.latest_report().epoch == 0, timeout=60000)
+    # one click: the same start again, with SGD; Adam's path stays, and the legend tells them apart
+    assert view.compare_button.text() == "Compare: again with SGD"
+    qtbot.mouseClick(view.compare_button, Qt.MouseButton.LeftButton)
+    assert p.train_spec().optimizer == "sgd"
+    qtbot.waitUntil(lambda: len(view._path) == epochs + 1 and p.state() == "finished"
+                    and not p.session.is_running(), timeout=60000)
     np.testing.assert_allclose(view.path_of(view._earlier, first, second), path)
+    sgd = view.path_of(view._path, first, second)
+    assert sgd[0] == pytest.approx(path[0]) and not sgd[-1] == pytest.approx(path[-1])
+
+    def legend():
+        return [label.text for _, label in view.plot.plotItem.legend.items]
+    rate = p.train_spec().learning_rate
+    qtbot.waitUntil(lambda: legend() == ["start", f"this run: SGD, α = {rate:g}", f"earlier run: Adam, α = {rate:g}"],
+                    timeout=10000)
+    assert view.compare_button.text() == "Compare: again with Adam"
+
+
+def test_the_logistic_regression_lessons_landscape_over_w1_w2_with_the_trained_bias_is_one_click(playground, qtbot):
+    from annstudio.core.backprop import dense_chain
+    from annstudio.core.landscape import loss_grid
+
+    p = playground
+    p.views.setCurrentIndex(0)
+    p.load_preset(lessons.get("logistic-regression"))
+    p.training.epochs_spin.setValue(2)
+    p.play()
+    qtbot.waitUntil(lambda: p.state() == "finished" and not p.session.is_running(), timeout=60000)
+    view = p.landscape
+    bar = p.views.tabBar()
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(LANDSCAPE_TAB).center())  # the one click
+    assert p.views.currentIndex() == LANDSCAPE_TAB
+    qtbot.waitUntil(lambda: view.grid_shown() is not None and view.axes_shown is not None, timeout=10000)
+    assert view.chosen() == (Param(0, 0, 0), Param(0, 1, 0))  # w1 and w2 of the one neuron
+    # every other parameter (the bias) held at its trained value: the grid is the loss of those weights
+    chain = dense_chain(p.network_spec(), p.latest_report().weights)
+    xs, ys = view.axes_shown
+    expected = loss_grid(chain, view._x, view._y, "binary_crossentropy", Param(0, 0, 0), Param(0, 1, 0), xs, ys)
+    np.testing.assert_allclose(view.grid_shown(), np.log10(expected), rtol=1e-6)
+    assert "Lowest loss here" in view.info.text()

@@ -53,7 +53,7 @@ class BackpropDiagram(QWidget):
         if not self.sizes:
             return []
         w, h = self.width(), self.height()
-        left, right, top, bottom = 70.0, 90.0, 34.0, 22.0
+        left, right, top, bottom = 70.0, 90.0, 34.0, 40.0  # bottom: "… more" and the key
         gap = (w - left - right) / max(1, len(self.sizes) - 1)
         columns = []
         for c, size in enumerate(self.sizes):
@@ -96,6 +96,10 @@ class BackpropDiagram(QWidget):
         small.setPointSizeF(max(6.5, self.font().pointSizeF() - 1.5))
         painter.setFont(small)
         total_links = sum(min(a, MAX_SHOWN) * min(b, MAX_SHOWN) for a, b in zip(self.sizes, self.sizes[1:]))
+        gap = columns[1][0].x() - columns[0][0].x() if len(columns) > 1 else 200.0
+        # a hidden neuron's numbers go between it and the next column: written only where they fit there
+        # (deep networks in a narrow window: the text below has them)
+        roomy = gap >= 2 * r + painter.fontMetrics().horizontalAdvance("g(a)=-0.000") + 12
         largest = 1e-12
         if result is not None:
             largest = max(float(np.abs(p.grad_kernel).max()) for p in result.layers) or 1e-12
@@ -108,8 +112,8 @@ class BackpropDiagram(QWidget):
                     if back:
                         strength = min(1.0, abs(grad) / largest)
                         pen = QPen(QColor(*(style.POSITIVE if grad >= 0 else style.NEGATIVE)), 0.6 + 4 * strength)
-                    elif result is not None and self._forward_done(layer):
-                        pen = QPen(FORWARD.lighter(150), 1.2)
+                    elif result is not None and self._forward_done(layer) and self.stage <= len(self.sizes):
+                        pen = QPen(FORWARD.lighter(150), 1.2)  # (grey again going back: blue means ∂ℓ/∂w > 0)
                     else:
                         pen = QPen(QColor(200, 200, 200), 1.0)
                     if chosen:
@@ -117,8 +121,14 @@ class BackpropDiagram(QWidget):
                     painter.setPen(pen)
                     painter.drawLine(QPointF(a.x() + r, a.y()), QPointF(b.x() - r, b.y()))
                     if back and (total_links <= MAX_LINK_LABELS or chosen):
-                        # spread along the links by target, so the labels of crossing links stay apart
-                        frac = 0.22 + 0.56 * (t + 0.5) / len(columns[layer + 1])
+                        # spread along the links by target, so the labels of links into one neuron stay apart;
+                        # a link going up is labelled from its other end, so that two crossing links' labels
+                        # sit above and below their crossing, not side by side on one line
+                        # (past a hidden neuron's own numbers, which stand to its right)
+                        low, high = (0.22, 0.78) if layer == 0 else (0.45, 0.82)
+                        frac = low + (high - low) * (t + 0.5) / len(columns[layer + 1])
+                        if b.y() < a.y():
+                            frac = low + high - frac
                         where = QPointF(a.x() + (b.x() - a.x()) * frac, a.y() + (b.y() - a.y()) * frac)
                         self._label(painter, where, f"{grad:.3g}", BACKWARD, centre=True)
         for c, column in enumerate(columns):
@@ -139,6 +149,8 @@ class BackpropDiagram(QWidget):
                     self._label(painter, QPointF(centre.x() - r - 4, centre.y()), f"x={result.x[k]:.3g}",
                                 QColor(40, 40, 40), right=True)
                     continue
+                if not roomy and c < len(columns) - 1:
+                    continue
                 p = result.layers[layer]
                 lines = []
                 if self._forward_done(layer):
@@ -149,21 +161,28 @@ class BackpropDiagram(QWidget):
                 for n, (text, colour) in enumerate(lines):
                     self._label(painter, QPointF(centre.x() + r + 3, centre.y() - r + 2 + n * 12), text, colour)
             size = self.sizes[c]
-            if size > MAX_SHOWN:
+            if size > MAX_SHOWN:  # under the column's last neuron
                 painter.setPen(QColor(110, 110, 110))
-                painter.drawText(QPointF(column[-1].x() - 20, self.height() - 6), f"… {size - MAX_SHOWN} more")
+                more = f"… {size - MAX_SHOWN} more" if gap >= 80 else f"+{size - MAX_SHOWN}"
+                painter.drawText(QRectF(column[-1].x() - gap / 2, column[-1].y() + r + 1, gap, 14),
+                                 Qt.AlignmentFlag.AlignCenter, more)
             painter.setPen(QColor(90, 90, 90))
-            title = "inputs" if c == 0 else ("output" if c == len(columns) - 1 else f"layer {c}")
-            painter.drawText(QRectF(column[0].x() - 40, 4, 80, 16), Qt.AlignmentFlag.AlignCenter, title)
+            if gap >= 80:
+                title = "inputs" if c == 0 else ("output" if c == len(columns) - 1 else f"layer {c}")
+            else:  # narrow columns: short titles that do not run into each other
+                title = "in" if c == 0 else ("out" if c == len(columns) - 1 else str(c))
+            painter.drawText(QRectF(column[0].x() - gap / 2, 4, gap, 16), Qt.AlignmentFlag.AlignCenter, title)
         if result is not None and self.stage >= len(self.sizes):
             out = columns[-1][0]
-            painter.setPen(BACKWARD)
-            painter.drawText(QRectF(out.x() - 75, out.y() + self._radius() + 30, 150, 16), Qt.AlignmentFlag.AlignCenter,
-                             f"loss ℓ = {result.loss:.4g}")
+            self._label(painter, QPointF(out.x(), out.y() + self._radius() + 38), f"loss ℓ = {result.loss:.4g}",
+                        BACKWARD, centre=True)
         if result is not None:
             painter.setPen(QColor(100, 100, 100))
             key = "a: weighted sum   g(a): output" + (
                 "   δ = ∂ℓ/∂a   links: ∂ℓ/∂w (blue +, orange −)" if self.stage > len(self.sizes) else "")
+            if not roomy:
+                painter.drawText(QPointF(6, self.height() - 20), "Hidden neurons' numbers: in the text below "
+                                 "(or widen the window).")
             painter.drawText(QPointF(6, self.height() - 6), key)
         painter.end()
 
@@ -248,8 +267,9 @@ class BackpropExplorer(QWidget):
         self.random_button.setToolTip("Take a random training point (R).")
         self.back_button.setToolTip("One step back (Left arrow).")
         self.next_button.setToolTip("Forward one layer, then the loss, then backward one layer (Right arrow).")
-        self.apply_button.setToolTip("Change every weight and bias by −α·∂ℓ/∂w for this one point, as plain SGD "
-                                     "would (A). Only this button changes the training's weights.")
+        self.apply_button.setToolTip("Take the step the update shows for every weight and bias, with this one "
+                                     "point's gradient: Adam's when the training uses Adam, else plain SGD's "
+                                     "(A). Only this button changes the training's weights.")
         buttons = QHBoxLayout()
         for button in (self.random_button, self.back_button, self.next_button, self.apply_button):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -356,13 +376,11 @@ class BackpropExplorer(QWidget):
         self._refresh()
 
     def apply(self) -> None:
-        """Ask for one plain SGD step on this point for every weight and bias."""
+        """Ask for the step the update shows, for every weight and bias: Adam's when the training uses Adam
+        (with the averages it has gathered), plain SGD's otherwise."""
         if self.result is None or self.stage < self.last_stage:
             return
-        rate = self._rate
-        new = tuple((p.name, (p.kernel - rate * p.grad_kernel, p.bias - rate * p.grad_bias))
-                    for p in self.result.layers)
-        self.update_requested.emit(new)
+        self.update_requested.emit(bp.optimizer_step(self.result, self._rate, self._optimizer, self._adam))
 
     @qt_override
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -389,6 +407,7 @@ class BackpropExplorer(QWidget):
         self.back_button.setEnabled(ready and self.stage > 0)
         self.next_button.setEnabled(ready and self.stage < self.last_stage)
         self.apply_button.setEnabled(ready and self.stage == self.last_stage)
+        self.apply_button.setText("Apply (Adam)" if self._optimizer == "adam" else "Apply (SGD)")
         if self._point_text:
             self.sample_label.setText(self._point_text)
         html = self.explanation()
@@ -476,33 +495,25 @@ class BackpropExplorer(QWidget):
         gradient = float(p.grad_bias[unit] if source is None else p.grad_kernel[source, unit])
         name = bp.parameter_name(layer + 1, source, unit)
         sgd = bp.SgdStep(weight, gradient, self._rate)
-        text = [f"<p>Gradient descent moves every weight a little downhill: for {name},</p>", _pre(sgd.text()),
-                "<p><b>Apply</b> does this for every weight and bias at once (plain SGD on this one "
-                "point) and hands the new weights to the training.</p>"]
-        if self._optimizer == "adam":
-            m, v, steps = self._adam_moments(p.name, source, unit)
-            adam = bp.AdamStep(weight, gradient, self._rate, m, v, steps + 1)
-            where = (f"With the averages training has gathered in its {steps} steps so far, its next step with "
-                     "this gradient would be:" if steps else "Its first step, from fresh averages (m = v = 0):")
-            text.append("<p>The training uses <b>Adam</b>, which does more with the gradient g: it keeps running "
-                        "averages of g (m) and of g² (v), corrects their start-up bias, and steps by about α in "
-                        f"the direction of −m/√v. {where}</p>" + _pre(adam.text()))
+        text = [f"<p>Gradient descent moves every weight a little downhill: for {name},</p>", _pre(sgd.text())]
+        if self._optimizer != "adam":
+            other = "" if self._optimizer == "sgd" else (
+                f" (The training uses {self._optimizer}, which scales its steps; <b>Apply</b> takes plain SGD's.)")
+            text.append("<p><b>Apply</b> does this for every weight and bias at once (plain SGD on this one "
+                        f"point) and hands the new weights to the training.{other}</p>")
+            return "".join(text)
+        m, v, steps = bp.adam_moments(self._adam, p.name, source, unit)
+        adam = bp.AdamStep(weight, gradient, self._rate, m, v, steps + 1)
+        where = (f"With the averages training has gathered in its {steps} steps so far, its next step with "
+                 "this gradient would be:" if steps else "Its first step, from fresh averages (m = v = 0):")
+        text.append("<p>The training uses <b>Adam</b>, which does more with the gradient g: it keeps running "
+                    "averages of g (m) and of g² (v), corrects their start-up bias, and steps by about α in "
+                    f"the direction of −m/√v. {where}</p>" + _pre(adam.text()))
+        text.append(f"<p>Adam moves {name} by {adam.step:+.4g}, plain SGD by {sgd.step:+.4g}. <b>Apply (Adam)</b> "
+                    "takes Adam's step for every weight and bias at once, with this one point's gradient, and "
+                    "hands the new weights to the training (its running averages m and v stay as they "
+                    "were).</p>")
         return "".join(text)
-
-    def _adam_moments(self, layer: str, source: int | None, unit: int) -> tuple[float, float, int]:
-        """Adam's m and v for one parameter and its step count, from the report (0, 0, 0 without one)."""
-        if self._adam is None:
-            return 0.0, 0.0, 0
-        steps, layers = self._adam
-        pairs = dict(layers).get(layer)
-        if pairs is None or len(pairs) < 2:
-            return 0.0, 0.0, 0
-        m, v = pairs[1] if source is None else pairs[0]
-        index = (unit,) if source is None else (source, unit)
-        try:
-            return float(m[index]), float(v[index]), int(steps)
-        except IndexError:
-            return 0.0, 0.0, 0
 
     def _counts(self) -> str:
         if not self._chain:

@@ -1,9 +1,10 @@
 """The loss landscape over two chosen parameters, with the optimizer's path across it.
 
 The grid is computed by :func:`annstudio.core.landscape.loss_grid` from the newest weights (every other
-parameter held at its current value). Each report adds a point to the path (one per epoch, or per batch
-when stepping). When a new run starts, the last one's path stays on the picture, dashed, so two
-optimizers from the same start can be compared.
+parameter held at its current value). The path has a point per epoch, or per batch when stepping: a small
+network's reports carry every epoch's weights (see ``Probes.parameters_up_to``), also when one compiled
+call trains hundreds of epochs between two pictures. When a new run starts, the last one's path stays on
+the picture, dashed, so two optimizers from the same start can be compared.
 """
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ...core import backprop as bp
 from ...core.landscape import Param, loss_grid, span, work
@@ -24,17 +25,26 @@ LEAST_RESOLUTION = 21  # ... and at least
 WORK = 20_000_000      # multiplications a grid may take; bigger networks get a coarser grid
 MAX_SAMPLES = 250      # the grid's loss is averaged over at most this many training points
 MAX_PATH = 2000        # weights kept per run (older points are thinned out)
+EVERY_EPOCH_UP_TO = 500  # networks with at most this many weights report each epoch's (a point per epoch)
 REDRAW_S = 0.5         # while training, the grid is recomputed at most this often
 CONTOURS = 9
 PATH_COLOR = (214, 39, 40)
-EARLIER_COLOR = (60, 60, 60)
+EARLIER_COLOR = (255, 150, 30)  # orange: seen on the dark valleys and the light slopes
 
 
 class LandscapeView(QWidget):
     """Heat map of the loss over two parameters, contour lines, and the paths of this run and the last."""
 
+    compare_requested = Signal(str)  # an optimizer: train again from the same start with it
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._optimizer = "adam"
+        self.compare_button = QPushButton()
+        self.compare_button.setToolTip("Train again from the same starting weights with the other optimizer. "
+                                       "This run's path stays on the landscape, dashed, to compare the two.")
+        self.compare_button.clicked.connect(lambda: self.compare_requested.emit(self.other_optimizer()))
+        self._name_compare()
         self.first_box, self.second_box = QComboBox(), QComboBox()
         for box in (self.first_box, self.second_box):
             box.setToolTip("The parameter on this axis. All others are held at their current values.")
@@ -66,10 +76,14 @@ class LandscapeView(QWidget):
         choose.addWidget(self.first_box, 1)
         choose.addWidget(QLabel("y axis:"))
         choose.addWidget(self.second_box, 1)
+        compare = QHBoxLayout()
+        compare.addWidget(self.compare_button)
+        compare.addWidget(QLabel("from the same start; this run's path stays, dashed"), 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(choose)
         layout.addWidget(self.plot, 1)
+        layout.addLayout(compare)
         layout.addWidget(self.info)
         self._params: list[Param] = []
         self._spec: NetworkSpec | None = None
@@ -81,6 +95,7 @@ class LandscapeView(QWidget):
         self._epochs: list[int] = []
         self._weights: tuple | None = None
         self._grid_key = None
+        self.axes_shown: tuple | None = None  # the grid's values of the two parameters, as last drawn
         self._drawn_at = 0.0
         self._compute_s = 0.0
         self._timer = QTimer(self)
@@ -113,6 +128,18 @@ class LandscapeView(QWidget):
         self._grid_key = None
         self._schedule(now=True)
 
+    def set_optimizer(self, optimizer: str) -> None:
+        """The optimizer the next run uses (the compare button offers the other one)."""
+        self._optimizer = optimizer
+        self._name_compare()
+
+    def other_optimizer(self) -> str:
+        """SGD for Adam, Adam for the others: the two the lecture compares."""
+        return "sgd" if self._optimizer == "adam" else "adam"
+
+    def _name_compare(self) -> None:
+        self.compare_button.setText(f"Compare: again with {'SGD' if self.other_optimizer() == 'sgd' else 'Adam'}")
+
     def set_data(self, x: np.ndarray, y: np.ndarray, loss: str) -> None:
         """The training points (as the network's inputs) and the loss the landscape shows."""
         x, y = np.asarray(x), np.asarray(y)
@@ -140,26 +167,44 @@ class LandscapeView(QWidget):
         self._schedule(now=True)
 
     # reports --------------------------------------------------------------------------------------
+    def add_batch(self, batch, label: str = "") -> None:
+        """A :class:`~annstudio.gui.worker.ReportBatch`: a point for each of its epochs (a small network's
+        reports carry every epoch's weights, also when one call trained hundreds), else for its report."""
+        points = getattr(batch, "parameters", ())
+        if not points:
+            self.add_report(batch.report, label)
+            return
+        for epoch, batches, weights in points:
+            self.add_point(epoch, batches, weights, label)
+
     def add_report(self, report, label: str = "") -> None:
         """Record the report's weights as a point of the path (a report from a new run starts a new path);
         ``label`` names the run in the legend (e.g. its optimizer)."""
         weights = getattr(report, "weights", None)
         if weights is None:
-            return
+            weights = getattr(report, "parameters", None)
+        if weights is not None:
+            self.add_point(report.epoch, report.batches, weights, label)
+
+    def add_point(self, epoch: int, batches: int, weights: tuple, label: str = "") -> None:
+        """The weights after ``epoch`` epochs and ``batches`` batches as a point of the path: a point per
+        epoch, or per batch when stepping (a point from an earlier moment starts a new path)."""
         dense = tuple((name, arrays) for name, arrays in weights if name.startswith("dense"))
+        if not dense:
+            return
         flat = np.concatenate([np.ravel(a) for _, arrays in dense for a in arrays[:2]]).astype(np.float32)
-        epoch = report.epoch * 1_000_000 + report.batches
-        if self._path and (epoch < self._epochs[-1] or flat.shape != self._path[-1].shape):
+        moment = epoch * 1_000_000 + batches
+        if self._path and (moment < self._epochs[-1] or flat.shape != self._path[-1].shape):
             if len(self._path) > 1:
                 self._earlier, self._earlier_label = self._path, self._label
             self._path, self._epochs = [], []
         if label:
             self._label = label  # the run's settings as they are now (its first report may predate a change)
-        if self._epochs and epoch == self._epochs[-1]:
+        if self._epochs and moment == self._epochs[-1]:
             self._path[-1] = flat
         else:
             self._path.append(flat)
-            self._epochs.append(epoch)
+            self._epochs.append(moment)
         if len(self._path) > MAX_PATH:
             self._path, self._epochs = self._path[::2], self._epochs[::2]
         self._weights = dense
@@ -237,6 +282,7 @@ class LandscapeView(QWidget):
         except bp.CannotExplain as exc:
             self.info.setText(str(exc))
             return
+        self.axes_shown = (xs, ys)
         shown_grid = np.log10(np.maximum(grid, 1e-6))   # valleys keep their shape next to steep walls
         self.image.setImage(shown_grid, autoLevels=True)
         dx, dy = xs[1] - xs[0], ys[1] - ys[0]
@@ -254,13 +300,14 @@ class LandscapeView(QWidget):
         self.plot.setLabel("bottom", first.label)
         self.plot.setLabel("left", second.label)
         self.plot.setRange(xRange=(xs[0], xs[-1]), yRange=(ys[0], ys[-1]), padding=0)
+        earlier_note = ("; orange, dashed: the run before (its other parameters differ from those held here, so "
+                        "it need not follow these valleys)") if len(earlier) else ""
+        at_star = float(grid.flat[np.argmin(np.abs(xs - now[0])) + res * np.argmin(np.abs(ys - now[1]))])
         self.info.setText(
-            f"Colour: the loss over the training points (dark = low, on a log scale), with every other parameter "
-            f"at its current value; white lines join equal losses. Red: this run's path, a point per report "
-            f"({len(path)} so far); dashed: the run before"
-            f"{' (its other parameters were not the ones held here, so it need not follow these valleys)' if len(earlier) else ''}"
-            f". Lowest loss here {float(grid.min()):.4g}, at the "
-            f"star {float(grid.flat[np.argmin(np.abs(xs - now[0])) + res * np.argmin(np.abs(ys - now[1]))]):.4g}.")
+            f"Colour: the loss over the training points (dark = low, log scale), every other parameter at its "
+            f"current value; white lines join equal losses. Red: this run's path, a point per epoch (per batch "
+            f"when stepping; {len(path)} so far){earlier_note}. Lowest loss here {float(grid.min()):.4g}; at the "
+            f"star {at_star:.4g}.")
 
     def _name_paths(self) -> None:
         legend = self.plot.plotItem.legend
