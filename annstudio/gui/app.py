@@ -1,4 +1,5 @@
-"""QApplication and the main window: menus, shortcuts, settings, and the workspaces as tabs.
+"""QApplication and the main window: menus, shortcuts and the workspaces as tabs (settings: window_settings.py;
+opening models and workspaces, unsaved work: window_files.py).
 
 TensorFlow takes seconds to import, so nothing here imports it: the window shows first, and the core's
 training modules load in the worker thread (the first, untrained picture of the network starts that).
@@ -6,14 +7,11 @@ The tabs that are not on screen at start-up (MNIST digits, Compare runs) are bui
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
-from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QSettings, QSignalBlocker, Qt, QTimer
+from PySide6.QtCore import QSettings, QSignalBlocker, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -23,13 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..core import lessons
-from ..core.control import RunState, enable_gc_if_due
-from ..core.spec import (
-    SpecError,
-    data_from_dict,
-    network_from_dict,
-    train_from_dict,
-)
+from ..core.control import enable_gc_if_due
+from ..core.spec import SpecError
 from ..core.unsaved import UnsavedWork
 from . import tooltips, wheel
 from .crash import qt_override, report_exception, run_all
@@ -40,11 +33,12 @@ from .playground import DEFAULT_PRESET, Playground
 from .qapp import APP_NAME, ORG_NAME, app_icon, make_app  # noqa: F401 - where tests and scripts look for them
 from .run_toolbar import RunToolBar
 from .tabs import QuietTabWidget
+from .window_files import WindowFiles
+from .window_settings import WindowSettings, make_settings
 
 if TYPE_CHECKING:
     from .compare import CompareView, Run
     from .mnist_workspace import MnistWorkspace
-    from .workspace_api import Workspace
 
 #: Controls a teacher can hide from students in a saved lesson.
 HIDEABLE = [("data", "Data panel"), ("network", "Network builder"), ("training", "Training settings")]
@@ -59,15 +53,10 @@ def lessons_width(window_width: int) -> int:
 RUN_ACTIONS = ("toggle", "step", "step_batch", "stop", "reset")
 
 
-def make_settings() -> QSettings:
-    """The user's settings; ``$ANNSTUDIO_SETTINGS`` names an .ini file instead (tests, portable use)."""
-    path = os.environ.get("ANNSTUDIO_SETTINGS")
-    if path:
-        return QSettings(path, QSettings.Format.IniFormat)
-    return QSettings(ORG_NAME, APP_NAME)
+class MainWindow(WindowFiles, WindowSettings, QMainWindow):
+    """The main window. Opening models and workspaces and the unsaved-work question are in
+    :class:`WindowFiles` (window_files.py), saving and restoring settings in :class:`WindowSettings`."""
 
-
-class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None, restore: bool = True) -> None:
         super().__init__()
         wheel.install()  # scrolling a panel never edits the spin box under the mouse
@@ -331,142 +320,6 @@ class MainWindow(QMainWindow):
         self._remember_lesson(title, saved)
         return True
 
-    def _remember_lesson(self, title: str, path: str) -> None:
-        try:
-            known = json.loads(str(self.settings.value("lessons/custom", "[]") or "[]"))
-        except ValueError:
-            known = []
-        known = [item for item in known if item.get("path") != path] + [{"title": title, "path": path}]
-        self.settings.setValue("lessons/custom", json.dumps(known[-20:]))
-
-    # the file actions' host (gui/workspace_api.FileHost) -------------------------------------------------
-    def workspace_on_screen(self) -> "Workspace":
-        """The MNIST digits while their tab is shown, else the Playground (never builds the MNIST tab)."""
-        mnist = self._mnist
-        return mnist if mnist is not None and self.tabs.currentWidget() is mnist else self.playground
-
-    def plot_to_export(self):
-        return self.playground.plot_item()
-
-    def show_status(self, message: str) -> None:
-        self.statusBar().showMessage(message)
-
-    def mark_saved(self, workspace: "Workspace", reasons=None) -> None:
-        self.unsaved.clear(workspace.key, reasons)
-
-    def teacher_lesson(self) -> str:
-        from ..core.lesson_texts import ids
-
-        key = self.lessons.current_lesson()
-        return self.lessons.text() if key and key not in ids() else ""  # a teacher's lesson: keyed by its path
-
-    def show_model(self, model, name: str) -> bool:
-        """An opened Keras model, where :func:`~annstudio.core.placement.place_model` says it goes."""
-        from ..core import placement, store
-        from ..core.reader import digit_input_shape
-
-        try:
-            network, weights = store.builder_view(model)
-            builder_refusal = ""
-        except SpecError as exc:
-            network, weights, builder_refusal = None, None, str(exc)
-        try:
-            digit_input_shape(model, "it")
-            digit_refusal = ""
-        except SpecError as exc:
-            digit_refusal = str(exc)
-        where = placement.place_model(name, network, builder_refusal, digit_refusal)
-        if where.where == placement.REFUSED:
-            self.show_error(where.why)
-            return False
-        if where.where == placement.PREDICTION:
-            return self._show_reader(model, name)
-        if where.where == placement.MNIST:
-            return self._show_mnist_model(network, weights, name)
-        return self._show_playground_model(network, weights, name)
-
-    def _show_reader(self, model, name: str) -> bool:
-        """A model the builder cannot show that reads digits: the MNIST tab, for prediction only."""
-        from ..core.reader import KerasReader
-
-        reader = KerasReader(model, name)
-        if not self.confirm_unsaved([self.mnist]):
-            return False
-        self.tabs.setCurrentWidget(self.mnist)
-        ok = self.mnist.load_keras_reader(reader, name)
-        if ok:
-            self.unsaved.clear("mnist")
-        return ok
-
-    def _show_mnist_model(self, network, weights, name: str) -> bool:
-        """An MNIST reader the builder can show: the MNIST tab and its canvas."""
-        if not self.confirm_unsaved([self.mnist]):
-            return False
-        self.tabs.setCurrentWidget(self.mnist)
-        train = lessons.get("mnist-mlp").train
-        ok = self.mnist.load_state(network, train, weights)
-        if ok:
-            self.unsaved.clear("mnist")
-            self.mnist.show_tab("Draw")
-            self.statusBar().showMessage(f"Opened {name}: {network.describe()}. Draw a digit for it to read, "
-                                         "or load MNIST and train it further.")
-        return ok
-
-    def _show_playground_model(self, network, weights, name: str) -> bool:
-        """A network for 2-D points (or one number): the Playground, with data it fits."""
-        from ..core.placement import playground_data
-
-        p = self.playground
-        data, loss = playground_data(network, p.data_panel.data_spec())
-        train = replace(p.train_spec(), loss=loss)
-        if not self.confirm_unsaved([p]):
-            return False
-        ok = p.load_state(network, train, data_spec=data, weights=weights)
-        if ok:
-            self.unsaved.clear("playground")
-            self.tabs.setCurrentWidget(p)
-            self.statusBar().showMessage(f"Opened {name}: {network.describe()}. Press Space to train it further.")
-        return ok
-
-    def show_workspace(self, ws, path: str) -> bool:
-        if ws.data.kind == "mnist":
-            from .mnist_workspace import MnistWorkspace
-
-            personal = MnistWorkspace.personal_from_state(ws.gui_state.get("personal", {}))
-            path_ok = ws.data.path and Path(ws.data.path).is_file()
-            if not self.confirm_unsaved([self.mnist]):
-                return False
-            self.tabs.setCurrentWidget(self.mnist)
-            ok = self.mnist.load_state(ws.network, ws.train, ws.weights, ws.history, personal,
-                                       ws.data.path if path_ok else "")
-            if ok:
-                self.unsaved.clear("mnist")
-                self.statusBar().showMessage(f"Opened {Path(path).name}" + (f", epoch {ws.epoch}" if ws.epoch else ""))
-            return ok
-        p = self.playground
-        if not self.confirm_unsaved([p]):
-            return False
-        ok = p.load_state(ws.network, ws.train, data_spec=ws.data, points=ws.points, user_data=ws.user_data,
-                          weights=ws.weights, history=ws.history)
-        if not ok:
-            self.show_error(p.data_panel.last_error() or "The workspace's data could not be shown.")
-            return False
-        self.unsaved.clear("playground")
-        self.apply_hidden_controls(ws.hidden_controls)
-        if ws.lesson:
-            first = ws.lesson.strip().splitlines()[0].lstrip("# ").strip()
-            self.lessons.add_custom_lesson(first or Path(path).stem, ws.lesson, str(path))
-            self.lessons.select_lesson(str(path))
-            self.lessons.mark_loaded(str(path))
-            self.lessons_dock.show()
-        else:  # the lecture's experiment it holds, if any: its lesson is the one to read
-            preset = ws.preset or getattr(lessons.matching(ws.network, ws.data.kind), "id", "")
-            if preset:
-                self._select_lesson_of(preset)
-        self.tabs.setCurrentWidget(p)
-        self.statusBar().showMessage(f"Opened {Path(path).name}" + (f", epoch {ws.epoch}" if ws.epoch else ""))
-        return True
-
     def apply_hidden_controls(self, hidden) -> None:
         """Hide the playground's panels a teacher's lesson hides, and show every other one: hidden panels
         belong to the lesson that hid them, so loading anything else brings them back. View › Panels can
@@ -522,110 +375,6 @@ class MainWindow(QMainWindow):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
         self._message_box.set(box)
-
-    # settings ---------------------------------------------------------------------------------------
-    def _restore_settings(self) -> None:
-        s = self.settings
-        geometry = s.value("window/geometry")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
-        splitter = s.value("window/splitter")
-        if isinstance(splitter, QByteArray):
-            self.playground.splitter.restoreState(splitter)
-        try:
-            speed = s.value("playground/speed")
-            self.playground.training.set_speed(None if speed in (None, "", "full") else float(speed))
-        except (TypeError, ValueError):
-            pass  # a damaged setting: full speed
-        try:
-            for item in json.loads(str(s.value("lessons/custom", "[]") or "[]")):
-                if Path(item["path"]).is_file():
-                    self.lessons.add_custom_lesson(item["title"], "", item["path"])
-        except (ValueError, KeyError, TypeError, AttributeError):
-            pass
-        state = s.value("window/state")
-        if isinstance(state, QByteArray):
-            self.restoreState(state)
-
-    def _last_preset(self) -> "lessons.Preset | None":
-        """The playground's data, network and settings of the last session (None: the default workspace).
-
-        Read before the playground is built, so that it is set up once, not twice."""
-        text = self.settings.value("playground/last")
-        if not text:
-            return None
-        try:
-            last = json.loads(str(text))
-            data = data_from_dict(last["data"])
-            network = network_from_dict(last["network"])
-            train = train_from_dict(last["train"])
-        except (SpecError, ValueError, KeyError, TypeError):
-            return None  # settings from an older or damaged session: start from the default workspace
-        if data.kind == "mnist":
-            return None
-        return lessons.Preset("last", "last session", data, network, train)
-
-    def save_settings(self) -> None:
-        s = self.settings
-        s.setValue("window/geometry", self.saveGeometry())
-        s.setValue("window/state", self.saveState())
-        s.setValue("window/splitter", self.playground.splitter.saveState())
-        speed = self.playground.training.speed()
-        s.setValue("playground/speed", "full" if speed is None else speed)
-        spec = self.playground.data_panel.data_spec()
-        if spec is not None:
-            last = {"data": spec.to_dict(), "network": self.playground.network_spec().to_dict(),
-                    "train": self.playground.train_spec().to_dict()}
-            s.setValue("playground/last", json.dumps(last))
-        s.sync()
-
-    # unsaved work ----------------------------------------------------------------------------------------
-    def _track_unsaved_playground(self) -> None:
-        p = self.playground
-        p.state_changed.connect(lambda state: self._trained("playground", state))
-        p.neuron_editor.edit_requested.connect(lambda *_: self.unsaved.mark("playground", "edited"))
-        p.data_panel.dataset_changed.connect(
-            lambda _data: p.data_panel.is_own_data() and self.unsaved.mark("playground", "points"))
-
-    def _trained(self, workspace: str, state: str) -> None:
-        if RunState(state).locked:  # training or stepping: the weights are no longer what was loaded
-            self.unsaved.mark(workspace, "trained")
-
-    def ask_unsaved(self, text: str) -> str:
-        """Ask what to do with unsaved work: "save", "discard" or "cancel" (tests replace this method)."""
-        box = QMessageBox(QMessageBox.Icon.Question, APP_NAME, text + "\n\nSave it before going on?", parent=self)
-        box.setObjectName("unsaved-question")
-        box.setStandardButtons(QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-                               | QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Save)
-        box.setEscapeButton(QMessageBox.StandardButton.Cancel)
-        answer = box.exec()
-        box.deleteLater()
-        return {QMessageBox.StandardButton.Save: "save",
-                QMessageBox.StandardButton.Discard: "discard"}.get(QMessageBox.StandardButton(answer), "cancel")
-
-    def confirm_unsaved(self, workspaces: list[QWidget] | None = None) -> bool:
-        """True when it is fine to go on: nothing unsaved in ``workspaces`` (default: both), or the user
-        discarded it, or saved it. Cancel, or a save that is cancelled or fails: False, nothing changed."""
-        pages = [self.playground, self._mnist] if workspaces is None else workspaces
-        names = self.unsaved.workspaces([page.key for page in pages if page is not None])
-        if not names:
-            return True
-        answer = self.ask_unsaved(self.unsaved.describe(names))
-        if answer == "discard":
-            for name in names:  # not wanted: not asked about again
-                self.unsaved.clear(name)
-            return True
-        if answer != "save":
-            return False
-        current = self.tabs.currentWidget()
-        for name in names:
-            self.tabs.setCurrentWidget(self.mnist if name == "mnist" else self.playground)
-            if not self.files.save_workspace():
-                self.tabs.setCurrentWidget(current)
-                return False
-        self.tabs.setCurrentWidget(current)
-        return True
 
     @qt_override
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
