@@ -7,7 +7,7 @@ growing numpy columns, each with its running extent, and every :meth:`LossPlot.a
 While training (:meth:`LossPlot.set_live`) nothing costs more as the run grows: the axes keep their ranges
 and grow in steps (the epoch axis to the next 1-2-5 number, a value axis only when the data leave it), so
 the tick labels are not laid out and drawn anew every frame, and a curve is drawn from the lowest and
-highest value of each of at most 1024 runs of epochs (:class:`_Peaks`), updated from the new epochs only.
+highest value of each of at most 1024 runs of epochs (:class:`~annstudio.gui.plots.curve_buffers.Peaks`), updated from the new epochs only.
 Out of training the axes fit the data exactly and every epoch is drawn (thinned to the zoom by pyqtgraph).
 """
 from __future__ import annotations
@@ -27,10 +27,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core.history import History
 from .. import style
-from .ranges import cached_axes, live_epoch_range, live_value_range
 from ..crash import qt_override
+from .curve_buffers import PEAK_BUCKETS, CurveBuffers, Peaks
+from .ranges import cached_axes, live_epoch_range, live_value_range
+
+__all__ = ["LossPlot", "PEAK_BUCKETS"]  # PEAK_BUCKETS: where tests look for it
 
 #: Every number a history row may carry that this plot draws or reads out.
 KEYS = ("loss", "test_loss", "accuracy", "test_accuracy", "rmse", "test_rmse", "r2", "test_r2", "updates", "val_loss",
@@ -57,96 +59,10 @@ FIXED_Y = {"r2": (-1.0, 1.05)}
 NON_NEGATIVE = ("loss", "accuracy", "rmse", "updates")
 AT_MOST_ONE = ("accuracy",)
 _HINT = "Point at a curve to read it."
-#: While training, a curve is drawn from at most this many (lowest, highest) pairs plus its newest epochs.
-PEAK_BUCKETS = 1024
 #: Curve widths in pixels: thin while training (Qt strokes a 2-pixel line ~8x slower than a 1-pixel one,
 #: which was most of a loss-plot frame), thicker to read and export afterwards.
 LIVE_WIDTH, STILL_WIDTH = 1, 2
-
-
 MIN_HEIGHT = 330  # px: the loss curve ≥ 150 px tall and the accuracy below it, on a 1280×720 screen too
-
-class _Buffers(History):
-    """The rows shown: a :class:`~annstudio.core.history.History` (columns) that also keeps each column's
-    running extent, so that neither a redraw nor an axis range looks at every epoch again. Rows without
-    an epoch get their place in the run."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.extent: dict[str, tuple[float, float, float]] = {}  # key -> (min, max, smallest value > 0)
-
-    def add(self, rows: list[dict]) -> None:
-        start = len(self)
-        self.extend(rows)
-        if "epoch" not in self._cols:
-            self._cols["epoch"] = np.full(self._cap, np.nan)
-        added = self._cols["epoch"][start:len(self)]
-        missing = np.isnan(added)
-        if missing.any():
-            added[missing] = np.arange(start + 1, len(self) + 1, dtype=float)[missing]
-        for key in self.keys():
-            if key != "epoch":
-                self._grow_extent(key, self.values(key)[start:])
-
-    def _grow_extent(self, key: str, values: np.ndarray) -> None:
-        finite = values[np.isfinite(values)]
-        if not len(finite):
-            return
-        positive = finite[finite > 0]
-        low, high = float(finite.min()), float(finite.max())
-        smallest = float(positive.min()) if len(positive) else math.inf
-        if key in self.extent:
-            a, b, c = self.extent[key]
-            low, high, smallest = min(a, low), max(b, high), min(c, smallest)
-        self.extent[key] = (low, high, smallest)
-
-    @property
-    def n(self) -> int:
-        return len(self)
-
-    @property
-    def epoch(self) -> np.ndarray:
-        return self.values("epoch")
-
-
-class _Peaks:
-    """A long curve as the lowest and highest value of each run of epochs ("bucket"), for drawing while
-    it trains: at most :data:`PEAK_BUCKETS` buckets, whose length doubles when they are full, so a frame
-    draws a few thousand points however many epochs there are, and only new epochs are looked at."""
-
-    def __init__(self) -> None:
-        self.size = 1
-        self.done = 0                 # values folded into buckets
-        self.x = np.empty(0)          # each bucket's first epoch
-        self.low = np.empty(0)
-        self.high = np.empty(0)
-
-    def curve(self, epochs: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Points to draw for the whole column: bucket minima and maxima, then the newest epochs as they are."""
-        n = len(values)
-        whole = (n - self.done) // self.size
-        if whole:
-            end = self.done + whole * self.size
-            block = values[self.done:end].reshape(whole, self.size)
-            self.x = np.concatenate([self.x, epochs[self.done:end:self.size]])
-            with np.errstate(invalid="ignore"):
-                self.low = np.concatenate([self.low, np.fmin.reduce(block, axis=1)])
-                self.high = np.concatenate([self.high, np.fmax.reduce(block, axis=1)])
-            self.done = end
-            while len(self.x) > PEAK_BUCKETS:
-                self._merge()
-        x = np.concatenate([np.repeat(self.x, 2), epochs[self.done:]])
-        y = np.concatenate([np.column_stack([self.low, self.high]).ravel(), values[self.done:]])
-        return x, y
-
-    def _merge(self) -> None:
-        """Buckets twice as long: pairs joined (an odd last bucket is folded again later)."""
-        pairs = len(self.x) // 2
-        self.done -= (len(self.x) - 2 * pairs) * self.size
-        self.x = self.x[:2 * pairs:2]
-        self.low = np.fmin(self.low[:2 * pairs:2], self.low[1:2 * pairs:2])
-        self.high = np.fmax(self.high[:2 * pairs:2], self.high[1:2 * pairs:2])
-        self.size *= 2
 
 
 def _fmt(value: float) -> str:
@@ -182,9 +98,9 @@ class LossPlot(QWidget):
         super().__init__(parent)
         self._task = "binary"
         self._metric = "accuracy"
-        self._data = _Buffers()
+        self._data = CurveBuffers()
         self._unshown = False  # rows taken in but not drawn yet
-        self._peaks: dict[str, _Peaks] = {}
+        self._peaks: dict[str, Peaks] = {}
         self._hover_index: int | None = None
         self._in_legend: dict[int, str] = {}
         self._live = False      # training: the axes grow in steps instead of fitting every frame
@@ -314,7 +230,7 @@ class LossPlot(QWidget):
 
     def clear(self) -> None:
         self._unshown = False
-        self._data = _Buffers()
+        self._data = CurveBuffers()
         self._peaks = {}
         self._hover_index = None
         self._follow = True
@@ -502,7 +418,7 @@ class LossPlot(QWidget):
         for curve, key, name in plan:
             values = self._data.values(key)
             if self._live:  # each pixel column's lowest and highest value, without looking at old epochs
-                x, y = self._peaks.setdefault(key, _Peaks()).curve(epochs, values)
+                x, y = self._peaks.setdefault(key, Peaks()).curve(epochs, values)
             else:  # every epoch: pyqtgraph thins what it draws to the zoom, so zooming in shows them all
                 x, y = epochs, values
             finite = np.isfinite(y)
