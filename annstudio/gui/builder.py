@@ -3,6 +3,7 @@ that follow from the data.
 
 The panel only describes a network (:class:`~annstudio.core.spec.NetworkSpec`); building it is the core's
 job. Every spec it hands out passes ``validate()``: the controls cannot hold a value that would not.
+The rules for one layer (a new one, its limits, its words, the parameter count) are in builder_layers.py.
 """
 from __future__ import annotations
 
@@ -17,21 +18,19 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox
                                QToolButton, QVBoxLayout, QWidget)
 
 from annstudio.core.output_rules import OutputAdvice, check_output
-from annstudio.core.spec import (ACTIVATIONS, DEFAULT_INITIALIZER, INITIALIZERS, STEP_ONLY_PERCEPTRON, LayerSpec,
-                                 NetworkSpec, activation, batchnorm, dense, dropout, flatten)
+from annstudio.core.spec import (ACTIVATIONS, INITIALIZERS, STEP_ONLY_PERCEPTRON, LayerSpec, NetworkSpec, dense,
+                                 flatten)
 from annstudio.gui.activation_curve import ActivationCurve
+from annstudio.gui.builder_layers import (KIND_NAMES, MAX_RATE, MAX_UNITS, canonical, count_parameters,
+                                          default_layer, layer_text)
 from annstudio.gui.dataset_panel import FEATURE_TEXT
 
-MAX_UNITS = 1024
-MAX_RATE = 0.95
 TASKS = ("binary", "multiclass", "regression")
 LOSS_FOR_TASK = {"binary": "binary_crossentropy", "multiclass": "sparse_categorical_crossentropy",
                  "regression": "mse"}
 OUTPUT_ACTIVATION = {"binary": "sigmoid", "multiclass": "softmax", "regression": "linear"}
 LOSS_WORDS = {"binary_crossentropy": "binary cross-entropy", "mse": "mean squared error",
               "sparse_categorical_crossentropy": "categorical cross-entropy"}
-KIND_NAMES = {"dense": "Dense", "dropout": "Dropout", "batchnorm": "Batch normalization",
-              "activation": "Activation"}
 KIND_TIP = ("What the layer does. Dense: neurons that each weigh all their inputs and add a bias. "
             "Dropout: switches off a share of the values at random while training, against overfitting. "
             "Batch normalization: rescales the values of each batch to mean 0 and spread 1. "
@@ -64,57 +63,6 @@ def _offer_step(combo: QComboBox, allowed: bool, why: str) -> None:
     if item is not None:
         item.setEnabled(allowed)
         item.setToolTip("The perceptron's step: 1 or 0. Trained by the perceptron rule." if allowed else why)
-
-
-def default_layer(kind: str, previous: LayerSpec | None = None) -> LayerSpec:
-    """A new layer of ``kind``, keeping what makes sense of the layer it replaces."""
-    if kind == "dense":
-        units = previous.units if previous is not None and previous.kind == "dense" else 4
-        act = previous.activation if previous is not None and previous.kind in ("dense", "activation") else "relu"
-        return dense(units, act)
-    if kind == "dropout":
-        return dropout(0.2)
-    if kind == "activation":
-        act = previous.activation if previous is not None and previous.kind in ("dense", "activation") else "relu"
-        return activation(act)
-    return batchnorm()
-
-
-def canonical(layer: LayerSpec) -> LayerSpec:
-    """The layer with only the fields its kind uses, clamped to what the editor can show."""
-    if layer.kind == "dense":
-        return dense(min(max(int(layer.units), 1), MAX_UNITS), layer.activation, float(layer.l1), float(layer.l2),
-                     layer.initializer, float(layer.init_value))
-    if layer.kind == "dropout":
-        return dropout(min(float(layer.rate), MAX_RATE))
-    if layer.kind == "activation":
-        return activation(layer.activation)
-    return batchnorm()
-
-
-def count_parameters(spec: NetworkSpec) -> int:
-    """Trainable parameters: Dense has inputs·units weights plus units biases; batch normalization has a
-    scale and a shift per value (its running mean and variance are not trained)."""
-    width = math.prod(spec.input_shape)
-    total = 0
-    for layer in spec.layers:
-        if layer.kind == "dense":
-            total += width * layer.units + layer.units
-            width = layer.units
-        elif layer.kind == "batchnorm":
-            total += 2 * width
-    return total
-
-
-def layer_text(layer: LayerSpec) -> str:
-    if layer.kind == "dense":
-        text = f"Dense: {layer.units} neuron{'s' if layer.units != 1 else ''}, {layer.activation}"
-        return text if layer.initializer == DEFAULT_INITIALIZER else f"{text}, {layer.init_text()}"
-    if layer.kind == "dropout":
-        return f"Dropout: {layer.rate:g}"
-    if layer.kind == "activation":
-        return f"Activation: {layer.activation}"
-    return KIND_NAMES.get(layer.kind, layer.kind)
 
 
 class _LayerRow(QWidget):
