@@ -17,6 +17,7 @@ import atexit
 import logging
 import math
 import os
+import sys
 import threading
 import time
 import weakref
@@ -89,6 +90,7 @@ class _Compiler:
             self._cond.notify_all()
 
     def _loop(self) -> None:
+        _yield_cpu()
         while True:
             with self._cond:
                 while not self._pending and not self._closing:
@@ -133,6 +135,17 @@ class _Compiler:
             callback()
         if thread is not None:
             thread.join(timeout)
+
+
+def _yield_cpu() -> None:
+    """This thread (and the threads it starts) at a low priority: on two cores a compile that took its share
+    of the processor starved the window and the training thread, which trains meanwhile without it."""
+    if not sys.platform.startswith("linux"):  # elsewhere the call would lower the whole process
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # on Linux: this thread only
+    except OSError:
+        pass
 
 
 _COMPILER = _Compiler()
@@ -968,10 +981,15 @@ class Trainer:
         else:
             ev = self._evaluate_large(self.x_train, self.y_train)
         metrics = self._metrics(ev["loss"], ev["metric"], 1, probe)
-        if self.probe_interval and self._fast_ok():  # watched: Play is likely next, so compile for it now
-            self._compile_epochs_ahead(min(self.batch_size, self.n_train))
         return self._report(metrics, started or time.perf_counter(), partial=True, probe=probe,
                             message=message)
+
+    def compile_for_play(self) -> None:
+        """After the untrained picture (never before it: that picture must not wait for a compile), the
+        program Play needs first, when watched: in the background, or (without a background compile) here,
+        while the student looks at the picture."""
+        if self.probe_interval and self._fast_ok():
+            self._compile_epochs_ahead(min(self.batch_size, self.n_train))
 
     # reports --------------------------------------------------------------------------------------
     def predict(self, inputs: np.ndarray) -> np.ndarray:
@@ -1103,6 +1121,7 @@ class Trainer:
             for edit in pending:
                 control.request_edit(edit)
             yield self.probe_report(started, self._apply_edits(control))
+            self.compile_for_play()
         while self.epoch < target and not stopped and not diverged:
             lr, bs = control.take_settings()
             if lr is not None:
