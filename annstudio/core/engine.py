@@ -40,12 +40,14 @@ import tensorflow as tf  # noqa: E402
 
 
 _EVAL_LIMIT = 10_000  # evaluate at most this many samples in one graph call
-#: Compile the next program on a thread of its own while training goes on. Off unless
-#: ANNSTUDIO_BACKGROUND_COMPILE=1: with it, two full test runs on a loaded 2-core machine stalled for over five
-#: minutes, the compiling thread ending its work while the training thread built a model and the window thread
-#: connected signals (one of the two runs went on later: starvation or a deadlock, not yet known). Off, the
-#: program compiles in the training thread: after the untrained picture, or before the first epoch that needs it.
-BACKGROUND_COMPILE = os.environ.get("ANNSTUDIO_BACKGROUND_COMPILE", "") == "1"
+#: Compile the next program on a thread of its own while training goes on (ANNSTUDIO_BACKGROUND_COMPILE=0: in
+#: the training thread, after the untrained picture or before the first epoch that needs it). It was off for a
+#: while: two test runs on a loaded 2-core machine stalled in it, the training thread building a model while the
+#: compiling thread ended its work. The likeliest cause (no stall could be made to happen on purpose since):
+#: building a model with a new seed set TensorFlow's global seed, which empties the whole process's caches of
+#: prepared functions under the feet of the other thread's programs; it no longer does (build.set_random_seed).
+#: And the compiling thread runs at a low priority: on two cores it took the window's and the training's share.
+BACKGROUND_COMPILE = os.environ.get("ANNSTUDIO_BACKGROUND_COMPILE", "1") != "0"
 _MAX_EPOCHS_PER_CALL = 256     # a watched training of a small data set runs up to this many epochs per call
 _ORDER_ELEMENTS = 1 << 18      # ... and hands it at most this many sample indices (the epochs' orders)
 
