@@ -17,7 +17,6 @@ import atexit
 import logging
 import math
 import os
-import sys
 import threading
 import time
 import weakref
@@ -46,7 +45,8 @@ _EVAL_LIMIT = 10_000  # evaluate at most this many samples in one graph call
 #: compiling thread ended its work. The likeliest cause (no stall could be made to happen on purpose since):
 #: building a model with a new seed set TensorFlow's global seed, which empties the whole process's caches of
 #: prepared functions under the feet of the other thread's programs; it no longer does (build.set_random_seed).
-#: And the compiling thread runs at a low priority: on two cores it took the window's and the training's share.
+#: (A low priority for the compiling thread was tried: on a machine loaded by other processes its compile then
+#: took more than five minutes.)
 BACKGROUND_COMPILE = os.environ.get("ANNSTUDIO_BACKGROUND_COMPILE", "1") != "0"
 _MAX_EPOCHS_PER_CALL = 256     # a watched training of a small data set runs up to this many epochs per call
 _ORDER_ELEMENTS = 1 << 18      # ... and hands it at most this many sample indices (the epochs' orders)
@@ -92,7 +92,6 @@ class _Compiler:
             self._cond.notify_all()
 
     def _loop(self) -> None:
-        _yield_cpu()
         while True:
             with self._cond:
                 while not self._pending and not self._closing:
@@ -137,17 +136,6 @@ class _Compiler:
             callback()
         if thread is not None:
             thread.join(timeout)
-
-
-def _yield_cpu() -> None:
-    """This thread (and the threads it starts) at a low priority: on two cores a compile that took its share
-    of the processor starved the window and the training thread, which trains meanwhile without it."""
-    if not sys.platform.startswith("linux"):  # elsewhere the call would lower the whole process
-        return
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # on Linux: this thread only
-    except OSError:
-        pass
 
 
 _COMPILER = _Compiler()
