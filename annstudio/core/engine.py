@@ -40,12 +40,15 @@ import tensorflow as tf  # noqa: E402
 
 
 _EVAL_LIMIT = 10_000  # evaluate at most this many samples in one graph call
-#: Compile the next program on a thread of its own while training goes on. Off unless
-#: ANNSTUDIO_BACKGROUND_COMPILE=1: with it, two full test runs on a loaded 2-core machine stalled for over five
-#: minutes, the compiling thread ending its work while the training thread built a model and the window thread
-#: connected signals (one of the two runs went on later: starvation or a deadlock, not yet known). Off, the
-#: program compiles in the training thread: after the untrained picture, or before the first epoch that needs it.
-BACKGROUND_COMPILE = os.environ.get("ANNSTUDIO_BACKGROUND_COMPILE", "") == "1"
+#: Compile the next program on a thread of its own while training goes on (ANNSTUDIO_BACKGROUND_COMPILE=0: in
+#: the training thread, after the untrained picture or before the first epoch that needs it). It was off for a
+#: while: two test runs on a loaded 2-core machine stalled in it, the training thread building a model while the
+#: compiling thread ended its work. The likeliest cause (no stall could be made to happen on purpose since):
+#: building a model with a new seed set TensorFlow's global seed, which empties the whole process's caches of
+#: prepared functions under the feet of the other thread's programs; it no longer does (build.set_random_seed).
+#: (A low priority for the compiling thread was tried: on a machine loaded by other processes its compile then
+#: took more than five minutes.)
+BACKGROUND_COMPILE = os.environ.get("ANNSTUDIO_BACKGROUND_COMPILE", "1") != "0"
 #: The TrainSpec fields a run may change between epochs (Trainer.set_rules): stopping rules and schedule.
 _RULE_FIELDS = ("early_stopping", "monitor", "patience", "restore_best", "target_loss", "schedule", "schedule_every",
                 "schedule_factor", "schedule_length", "schedule_floor", "schedule_warmup")
@@ -1133,10 +1136,15 @@ class Trainer:
         else:
             ev = self._evaluate_large(self.x_train, self.y_train)
         metrics = self._metrics(ev["loss"], ev["metric"], 1, probe)
-        if self.probe_interval and self._fast_ok():  # watched: Play is likely next, so compile for it now
-            self._compile_epochs_ahead(min(self.batch_size, self.n_train))
         return self._report(metrics, started or time.perf_counter(), partial=True, probe=probe,
                             message=message)
+
+    def compile_for_play(self) -> None:
+        """After the untrained picture (never before it: that picture must not wait for a compile), the
+        program Play needs first, when watched: in the background, or (without a background compile) here,
+        while the student looks at the picture."""
+        if self.probe_interval and self._fast_ok():
+            self._compile_epochs_ahead(min(self.batch_size, self.n_train))
 
     # reports --------------------------------------------------------------------------------------
     def predict(self, inputs: np.ndarray) -> np.ndarray:
@@ -1271,6 +1279,7 @@ class Trainer:
             for edit in pending:
                 control.request_edit(edit)
             yield self.probe_report(started, self._apply_edits(control))
+            self.compile_for_play()
         while self.epoch < target and not stopped and not diverged and not ruled:
             lr, bs = control.take_settings()
             self._take_rules(control, lr)
