@@ -201,6 +201,7 @@ class _Compiled:
         self.network = network
         self.loss = train.loss
         self.probes = probes
+        self._parameter_layout: tuple | None = None  # (layer, shape) of every parameter, made when first asked
         self.xla = xla
         self.layout = layout
         self.has_test, self.test_in_graph, self.train_in_graph = layout[0], layout[1], layout[2]
@@ -501,7 +502,7 @@ class _Compiled:
     def parameter_layout(self) -> tuple:
         """Where each layer's arrays lie in :meth:`parameters_graph`'s numbers: ``((layer name, ((start,
         end, shape), ...)), ...)`` (computed once: reading a variable's shape costs microseconds)."""
-        if getattr(self, "_parameter_layout", None) is None:
+        if self._parameter_layout is None:
             shapes = iter([tuple(v.shape) for v in self.weight_vars])
             layout, at = [], 0
             for name, count in self.weight_layout:

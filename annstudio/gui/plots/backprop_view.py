@@ -254,6 +254,7 @@ class BackpropExplorer(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._html: str | None = None  # the text shown, kept so that unchanged numbers keep the reader's place
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.diagram = BackpropDiagram()
         self.text = QTextBrowser()
@@ -411,7 +412,7 @@ class BackpropExplorer(QWidget):
         if self._point_text:
             self.sample_label.setText(self._point_text)
         html = self.explanation()
-        if html != getattr(self, "_html", None):  # new numbers keep the reader's place in the text
+        if html != self._html:  # new numbers keep the reader's place in the text
             self._html = html
             bar = self.text.verticalScrollBar()
             place = bar.value()
