@@ -31,7 +31,7 @@ from . import faststart, schedules, stopping
 from .control import NeuronEdit, TrainControl, gc_paused
 from .datasets import Dataset, expand_features
 from .errors import UserError
-from .epoch_report import EpochReport, Probes, TrainResult, _frozen  # noqa: F401  (re-exported)
+from .epoch_report import EpochReport, Probes, TrainResult, _frozen, weight_histogram  # noqa: F401  (re-exported)
 from .history import History
 from .spec import ACTIVATIONS, NetworkSpec, TrainSpec, perceptron_problems
 
@@ -475,8 +475,9 @@ class _Compiled:
         for layer in self.layers:
             if layer.weights:
                 w = np.asarray(layer.weights[0].numpy(), np.float32)
-                if np.isfinite(w).all():
-                    parts += [[w.min(), w.max()], np.histogram(w, bins=bins)[0]]
+                counted = weight_histogram(w, bins)
+                if counted is not None:
+                    parts += [[w.min(), w.max()], counted[0]]
                 else:  # dropped by histograms_from_rows, as np.histogram cannot count it
                     parts += [[np.nan, np.nan], np.zeros(bins)]
         return np.concatenate(parts).astype(np.float32)
@@ -1224,7 +1225,8 @@ class Trainer:
             grad_norms = tuple(per_layer.items())
         weights = self.weights_snapshot(probe["weights"]) if "weights" in probe else None
         if p.histograms and weights is not None:
-            histograms = tuple((name, *np.histogram(ws[0], bins=p.histogram_bins)) for name, ws in weights if ws)
+            counted = ((name, weight_histogram(ws[0], p.histogram_bins)) for name, ws in weights if ws)
+            histograms = tuple((name, *found) for name, found in counted if found is not None)
         elif p.histograms and "histograms" in probe:  # a light probe's (see _Compiled.histograms_graph)
             found = histograms_from_rows(np.asarray(probe["histograms"])[None], self._compiled.histogram_layers(),
                                          p.histogram_bins)
