@@ -261,7 +261,7 @@ class BackpropExplorer(QWidget):
         self.text.setOpenLinks(False)
         self.sample_label = QLabel("Click a point in the data plot, or take a random one.")
         self.sample_label.setWordWrap(True)
-        self.random_button = QPushButton("Random point")
+        self.random_button = QPushButton("Random")
         self.back_button = QPushButton("◀ Back")
         self.next_button = QPushButton("Next ▶")
         self.apply_button = QPushButton("Apply")
@@ -440,7 +440,7 @@ class BackpropExplorer(QWidget):
             return f"<p>{_esc(problem)}.</p>{hint}"
         result = self.result
         if result is None:
-            return ("<p>Pick a training point: click one in the data plot, or press <b>Random point</b>. "
+            return ("<p>Pick a training point: click one in the data plot, or press <b>Random</b>. "
                     "Then press <b>Next ▶</b> to send it through the network one layer at a time, and on "
                     "to the loss and back.</p>" + self._counts())
         depth, stage = self.depth, self.stage
