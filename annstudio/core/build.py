@@ -99,26 +99,18 @@ def make_layer(layer: LayerSpec, name: str) -> keras.layers.Layer:
 
 
 def set_random_seed(seed: int) -> None:
-    """``keras.utils.set_random_seed``, except that TensorFlow's own global seed is not set again to the value
-    it already has: setting it empties TensorFlow's cache of prepared functions, so that every program of
-    every network — the ones the next run needs included — took a second or more to prepare again after
-    each new network was built. (Keras' initial weights come from Keras' seed, not TensorFlow's.)"""
-    try:
-        from tensorflow.python.eager import context
+    """``keras.utils.set_random_seed`` without its ``tf.random.set_seed``: Keras' initial weights (and its
+    dropout masks) come from Keras' seed and Python's ``random``, never from TensorFlow's global seed, while
+    setting that seed empties TensorFlow's caches of prepared functions in the whole process. So every program
+    of every network took a second or more to prepare again after each new network was built, and a program
+    compiling in another thread meanwhile had its kernels cleared under its feet."""
+    import random
 
-        same = context.context()._seed == seed
-        if same:
-            import random
+    import numpy as np
+    from keras.src.backend.common import global_state
+    from keras.src.random import seed_generator
+    from keras.src.utils import rng_utils
 
-            import numpy as np
-            from keras.src.backend.common import global_state
-            from keras.src.random import seed_generator
-            from keras.src.utils import rng_utils
-    except (ImportError, AttributeError):
-        same = False
-    if not same:
-        keras.utils.set_random_seed(seed)
-        return
     global_state.set_global_attribute(rng_utils.GLOBAL_RANDOM_SEED, seed)
     global_state.set_global_attribute(seed_generator.GLOBAL_SEED_GENERATOR, None)
     random.seed(seed)

@@ -31,7 +31,7 @@ from . import faststart, schedules, stopping
 from .control import NeuronEdit, TrainControl, gc_paused
 from .datasets import Dataset, expand_features
 from .errors import UserError
-from .epoch_report import EpochReport, Probes, TrainResult, _frozen  # noqa: F401  (re-exported)
+from .epoch_report import EpochReport, Probes, TrainResult, _frozen, weight_histogram  # noqa: F401  (re-exported)
 from .history import History
 from .spec import ACTIVATIONS, NetworkSpec, TrainSpec, perceptron_problems
 
@@ -40,12 +40,15 @@ import tensorflow as tf  # noqa: E402
 
 
 _EVAL_LIMIT = 10_000  # evaluate at most this many samples in one graph call
-#: Compile the next program on a thread of its own while training goes on. Off unless
-#: ANNSTUDIO_BACKGROUND_COMPILE=1: with it, two full test runs on a loaded 2-core machine stalled for over five
-#: minutes, the compiling thread ending its work while the training thread built a model and the window thread
-#: connected signals (one of the two runs went on later: starvation or a deadlock, not yet known). Off, the
-#: program compiles in the training thread: after the untrained picture, or before the first epoch that needs it.
-BACKGROUND_COMPILE = os.environ.get("ANNSTUDIO_BACKGROUND_COMPILE", "") == "1"
+#: Compile the next program on a thread of its own while training goes on (ANNSTUDIO_BACKGROUND_COMPILE=0: in
+#: the training thread, after the untrained picture or before the first epoch that needs it). It was off for a
+#: while: two test runs on a loaded 2-core machine stalled in it, the training thread building a model while the
+#: compiling thread ended its work. The likeliest cause (no stall could be made to happen on purpose since):
+#: building a model with a new seed set TensorFlow's global seed, which empties the whole process's caches of
+#: prepared functions under the feet of the other thread's programs; it no longer does (build.set_random_seed).
+#: (A low priority for the compiling thread was tried: on a machine loaded by other processes its compile then
+#: took more than five minutes.)
+BACKGROUND_COMPILE = os.environ.get("ANNSTUDIO_BACKGROUND_COMPILE", "1") != "0"
 #: The TrainSpec fields a run may change between epochs (Trainer.set_rules): stopping rules and schedule.
 _RULE_FIELDS = ("early_stopping", "monitor", "patience", "restore_best", "target_loss", "schedule", "schedule_every",
                 "schedule_factor", "schedule_length", "schedule_floor", "schedule_warmup")
@@ -198,6 +201,7 @@ class _Compiled:
         self.network = network
         self.loss = train.loss
         self.probes = probes
+        self._parameter_layout: tuple | None = None  # (layer, shape) of every parameter, made when first asked
         self.xla = xla
         self.layout = layout
         self.has_test, self.test_in_graph, self.train_in_graph = layout[0], layout[1], layout[2]
@@ -471,8 +475,9 @@ class _Compiled:
         for layer in self.layers:
             if layer.weights:
                 w = np.asarray(layer.weights[0].numpy(), np.float32)
-                if np.isfinite(w).all():
-                    parts += [[w.min(), w.max()], np.histogram(w, bins=bins)[0]]
+                counted = weight_histogram(w, bins)
+                if counted is not None:
+                    parts += [[w.min(), w.max()], counted[0]]
                 else:  # dropped by histograms_from_rows, as np.histogram cannot count it
                     parts += [[np.nan, np.nan], np.zeros(bins)]
         return np.concatenate(parts).astype(np.float32)
@@ -498,7 +503,7 @@ class _Compiled:
     def parameter_layout(self) -> tuple:
         """Where each layer's arrays lie in :meth:`parameters_graph`'s numbers: ``((layer name, ((start,
         end, shape), ...)), ...)`` (computed once: reading a variable's shape costs microseconds)."""
-        if getattr(self, "_parameter_layout", None) is None:
+        if self._parameter_layout is None:
             shapes = iter([tuple(v.shape) for v in self.weight_vars])
             layout, at = [], 0
             for name, count in self.weight_layout:
@@ -1133,10 +1138,15 @@ class Trainer:
         else:
             ev = self._evaluate_large(self.x_train, self.y_train)
         metrics = self._metrics(ev["loss"], ev["metric"], 1, probe)
-        if self.probe_interval and self._fast_ok():  # watched: Play is likely next, so compile for it now
-            self._compile_epochs_ahead(min(self.batch_size, self.n_train))
         return self._report(metrics, started or time.perf_counter(), partial=True, probe=probe,
                             message=message)
+
+    def compile_for_play(self) -> None:
+        """After the untrained picture (never before it: that picture must not wait for a compile), the
+        program Play needs first, when watched: in the background, or (without a background compile) here,
+        while the student looks at the picture."""
+        if self.probe_interval and self._fast_ok():
+            self._compile_epochs_ahead(min(self.batch_size, self.n_train))
 
     # reports --------------------------------------------------------------------------------------
     def predict(self, inputs: np.ndarray) -> np.ndarray:
@@ -1215,7 +1225,8 @@ class Trainer:
             grad_norms = tuple(per_layer.items())
         weights = self.weights_snapshot(probe["weights"]) if "weights" in probe else None
         if p.histograms and weights is not None:
-            histograms = tuple((name, *np.histogram(ws[0], bins=p.histogram_bins)) for name, ws in weights if ws)
+            counted = ((name, weight_histogram(ws[0], p.histogram_bins)) for name, ws in weights if ws)
+            histograms = tuple((name, *found) for name, found in counted if found is not None)
         elif p.histograms and "histograms" in probe:  # a light probe's (see _Compiled.histograms_graph)
             found = histograms_from_rows(np.asarray(probe["histograms"])[None], self._compiled.histogram_layers(),
                                          p.histogram_bins)
@@ -1271,6 +1282,7 @@ class Trainer:
             for edit in pending:
                 control.request_edit(edit)
             yield self.probe_report(started, self._apply_edits(control))
+            self.compile_for_play()
         while self.epoch < target and not stopped and not diverged and not ruled:
             lr, bs = control.take_settings()
             self._take_rules(control, lr)

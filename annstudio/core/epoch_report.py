@@ -99,3 +99,16 @@ class TrainResult:
         return self.history[-1] if self.history else {}
 
 
+def weight_histogram(values: np.ndarray, bins: int) -> "tuple[np.ndarray, np.ndarray] | None":
+    """``np.histogram(values, bins)``, or None for values it cannot count: not finite (a diverged run), or so
+    huge and close together that even float64 has no room for that many bins between them (float32 values
+    are counted in float64 when only float32 has no room)."""
+    values = np.asarray(values)
+    if not np.isfinite(values).all():
+        return None
+    for kind in (values.dtype, np.float64):
+        try:
+            return np.histogram(values.astype(kind), bins=bins)
+        except ValueError:  # "Too many bins for data range": then in float64, else left out
+            continue
+    return None

@@ -26,7 +26,7 @@ import numpy as np
 
 from .control import NeuronEdit, TrainControl
 from .datasets import Dataset, expand_features
-from .epoch_report import EpochReport, Probes, TrainResult, _frozen
+from .epoch_report import EpochReport, Probes, TrainResult, _frozen, weight_histogram
 from .errors import UserError
 from .history import History
 from .spec import NetworkSpec, TrainSpec, is_perceptron, perceptron_problems
@@ -208,7 +208,8 @@ class PerceptronTrainer:
             activations = (_frozen(step(self.x[:p.activation_limit] @ self.w + self.b).reshape(-1, 1)),)
         weights = self.weights_snapshot()
         if p.histograms:
-            histograms = tuple((name, *np.histogram(arrays[0], bins=p.histogram_bins)) for name, arrays in weights)
+            counted = ((name, weight_histogram(arrays[0], p.histogram_bins)) for name, arrays in weights)
+            histograms = tuple((name, *found) for name, found in counted if found is not None)
         return EpochReport(epoch=self.epoch, batches=self.batches, metrics=metrics, weights=weights,
                            learning_rate=self.learning_rate, batch_size=1,
                            seconds=time.perf_counter() - started, partial=partial, message=message,

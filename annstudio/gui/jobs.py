@@ -11,6 +11,7 @@ collected in a worker thread it would finalize the window's Qt objects there, wh
 """
 from __future__ import annotations
 
+import atexit
 import logging
 import weakref
 from typing import Any, Callable
@@ -23,14 +24,17 @@ from ..core.jobs import Cancelled, JobState
 log = logging.getLogger(__name__)
 
 _THREADS: "weakref.WeakSet[QThread]" = weakref.WeakSet()
-_PAUSING: "weakref.WeakSet[QThread]" = weakref.WeakSet()  # threads that hold a GC pause until let go
+# threads adopted and not yet let go: each holds a GC pause, and is held here so that its Python wrapper (and
+# with it the QThread, which aborts the process if destroyed while running) cannot go while it runs
+_HELD: set[QThread] = set()
+EXIT_WAIT_MS = 120_000  # at exit, how long a thread that was told to stop may take to end (a compile under load)
 
 
 def adopt(thread: QThread) -> None:
     """Register a thread about to start and pause automatic garbage collection until :func:`let_go`."""
     _THREADS.add(thread)
-    if thread not in _PAUSING:
-        _PAUSING.add(thread)
+    if thread not in _HELD:
+        _HELD.add(thread)
         pause_gc()
 
 
@@ -39,8 +43,8 @@ def let_go(thread: QThread) -> None:
     thread.quit()
     thread.wait()
     thread.deleteLater()
-    if thread in _PAUSING:
-        _PAUSING.discard(thread)
+    if thread in _HELD:
+        _HELD.discard(thread)
         resume_gc()
 
 
@@ -54,6 +58,20 @@ def running_threads() -> list[QThread]:
         except RuntimeError:  # the C++ object is gone
             pass
     return alive
+
+
+@atexit.register
+def _wait_at_exit() -> None:
+    """A window closed while its training was still compiling (the join on close gave up): wait for the thread
+    here, before Python frees it, instead of letting Qt abort the process ("Destroyed while thread is still
+    running")."""
+    for thread in running_threads():
+        if isinstance(thread, _JobThread):
+            thread.state.cancel()
+        thread.requestInterruption()
+        thread.quit()
+        if not thread.wait(EXIT_WAIT_MS):
+            log.warning("a thread (%s) was still running at exit", thread.objectName())
 
 
 class _JobThread(QThread):

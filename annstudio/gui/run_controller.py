@@ -283,8 +283,7 @@ class RunController(QObject):
         else:
             if outcome.diverged:
                 self.fail(outcome.message)
-            trainer = outcome.trainer  # trained: an epoch, or a few batches of one (a stop mid-epoch on MNIST)
-            trained = trainer is not None and (trainer.epoch > 0 or getattr(trainer, "batches", 0) > 0)
+            trained = outcome.trainer is not None and outcome.trainer.epoch > 0  # a whole epoch at least
             result = getattr(outcome.trainer, "result", None)  # where early stopping found its best, where it stopped
             self.loss.set_stop_marks(getattr(result, "best_epoch", None), getattr(result, "stopped_epoch", None))
             self.set_state(RunState.FINISHED if trained else RunState.IDLE)

@@ -552,3 +552,23 @@ def test_a_small_networks_every_report_has_that_epochs_weights(fast_start):
     # a bigger network than the limit carries none (its rows stay as narrow as they were)
     big = Trainer(p.network, train, data, Probes(parameters_up_to=5), probe_interval=3600.0, xla=False)
     assert all(r.parameters is None for r in big.run(3))
+
+
+def test_weight_histograms_of_huge_or_broken_weights_are_counted_or_left_out():
+    from annstudio.core.engine import weight_histogram
+
+    counts, edges = weight_histogram(np.array([1e8, 1e8 + 8], np.float32), 30)  # float32 has no room for 30 bins
+    assert counts.sum() == 2 and len(edges) == 31
+    assert weight_histogram(np.array([1.0, np.nan]), 30) is None
+    assert weight_histogram(np.array([0.0, 1.0]), 4)[0].tolist() == [1, 0, 0, 1]
+
+
+@pytest.mark.parametrize("light", [False, True])
+def test_a_diverging_run_with_weight_histograms_says_it_diverged(light):
+    """Found in the window: SGD at rate 100 blew the weights up until np.histogram could not count them, and
+    the student read "an unexpected problem" instead of "diverged"."""
+    p, train, data = _preset("overfit-plain", optimizer="sgd", learning_rate=100.0, epochs=300)
+    network = replace(p.network, layers=[dense(3, "tanh"), dense(1, "linear")])
+    trainer = Trainer(network, train, data, Probes(histograms=True, surface=not light), probe_interval=0.0)
+    list(trainer.run())
+    assert trainer.result.diverged and "diverged" in trainer.result.message

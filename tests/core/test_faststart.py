@@ -113,3 +113,24 @@ def test_networks_with_other_layers_and_unwatched_runs_train_as_before():
     assert faststart.structure(with_dropout, (), True, False, "binary_crossentropy", "adam") is None
     plain = Trainer(CASES[0][1], train, data)  # not watched: no fast start unless asked for
     assert not plain.fast_start and not plain._fast_ok()
+
+
+def test_a_new_seed_leaves_tensorflow_alone_and_gives_keras_weights():
+    """A network built with another seed must not set TensorFlow's global seed: that empties the caches of
+    prepared functions for the whole process, under the feet of a program compiling in another thread (a test
+    run stalled with the training thread building a model while the compiling thread finished). The weights are
+    still those ``keras.utils.set_random_seed`` gives."""
+    import keras
+    from tensorflow.python.eager import context
+
+    from annstudio.core import build
+
+    network = CASES[0][1]
+    before = context.context()._seed
+    seed = 987 if before != 987 else 988
+    ours = build.build_model(network, seed=seed)
+    assert context.context()._seed == before
+    keras.utils.set_random_seed(seed)
+    theirs = build.build_model(network)
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_array_equal(a, b)

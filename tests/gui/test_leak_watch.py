@@ -56,7 +56,8 @@ def test_leaks_fail_their_test_and_nothing_else(tmp_path):
     shutil.copy(ROOT / "tests" / "conftest.py", tmp_path / "conftest.py")
     (tmp_path / "test_leaky.py").write_text(LEAKY)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"}
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "qt_api=pyside6",
+    # -rN: no short summary (under CI=true pytest writes it out in full, and every message twice)
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rN", "-p", "no:cacheprovider", "-o", "qt_api=pyside6",
                            str(tmp_path / "test_leaky.py")], cwd=tmp_path, env=env, capture_output=True,
                           text=True, timeout=120)
     out = done.stdout + done.stderr

@@ -246,7 +246,8 @@ def test_shutdown_mid_training_joins_every_thread(workspace, qtbot, mnist_path):
     _loaded(qtbot, ws, mnist_path)
     ws.training.epochs_spin.setValue(1000)
     ws.play()
-    qtbot.waitUntil(lambda: ws.latest_report() is not None, timeout=120000)
+    # a whole epoch trained (its first reports are of batches): stopped now, the run has trained
+    qtbot.waitUntil(lambda: ws.latest_report() is not None and ws.latest_report().epoch >= 1, timeout=120000)
     assert ws.state() == "running" and not ws.builder.add_button.isEnabled()
     assert not ws.open_button.isEnabled() and not ws.use_drawings.isEnabled()
     qtbot.mouseClick(ws.training.play_button, Qt.MouseButton.LeftButton)  # now it says Pause

@@ -254,13 +254,14 @@ class BackpropExplorer(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._html: str | None = None  # the text shown, kept so that unchanged numbers keep the reader's place
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.diagram = BackpropDiagram()
         self.text = QTextBrowser()
         self.text.setOpenLinks(False)
         self.sample_label = QLabel("Click a point in the data plot, or take a random one.")
         self.sample_label.setWordWrap(True)
-        self.random_button = QPushButton("Random point")
+        self.random_button = QPushButton("Random")
         self.back_button = QPushButton("◀ Back")
         self.next_button = QPushButton("Next ▶")
         self.apply_button = QPushButton("Apply")
@@ -411,7 +412,7 @@ class BackpropExplorer(QWidget):
         if self._point_text:
             self.sample_label.setText(self._point_text)
         html = self.explanation()
-        if html != getattr(self, "_html", None):  # new numbers keep the reader's place in the text
+        if html != self._html:  # new numbers keep the reader's place in the text
             self._html = html
             bar = self.text.verticalScrollBar()
             place = bar.value()
@@ -439,7 +440,7 @@ class BackpropExplorer(QWidget):
             return f"<p>{_esc(problem)}.</p>{hint}"
         result = self.result
         if result is None:
-            return ("<p>Pick a training point: click one in the data plot, or press <b>Random point</b>. "
+            return ("<p>Pick a training point: click one in the data plot, or press <b>Random</b>. "
                     "Then press <b>Next ▶</b> to send it through the network one layer at a time, and on "
                     "to the loss and back.</p>" + self._counts())
         depth, stage = self.depth, self.stage

@@ -78,7 +78,9 @@ class LandscapeView(QWidget):
         choose.addWidget(self.second_box, 1)
         compare = QHBoxLayout()
         compare.addWidget(self.compare_button)
-        compare.addWidget(QLabel("from the same start; this run's path stays, dashed"), 1)
+        note = QLabel("from the same start; this run's path stays, dashed")
+        note.setWordWrap(True)  # a narrow view wraps it rather than widening the window
+        compare.addWidget(note, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(choose)

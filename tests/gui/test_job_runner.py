@@ -92,3 +92,34 @@ def test_join_gives_up_after_its_timeout(runner):
     assert not runner.join(50) and runner.is_running()
     gate.set()
     assert runner.join(10000) and not runner.is_running()
+
+
+EXIT_SCRIPT = """
+import time
+from PySide6.QtCore import QThread
+from PySide6.QtWidgets import QApplication
+from annstudio.gui import jobs
+
+class Slow(QThread):
+    def run(self):
+        time.sleep(1.5)
+
+app = QApplication([])
+thread = Slow()
+jobs.adopt(thread)
+thread.start()
+del thread  # the program ends while it runs (a close whose join gave up)
+"""
+
+
+def test_a_thread_still_running_at_exit_is_waited_for_not_destroyed():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root), "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, "-c", EXIT_SCRIPT], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "Destroyed while thread" not in done.stderr
