@@ -1,7 +1,8 @@
 """The 2-D playground: data, network and training settings on the left, live views on the right.
 
 This module only wires widgets together: the panels say what the user wants, the session trains in its
-worker thread, and the newest report is drawn at most once per screen refresh.
+worker thread, and the newest report is drawn at most once per screen refresh. The explainers' wiring is in
+playground_explain.py, what the window and the File menu ask of it in playground_files.py.
 """
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ from .plots.network_view import (
 )
 from .plots.neurons import NeuronMaps
 from .plots.surface import SurfacePlot
+from .playground_explain import PlaygroundExplainers
+from .playground_files import PlaygroundFiles
 from .plots.weights import WeightsPlot
 from .run_controller import RunCommands, RunController, RunHooks
 from .tabs import QuietTabWidget
@@ -39,7 +42,6 @@ from .worker import ReportBatch, RunOutcome
 if TYPE_CHECKING:
     from ..core.datasets import Dataset
     from ..core.engine import EpochReport
-    from ..core.workspace import Workspace as WorkspaceFile
 
 DEFAULT_PRESET = "looking-at-parameters"
 PROBE_INTERVAL = 1 / 60   # full pictures from the engine at most 60 times a second (one per frame)
@@ -64,7 +66,7 @@ def _section(title: str, widget: QWidget) -> QWidget:
     return box
 
 
-class Playground(RunCommands, QWidget):
+class Playground(PlaygroundExplainers, PlaygroundFiles, RunCommands, QWidget):
     """Build a network for 2-D (or 1-D regression) data by point and click and watch it learn."""
 
     status = Signal(str)        # a line for the status bar
@@ -515,6 +517,18 @@ class Playground(RunCommands, QWidget):
         elif index in (BACKPROP_TAB, LANDSCAPE_TAB):
             self._draw_explainer(index, report)
 
+    def _draw_explainer(self, index: int, report: "EpochReport") -> None:
+        if index == BACKPROP_TAB:
+            now = time.perf_counter()
+            if self.run.running and now - self._explorer_drawn < LOSS_REDRAW_S:
+                return  # numbers that change 60 times a second cannot be read: 4 times a second is enough
+            self._explorer_drawn = now
+            train = self.train_spec()
+            self.backprop_view.set_training(train.loss, train.optimizer, train.learning_rate)
+            self.backprop_view.set_weights(report.weights, report.adam)
+        else:
+            self.landscape.show_weights(report.weights)
+
     def _show_neuron_tiles(self) -> None:
         if self._neurons_stale:
             self._neurons_stale = False
@@ -583,159 +597,3 @@ class Playground(RunCommands, QWidget):
         self.weights_plot.set_live(state is RunState.RUNNING)
         self.data_panel.set_locked(state.locked)
         self.builder.set_locked(state.locked)
-
-    # the backprop explorer and the loss landscape ---------------------------------------------------
-    def _connect_explainers(self) -> None:
-        self.backprop_view.pick_random.connect(self.pick_random_point)
-        self.backprop_view.update_requested.connect(self.apply_update)
-        self.surface.point_picked.connect(self.pick_point_near)
-        self.network_view.formula = self.hover_formula
-        self.backprop_view.diagram.link_clicked.connect(self._landscape_follows_clicks)
-        self.landscape.compare_requested.connect(self.compare_optimizer)
-
-    def _explainers_settings_changed(self) -> None:
-        spec, data = self.network_spec(), self.dataset()
-        self.backprop_view.set_network(spec)
-        self.landscape.set_network(spec)
-        self.landscape.set_optimizer(self.train_spec().optimizer)
-        from ..core.datasets import expand_features
-
-        self.landscape.set_data(expand_features(data.x_train, spec.features), data.y_train, self.builder.loss())
-        if len(data.x_train):
-            self.pick_point(0)
-
-    def compare_optimizer(self, optimizer: str) -> None:
-        """The landscape's one-click comparison: the same start, trained with ``optimizer``; the path so far
-        stays on the landscape, dashed."""
-        combo = self.training.optimizer_combo
-        if combo.findData(optimizer) < 0:
-            return
-        combo.setCurrentIndex(combo.findData(optimizer))
-        self.reset()
-        self._refresh_untrained()  # the untrained start first (the path's first point), then Play trains
-        self.play()
-
-    def _landscape_follows_clicks(self, layer: int, source, unit: int) -> None:
-        """The last two parameters clicked in the Backprop tab become the loss landscape's axes."""
-        from ..core.landscape import Param
-
-        clicked = Param(layer, source, unit)
-        previous = self._last_clicked
-        if previous is not None and previous != clicked:
-            self.landscape.choose(previous, clicked)
-        self._last_clicked = clicked
-
-    def _run_label(self) -> str:
-        train = self.train_spec()
-        return f"{train.optimizer.upper() if train.optimizer == 'sgd' else train.optimizer.capitalize()}, " \
-               f"α = {train.learning_rate:g}"
-
-    def _draw_explainer(self, index: int, report: "EpochReport") -> None:
-        if index == BACKPROP_TAB:
-            now = time.perf_counter()
-            if self.run.running and now - self._explorer_drawn < LOSS_REDRAW_S:
-                return  # numbers that change 60 times a second cannot be read: 4 times a second is enough
-            self._explorer_drawn = now
-            train = self.train_spec()
-            self.backprop_view.set_training(train.loss, train.optimizer, train.learning_rate)
-            self.backprop_view.set_weights(report.weights, report.adam)
-        else:
-            self.landscape.show_weights(report.weights)
-
-    def hover_formula(self, layer: str, source: int | None, unit: int) -> str:
-        """What the network view shows on hovering a neuron (source None) or a link: its formula with the
-        newest weights and the Backprop tab's training point."""
-        from ..core import backprop as bp
-
-        report, sample = self.run.latest, self.backprop_view.sample()
-        if report is None or report.weights is None or sample is None:
-            return ""
-        try:
-            chain = bp.dense_chain(self.network_spec(), report.weights)
-            result = bp.explain_chain(chain, sample[0], sample[1], self.builder.loss())
-        except bp.CannotExplain:
-            return ""
-        index = [p.name for p in result.layers].index(layer)
-        point = f"for the Backprop tab's point x = ({', '.join(f'{v:.3g}' for v in result.x)})"
-        if source is None:
-            text = bp.forward_formula(result, index, unit) + "\n" + bp.backward_formula(result, index, unit)
-        else:
-            p = result.layers[index]
-            name = bp.parameter_name(index + 1, source, unit)
-            text = (f"{name} = {float(p.kernel[source, unit]):.4g}\n∂ℓ/∂w = δ · input = "
-                    f"{float(p.delta[unit]):.4g} · {float(p.inputs[source]):.4g} = "
-                    f"{float(p.grad_kernel[source, unit]):.4g}")
-        html = text.replace("&", "&amp;").replace("<", "&lt;").replace("\n", "<br>")
-        return f"<div style='white-space:pre'>{html}</div><i>{point}</i>"
-
-    def pick_point(self, index: int) -> None:
-        """Explain training point ``index`` in the Backprop tab."""
-        from ..core.datasets import expand_features
-
-        data, spec = self.dataset(), self.network_spec()
-        if not 0 <= index < len(data.x_train):
-            return
-        raw = data.x_train[index]
-        x = expand_features(raw[None], spec.features)[0]
-        target = data.y_train[index]
-        where = ", ".join(f"{v:.3g}" for v in np.ravel(raw))
-        self.backprop_view.set_sample(x, target, f"Training point {index + 1} of {len(data.x_train)}: "
-                                                 f"({where}), target {float(np.ravel(target)[0]):.3g}. "
-                                                 "Click another point in the data plot to choose it.")
-        self.surface.set_picked(raw if raw.size == 2 else (float(raw[0]), float(np.ravel(target)[0])))
-
-    def pick_random_point(self) -> None:
-        count = len(self.dataset().x_train)
-        if count:
-            self.pick_point(int(np.random.default_rng().integers(count)))
-
-    def pick_point_near(self, x: float, y: float) -> None:
-        data = self.dataset()
-        if not len(data.x_train):
-            return
-        points = data.x_train if data.x_train.shape[1] == 2 else np.column_stack([data.x_train[:, 0], data.y_train])
-        self.pick_point(int(np.argmin(((points - (x, y)) ** 2).sum(axis=1))))
-
-    def apply_update(self, weights: tuple) -> None:
-        """The explorer's "Apply": every neuron gets its new weights through the engine's edits."""
-        edits = tuple(NeuronEdit(name, unit, incoming=np.asarray(kernel[:, unit], np.float32),
-                                 bias=float(bias[unit]))
-                      for name, (kernel, bias) in weights for unit in range(len(bias)))
-        if all(self.session.request_edit(edit) for edit in edits):
-            return
-        self.run.start(epochs=0, edits=edits)
-
-    # the workspace interface (gui/workspace_api.py: what the window and the File menu ask) -----------------
-    key = "playground"
-
-    def model_weights(self) -> "tuple[tuple | None, int]":
-        report = self.latest_report()
-        return (report.weights, report.epoch) if report is not None else (None, 0)
-
-    def history_rows(self) -> list[dict]:
-        return self.loss.rows()
-
-    def snapshot(self, lesson: str = "", hidden=()) -> "WorkspaceFile":
-        from ..core.workspace import workspace_from_training
-
-        panel = self.data_panel
-        spec = panel.data_spec()
-        views = [self.views.tabText(self.views.currentIndex()).replace("&&", "&")]
-        return workspace_from_training(self.network_spec(), self.train_spec(),
-                                       spec if spec is not None else panel.own_data_spec(), self.dataset(),
-                                       report=self.latest_report(), history=self.history_rows(),
-                                       user_data=panel.is_own_data(), features=panel.features(), views=views,
-                                       lesson=lesson, hidden_controls=list(hidden or ()))
-
-    def refusal(self, what: str) -> str:
-        return ""  # the playground always shows the builder's network
-
-    def model_as_is(self) -> None:
-        return None
-
-    def report_picture(self) -> "EpochReport | None":
-        return self.latest_report()
-
-    def plot_item(self):
-        """What File › Export plot draws: the data with the decision surface (or the fitted curve)."""
-        return self.surface.plot_item()
