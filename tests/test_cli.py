@@ -130,3 +130,14 @@ def test_train_a_perceptron_headless_prints_updates_and_converges():
     assert len(rows) == 21 and all(row["accuracy"] < 1 for row in rows[:-1]) and "converged" not in rows[-1]
     saved = annstudio("train", "--preset", "perceptron-rule", "--save", "p.keras", timeout=120)
     assert saved.returncode != 0 and "no Keras model to save" in saved.stderr and "Traceback" not in saved.stderr
+
+
+def test_shot_writes_the_picture_and_exits_without_asking_to_save(tmp_path):
+    """The trained window is closed after the picture: the unsaved-work question must not wait for an answer
+    nobody can give (it hung for ever)."""
+    out = tmp_path / "shot.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "ANNSTUDIO_SETTINGS": str(tmp_path / "s.ini")}
+    done = subprocess.run([sys.executable, "-m", "annstudio", "shot", "--preset", "logistic-regression",
+                           "--epochs", "3", "-o", str(out)], env=env, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert out.stat().st_size > 10_000

@@ -36,6 +36,7 @@ def take_shot(preset_id: str, output: str, epochs: int | None = None, width: int
         preset = preset.with_epochs(epochs)
     app = make_app([])
     window = MainWindow(restore=False)
+    window.ask_unsaved = lambda _text: "discard"  # a picture, not work: closing must not wait for an answer
     window.resize(width, height)
     window.show()
     if not window.load_preset_object(preset):
