@@ -40,15 +40,14 @@ import tensorflow as tf  # noqa: E402
 
 
 _EVAL_LIMIT = 10_000  # evaluate at most this many samples in one graph call
-#: Compile the next program on a thread of its own while training goes on (ANNSTUDIO_BACKGROUND_COMPILE=0: in
-#: the training thread, after the untrained picture or before the first epoch that needs it). It was off for a
-#: while: two test runs on a loaded 2-core machine stalled in it, the training thread building a model while the
-#: compiling thread ended its work. The likeliest cause (no stall could be made to happen on purpose since):
-#: building a model with a new seed set TensorFlow's global seed, which empties the whole process's caches of
-#: prepared functions under the feet of the other thread's programs; it no longer does (build.set_random_seed).
-#: (A low priority for the compiling thread was tried: on a machine loaded by other processes its compile then
-#: took more than five minutes.)
-BACKGROUND_COMPILE = os.environ.get("ANNSTUDIO_BACKGROUND_COMPILE", "1") != "0"
+#: Compile the next program on a thread of its own while training goes on. Off unless
+#: ANNSTUDIO_BACKGROUND_COMPILE=1 (off, it compiles in the training thread after the untrained picture).
+#: History: two test runs on a loaded 2-core machine stalled in it; a likely cause was removed (building a model
+#: with a new seed set TensorFlow's global seed, emptying every thread's caches of prepared functions: it no
+#: longer does). Turned on again, the GUI fuzzer (seed 2) then met a Keras error while the training thread traced
+#: the evaluation of a model the compiling thread was working on ("'list' object has no attribute 'ndim'" in
+#: input_spec): Keras models are not safe to trace from two threads. Off until tracing is serialised per model.
+BACKGROUND_COMPILE = os.environ.get("ANNSTUDIO_BACKGROUND_COMPILE", "") == "1"
 #: The TrainSpec fields a run may change between epochs (Trainer.set_rules): stopping rules and schedule.
 _RULE_FIELDS = ("early_stopping", "monitor", "patience", "restore_best", "target_loss", "schedule", "schedule_every",
                 "schedule_factor", "schedule_length", "schedule_floor", "schedule_warmup")

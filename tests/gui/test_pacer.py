@@ -35,18 +35,20 @@ def test_live_frames_come_in_steps_at_most_once_a_frame_and_the_slow_part_when_d
     source = QTimer()
     source.timeout.connect(report)
     source.start(1)  # a report every millisecond: far more than a screen shows
+    began = time.monotonic()
     qtbot.wait(600)
     source.stop()
+    ms = 1000 * (time.monotonic() - began)  # a loaded machine waits longer than asked
     qtbot.waitUntil(lambda: not pacer.in_progress(), timeout=2000)
     names = [name for name, _ in calls]
     plots = [t for name, t in calls if name == "plot"]
-    assert 5 <= len(plots) <= 600 / 16 + 2  # about one frame per screen refresh, not one per report
+    assert 5 <= len(plots) <= ms / 16 + 2  # about one frame per screen refresh, not one per report
     assert all(b - a >= 0.012 for a, b in zip(plots, plots[1:]))  # (Qt may fire a timer a little early)
     for i, name in enumerate(names):  # each frame: the plot, then its tab, in turns of their own
         if name == "plot":
             assert names[i + 1] == "tab"
     losses = [t for name, t in calls if name == "loss"]
-    assert 2 <= len(losses) <= 600 / 100 + 2 and all(b - a >= 0.099 for a, b in zip(losses, losses[1:]))
+    assert 2 <= len(losses) <= ms / 100 + 2 and all(b - a >= 0.099 for a, b in zip(losses, losses[1:]))
     pacer.set_live(False)  # what no frame drew yet: now, at once
     assert not waiting and not pacer.in_progress()
 
