@@ -13,7 +13,6 @@ the epoch's batches, weighted by batch size.
 """
 from __future__ import annotations
 
-import atexit
 import logging
 import math
 import os
@@ -33,6 +32,7 @@ from .datasets import Dataset, expand_features
 from .errors import UserError
 from .epoch_report import EpochReport, Probes, TrainResult, _frozen, weight_histogram  # noqa: F401  (re-exported)
 from .history import History
+from .jobs import at_shutdown
 from .spec import ACTIVATIONS, NetworkSpec, TrainSpec, perceptron_problems
 
 import keras  # noqa: E402  (build sets the TF log level first)
@@ -40,14 +40,12 @@ import tensorflow as tf  # noqa: E402
 
 
 _EVAL_LIMIT = 10_000  # evaluate at most this many samples in one graph call
-#: Compile the next program on a thread of its own while training goes on. Off unless
-#: ANNSTUDIO_BACKGROUND_COMPILE=1 (off, it compiles in the training thread after the untrained picture).
-#: History: two test runs on a loaded 2-core machine stalled in it; a likely cause was removed (building a model
-#: with a new seed set TensorFlow's global seed, emptying every thread's caches of prepared functions: it no
-#: longer does). Turned on again, the GUI fuzzer (seed 2) then met a Keras error while the training thread traced
-#: the evaluation of a model the compiling thread was working on ("'list' object has no attribute 'ndim'" in
-#: input_spec): Keras models are not safe to trace from two threads. Off until tracing is serialised per model.
-BACKGROUND_COMPILE = os.environ.get("ANNSTUDIO_BACKGROUND_COMPILE", "") == "1"
+#: Compile the next program on a thread of its own while training goes on (the any-width programs of faststart
+#: train meanwhile). On unless ANNSTUDIO_BACKGROUND_COMPILE=0 (then it compiles in the training thread after the
+#: untrained picture, and Play waits for it). History: it was off for a while, blamed for a Keras error the GUI
+#: fuzzer met ("'list' object has no attribute 'ndim'"); the cause was a training thread still tracing while the
+#: process exited, after optree's exit handler had emptied its registry (fixed in core.jobs.at_shutdown).
+BACKGROUND_COMPILE = os.environ.get("ANNSTUDIO_BACKGROUND_COMPILE", "1") != "0"
 #: The TrainSpec fields a run may change between epochs (Trainer.set_rules): stopping rules and schedule.
 _RULE_FIELDS = ("early_stopping", "monitor", "patience", "restore_best", "target_loss", "schedule", "schedule_every",
                 "schedule_factor", "schedule_length", "schedule_floor", "schedule_warmup")
@@ -142,8 +140,9 @@ class _Compiler:
 
 
 _COMPILER = _Compiler()
-# A process must not end while the thread is inside XLA's compiler (it can crash on the way out).
-atexit.register(_COMPILER.close)
+# A process must not end while the thread is inside XLA's compiler (it can crash on the way out), nor trace after
+# the libraries' exit handlers ran (see core.jobs.at_shutdown).
+at_shutdown(_COMPILER.close)
 
 
 def compiling() -> int:

@@ -19,6 +19,26 @@ if TYPE_CHECKING:
     from .datasets import Dataset
 
 
+def at_shutdown(fn: Callable[[], None]) -> None:
+    """Call ``fn`` when the interpreter shuts down, before every :mod:`atexit` handler.
+
+    A thread still tracing a Keras program at exit must be waited for *before* libraries clean up after
+    themselves in their own ``atexit`` handlers: optree (Keras' tree library) empties its registry of node
+    types there, and a trace running after that sees a list as a leaf ("'list' object has no attribute
+    'ndim'" in Keras' input check). ``atexit`` runs its handlers newest first, and those libraries are often
+    imported after the app's modules (in the very thread that is still running), so ``atexit`` alone cannot
+    order them; the threading module's exit hooks run before all of them (as ``concurrent.futures`` uses)."""
+    register = getattr(threading, "_register_atexit", None)
+    if register is not None:
+        try:
+            register(fn)
+            return
+        except RuntimeError:  # already shutting down
+            return
+    import atexit  # a Python without the hook: the next best order
+    atexit.register(fn)
+
+
 class Cancelled(UserError):
     """The job stopped early because it was asked to; it has no result."""
 

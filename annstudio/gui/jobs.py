@@ -11,7 +11,6 @@ collected in a worker thread it would finalize the window's Qt objects there, wh
 """
 from __future__ import annotations
 
-import atexit
 import logging
 import weakref
 from typing import Any, Callable
@@ -19,7 +18,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from ..core.control import pause_gc, resume_gc
-from ..core.jobs import Cancelled, JobState
+from ..core.jobs import Cancelled, JobState, at_shutdown
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +59,10 @@ def running_threads() -> list[QThread]:
     return alive
 
 
-@atexit.register
 def _wait_at_exit() -> None:
     """A window closed while its training was still compiling (the join on close gave up): wait for the thread
     here, before Python frees it, instead of letting Qt abort the process ("Destroyed while thread is still
-    running")."""
+    running"); and before the libraries' own exit handlers (see :func:`~annstudio.core.jobs.at_shutdown`)."""
     for thread in running_threads():
         if isinstance(thread, _JobThread):
             thread.state.cancel()
@@ -72,6 +70,9 @@ def _wait_at_exit() -> None:
         thread.quit()
         if not thread.wait(EXIT_WAIT_MS):
             log.warning("a thread (%s) was still running at exit", thread.objectName())
+
+
+at_shutdown(_wait_at_exit)
 
 
 class _JobThread(QThread):

@@ -124,3 +124,44 @@ def test_a_thread_still_running_at_exit_is_waited_for_not_destroyed():
     done = subprocess.run([sys.executable, "-c", EXIT_SCRIPT], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "Destroyed while thread" not in done.stderr
+
+
+# A thread still tracing Keras when the program ends: it must be waited for before the libraries' own exit
+# handlers run. optree (Keras' tree library, imported here after the app's modules, as in the app, where the
+# training thread imports it) empties its registry of node types in its atexit handler; a trace after that saw
+# a list as a leaf and failed ("'list' object has no attribute 'ndim'", the GUI fuzzer, seed 2).
+LATE_TRACE_SCRIPT = """
+import threading, time
+from PySide6.QtCore import QThread
+from PySide6.QtWidgets import QApplication
+from annstudio.gui import jobs
+import keras
+
+class Tracing(QThread):
+    def run(self):
+        ended.wait(60)    # the program's last line
+        time.sleep(1.0)   # the exit goes on meanwhile
+        print("flattened", keras.tree.flatten([[1], [2]]), flush=True)
+
+ended = threading.Event()
+app = QApplication([])
+thread = Tracing()
+jobs.adopt(thread)
+thread.start()
+del thread
+ended.set()
+"""
+
+
+def test_a_thread_running_at_exit_still_has_working_libraries():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root), "QT_QPA_PLATFORM": "offscreen", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run([sys.executable, "-c", LATE_TRACE_SCRIPT], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "flattened [1, 2]" in done.stdout, done.stdout + done.stderr
