@@ -39,7 +39,23 @@ def _quiet_native_stderr():
             os.close(saved)
 
 
-with _quiet_native_stderr():
+@contextmanager
+def _without_pyplot():
+    """Keras imports ``matplotlib.pyplot`` at its own import, when matplotlib is installed, for a plotting
+    helper the app never calls (``keras.visualization.plot_image_gallery``): 0.5 s of every launch on this
+    machine, before the first epoch. Held off while Keras loads (it then takes ``plt = None``, as without
+    matplotlib); anything importing pyplot later gets the real one."""
+    blocked = "matplotlib.pyplot" not in sys.modules
+    if blocked:
+        sys.modules["matplotlib.pyplot"] = None  # an import of it now raises ImportError, as if not installed
+    try:
+        yield
+    finally:
+        if blocked and sys.modules.get("matplotlib.pyplot", 0) is None:
+            del sys.modules["matplotlib.pyplot"]
+
+
+with _quiet_native_stderr(), _without_pyplot():
     import tensorflow as tf
     import keras
 

@@ -200,6 +200,7 @@ class _Compiled:
         self.loss = train.loss
         self.probes = probes
         self._parameter_layout: tuple | None = None  # (layer, shape) of every parameter, made when first asked
+        self._parameter_count: int | None = None
         self.xla = xla
         self.layout = layout
         self.has_test, self.test_in_graph, self.train_in_graph = layout[0], layout[1], layout[2]
@@ -486,8 +487,11 @@ class _Compiled:
 
     # every epoch's weights, for small networks (the loss landscape's path) ----------------------------
     def parameter_count(self) -> int:
-        """How many numbers the weights hold (the width of :meth:`parameters_graph`)."""
-        return max((end for _, arrays in self.parameter_layout() for _, end, _ in arrays), default=0)
+        """How many numbers the weights hold (the width of :meth:`parameters_graph`; asked for every epoch)."""
+        if self._parameter_count is None:
+            self._parameter_count = max((end for _, arrays in self.parameter_layout() for _, end, _ in arrays),
+                                        default=0)
+        return self._parameter_count
 
     def carries_parameters(self) -> bool:
         """Whether every epoch's row carries all weights (``probes.parameters_up_to``): a small network
