@@ -540,12 +540,13 @@ class _Compiled:
         train_batch = self.train_batch
 
         def program(data, order, start, n_steps):
-            loss_sum = tf.constant(0.0)
-            metric_sum = tf.constant(0.0)
-            for i in tf.range(n_steps):
+            def step(i, loss_sum, metric_sum):
                 ls, ms = train_batch(data, order, start + i * batch_size, batch_size)
-                loss_sum += ls
-                metric_sum += ms
+                return i + 1, loss_sum + ls, metric_sum + ms
+
+            _, loss_sum, metric_sum = tf.while_loop(lambda i, *_: i < n_steps, step,
+                                                    (tf.constant(0), tf.constant(0.0), tf.constant(0.0)),
+                                                    maximum_iterations=n_steps)
             if rest:
                 ls, ms = train_batch(data, order, start + n_steps * batch_size, rest)
                 loss_sum += ls
@@ -555,7 +556,7 @@ class _Compiled:
                 out.update(self.probe_graph(data, light=with_probe == "light"))
             return out
 
-        fn = tf.function(program, jit_compile=self.xla, reduce_retracing=True,
+        fn = tf.function(program, jit_compile=self.xla, reduce_retracing=True, autograph=False,
                          input_signature=[self.data_spec, tf.TensorSpec([None], tf.int32),
                                           tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32)])
         self.programs[key] = fn
@@ -585,20 +586,19 @@ class _Compiled:
         width += self.parameter_count() if self.carries_parameters() else 0
 
         def program(data, orders, n_full, n_epochs):
-            rows = tf.TensorArray(tf.float32, size=tf.shape(orders)[0], element_shape=[width])
-            done = tf.constant(0)
-            # the loop runs over the orders' rows, a number XLA knows when it compiles: with n_epochs as its
-            # bound, every new number of epochs per call compiled the program again
-            for e in tf.range(tf.shape(orders)[0]):
-                if e >= n_epochs:
-                    break
+            n_rows = tf.shape(orders)[0]
+            rows = tf.TensorArray(tf.float32, size=n_rows, element_shape=[width])
+
+            def epoch(e, done, finite, rows):
                 order = tf.gather(orders, e)
-                loss_sum = tf.constant(0.0)
-                metric_sum = tf.constant(0.0)
-                for i in tf.range(n_full):
+
+                def step(i, loss_sum, metric_sum):
                     ls, ms = train_batch(data, order, i * batch_size, batch_size)
-                    loss_sum += ls
-                    metric_sum += ms
+                    return i + 1, loss_sum + ls, metric_sum + ms
+
+                _, loss_sum, metric_sum = tf.while_loop(lambda i, *_: i < n_full, step,
+                                                        (tf.constant(0), tf.constant(0.0), tf.constant(0.0)),
+                                                        maximum_iterations=n_full)
                 if rest:
                     ls, ms = train_batch(data, order, n_full * batch_size, rest)
                     loss_sum += ls
@@ -610,13 +610,17 @@ class _Compiled:
                     row = tf.concat([row, light["histograms"]], 0)
                 if "parameters" in light:  # last in the row: see Trainer._parameter_rows
                     row = tf.concat([row, light["parameters"]], 0)
-                rows = rows.write(e, row)
-                done = e + 1
-                if not tf.math.is_finite(loss_sum):
-                    break
+                return e + 1, e + 1, tf.math.is_finite(loss_sum), rows.write(e, row)
+
+            # the loop runs over the orders' rows, a number XLA knows when it compiles: with n_epochs as its
+            # bound, every new number of epochs per call compiled the program again; it ends after n_epochs
+            # epochs, or after one whose loss is not finite
+            _, done, _, rows = tf.while_loop(lambda e, done, finite, rows: (e < n_rows) & (e < n_epochs) & finite,
+                                             epoch, (tf.constant(0), tf.constant(0), tf.constant(True), rows),
+                                             maximum_iterations=n_rows)
             return {"rows": rows.stack(), "done": done, **self.probe_graph(data)}
 
-        fn = tf.function(program, jit_compile=self.xla, reduce_retracing=True,
+        fn = tf.function(program, jit_compile=self.xla, reduce_retracing=True, autograph=False,
                          input_signature=[self.data_spec, tf.TensorSpec([None, None], tf.int32),
                                           tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32)])
         # its one concrete function, called directly: a third less Python per call than the dispatch
@@ -626,12 +630,14 @@ class _Compiled:
     def probe(self, data: dict) -> dict:
         """The probes outside an epoch's end (a batch step, a stop): a separate compiled call."""
         if self.probe_fn is None:
-            self.probe_fn = tf.function(self.probe_graph, jit_compile=self.xla, input_signature=[self.data_spec])
+            self.probe_fn = tf.function(self.probe_graph, jit_compile=self.xla, autograph=False,
+                                        input_signature=[self.data_spec])
         return self.probe_fn(data)
 
     def evaluate(self, x, y) -> dict:
         if self.eval_fn is None:
-            self.eval_fn = tf.function(self.evaluate_graph, jit_compile=self.xla, reduce_retracing=True)
+            self.eval_fn = tf.function(self.evaluate_graph, jit_compile=self.xla, reduce_retracing=True,
+                                       autograph=False)
         return self.eval_fn(x, y)
 
     def ensure_masks(self) -> None:
@@ -843,7 +849,8 @@ class Trainer:
             return {}
         compiled = self._compiled
         if compiled.val_fn is None:
-            compiled.val_fn = tf.function(compiled.evaluate_graph, jit_compile=False, reduce_retracing=True)
+            compiled.val_fn = tf.function(compiled.evaluate_graph, jit_compile=False, reduce_retracing=True,
+                                          autograph=False)
         out = compiled.val_fn(self.x_val, self.y_val)
         name = "val_accuracy" if self.train.is_classification else "val_mse"
         return {"val_loss": float(out["loss"]), name: float(out["metric"])}
