@@ -173,8 +173,20 @@ def mnist_waits(window, path: str, until, spin) -> dict:
             "mnist_first_report_partial": bool(got[0][1].partial)}
 
 
+def _base_env() -> dict:
+    """As an installed app (and a notebook's kernel) runs: with Python's bytecode cache, written to a folder of
+    its own so that it works even where PYTHONDONTWRITEBYTECODE is set (as on the machine this was made on;
+    without the cache every launch compiles all of annstudio's modules again, see startup.py)."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = _PYCACHE
+    return env
+
+
+_PYCACHE = tempfile.mkdtemp(prefix="annstudio-pycache-")
+
+
 def run_child(mnist: str | None) -> dict:
-    env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+    env = {**_base_env(), "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
            "ANNSTUDIO_SETTINGS": os.path.join(tempfile.mkdtemp(), "settings.ini"), "TF_CPP_MIN_LOG_LEVEL": "3",
            "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
     launched = time.time()
@@ -187,7 +199,7 @@ def run_child(mnist: str | None) -> dict:
 
 
 def run_notebook() -> dict:
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env = {**_base_env(), "TF_CPP_MIN_LOG_LEVEL": "3"}
     launched = time.time()
     proc = subprocess.run([sys.executable, "-c", NOTEBOOK, str(launched), ROOT], capture_output=True, text=True,
                           env=env, cwd=ROOT, timeout=600)
@@ -204,8 +216,8 @@ def main() -> None:
         child(args.child, args.data)
         return
     # warm the file and bytecode caches, as an installed app has them (not counted)
-    subprocess.run([sys.executable, "-c", "import tensorflow, keras, annstudio.gui.app"], capture_output=True,
-                   env={**os.environ, "PYTHONPATH": ROOT}, timeout=300)
+    subprocess.run([sys.executable, "-c", "import tensorflow, keras, annstudio.gui.app, annstudio.core.engine"],
+                   capture_output=True, env={**_base_env(), "PYTHONPATH": ROOT}, timeout=300)
     apps, notebooks = [], []
     for i in range(args.runs):
         notebooks.append(run_notebook())

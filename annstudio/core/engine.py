@@ -46,6 +46,11 @@ _EVAL_LIMIT = 10_000  # evaluate at most this many samples in one graph call
 #: fuzzer met ("'list' object has no attribute 'ndim'"); the cause was a training thread still tracing while the
 #: process exited, after optree's exit handler had emptied its registry (fixed in core.jobs.at_shutdown).
 BACKGROUND_COMPILE = os.environ.get("ANNSTUDIO_BACKGROUND_COMPILE", "1") != "0"
+#: A run trains this long (seconds of training, not counting pauses) through the any-width programs before its XLA
+#: program is compiled in the background. A student trying one change after another trains each network for a
+#: moment: compiling every one of them (1.5–4 s of a core each) only slowed the next change's picture and first
+#: epoch, and was thrown away. A run watched longer hands over a moment later than it could have.
+COMPILE_AFTER_S = 0.5
 #: The TrainSpec fields a run may change between epochs (Trainer.set_rules): stopping rules and schedule.
 _RULE_FIELDS = ("early_stopping", "monitor", "patience", "restore_best", "target_loss", "schedule", "schedule_every",
                 "schedule_factor", "schedule_length", "schedule_floor", "schedule_warmup")
@@ -221,6 +226,7 @@ class _Compiled:
         self.ready: set[tuple] = set()                      # (program, data shapes) compiled (XLA compiles per shape)
         self.compiling: dict[tuple, bool] = {}              # programs waiting or compiling in the background
         self.fast = None                                    # the any-width programs (see faststart)
+        self.fast_prepared = False                          # prepare_fast asked for them
         self._set_up_augmentation(train)
         key = faststart.structure(network, layout[3], self.has_test, probes.grad_norms, train.loss,
                                   train.optimizer) if self.augmentation is None else None
@@ -296,7 +302,7 @@ class _Compiled:
 
         def work() -> None:
             try:
-                if self.fast is not None:  # what trains meanwhile first (a trace, no run; once per structure)
+                if self.fast is not None:  # what trains meanwhile first (once per structure; see prepare_fast)
                     self.fast.prepare()
                 fn = self.epochs_program(*key[1:]) if key[0] == "epochs" else self.program(*key)
                 out = fn(*args)
@@ -304,13 +310,25 @@ class _Compiled:
                 self.ready.add((key, shapes))
             finally:
                 self.compiling.pop(key, None)
-            if self.fast is not None:  # then, when nothing newer waits: one layer more or fewer
-                fast_key, optimizer = self.fast_key, self.optimizer
-                _COMPILER.submit(("neighbours", fast_key), lambda: faststart.prepare_neighbours(fast_key, optimizer),
-                                 urgent=False)
 
         self.compiling[key] = True
         _COMPILER.submit((id(self), key), work, dropped=lambda: self.compiling.pop(key, None))
+
+    def prepare_fast(self) -> None:
+        """In the background, once: the any-width programs (traced and run once, so Play's first epoch does
+        not wait for them) and the pictures of the networks one layer deeper and shallower ("Add layer" then
+        shows its network at once). Not those networks' training programs: traced ahead as well, they held the
+        interpreter lock while the student tried other changes, whose pictures and epochs then came later."""
+        if self.fast is None or self.fast_prepared:
+            return
+        self.fast_prepared = True
+        fast, key, optimizer = self.fast, self.fast_key, self.optimizer
+
+        def work() -> None:
+            fast.prepare()
+            faststart.prepare_neighbours(key, optimizer, names=("probe",))
+
+        _COMPILER.submit(("prepare", key), work)
 
     # a new owner ----------------------------------------------------------------------------------
     def reset(self, network: NetworkSpec, train: TrainSpec) -> None:
@@ -754,6 +772,7 @@ class Trainer:
         self.epochs_per_call = 0                  # epochs the newest call trained (tests, benchmarks)
         self._target = 0                          # the epoch the run under way ends at
         self._fast_pictured = 0.0                 # when the any-width program last gave pictures
+        self._fast_seconds = 0.0                  # how long it has trained (see COMPILE_AFTER_S)
         self.frozen: set[tuple[str, int]] = set()
         self.off: set[tuple[str, int]] = set()
 
@@ -934,8 +953,10 @@ class Trainer:
         full_steps, rest = divmod(self.n_train, batch_size)
         key = ("epochs", batch_size, rest)
         if self._fast_ok() and (key, self._shapes) not in self._compiled.ready:
-            # its XLA program is not compiled yet: this epoch without it, while it compiles
-            self._compile_epochs_ahead(batch_size)
+            # its XLA program is not compiled yet: this epoch without it (while it compiles, once the run has
+            # trained for a moment)
+            if self._fast_seconds >= COMPILE_AFTER_S:
+                self._compile_epochs_ahead(batch_size)
             out = self._fast_epoch(batch_size, orders[0])
             row = [float(out["loss_sum"]), float(out["metric_sum"])]
             row += [float(out["fit" if part == "train" else part][name]) for part, name in self._compiled.light_names()]
@@ -1044,9 +1065,11 @@ class Trainer:
         """One whole epoch through the any-width program, with the pictures of its end when they are due (as
         the compiled program gives them: at most every ``probe_interval``, and at the run's end)."""
         full_steps, rest = divmod(self.n_train, batch_size)
+        began = time.perf_counter()
         out = self._compiled.fast_train(self._data_args, tf.constant(order.astype(np.int32)), 0, full_steps,
                                         batch_size, rest)
         now = time.perf_counter()
+        self._fast_seconds += now - began
         full = now - self._fast_pictured >= self.probe_interval or self.epoch + 1 >= self._target
         if full:
             self._fast_pictured = now
@@ -1151,11 +1174,12 @@ class Trainer:
                             message=message)
 
     def compile_for_play(self) -> None:
-        """After the untrained picture (never before it: that picture must not wait for a compile), the
-        program Play needs first, when watched: in the background, or (without a background compile) here,
-        while the student looks at the picture."""
+        """After the untrained picture (never before it: that picture must not wait for a compile), what Play
+        needs first, when watched: the any-width programs, in the background (or, without a background compile,
+        here, while the student looks at the picture). The XLA program follows once a run has trained a moment
+        (see COMPILE_AFTER_S)."""
         if self.probe_interval and self._fast_ok():
-            self._compile_epochs_ahead(min(self.batch_size, self.n_train))
+            self._compiled.prepare_fast()
 
     # reports --------------------------------------------------------------------------------------
     def predict(self, inputs: np.ndarray) -> np.ndarray:
@@ -1379,14 +1403,16 @@ class Trainer:
                 key = (batch_size, program_rest, probe_kind)
                 fast = self._fast_ok() and (key, self._shapes) not in self._compiled.ready
                 if fast and not program_rest:  # called with 0 steps it trains nothing: compile it meanwhile
-                    self._compiled.compile_ahead(key, (self._data_args, order_t, tf.constant(0, tf.int32),
-                                                       tf.constant(0, tf.int32)), self._shapes)
+                    if self._fast_seconds >= COMPILE_AFTER_S:
+                        self._compiled.compile_ahead(key, (self._data_args, order_t, tf.constant(0, tf.int32),
+                                                           tf.constant(0, tf.int32)), self._shapes)
                 elif fast and not (self.probe_interval or control.paused):
                     fast = False  # unwatched, with a last smaller batch: compiled now, as it always was
                 began = time.perf_counter()
                 if fast:
                     out = self._compiled.fast_train(self._data_args, order_t, done * batch_size, n_full, batch_size,
                                                     program_rest)
+                    self._fast_seconds += time.perf_counter() - began
                     if probe_kind:
                         out = {**out, **self._probe_now()}
                     fresh = True

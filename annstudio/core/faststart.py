@@ -72,14 +72,15 @@ def programs(key: tuple, optimizer) -> "FastPrograms":
         return found
 
 
-def prepare_neighbours(key: tuple, optimizer) -> None:
-    """Trace now (no run) the programs of the networks one layer deeper and one layer shallower than ``key``'s:
-    what "Add layer" and "remove" ask for next. Called in the background; a later call finds them ready."""
+def prepare_neighbours(key: tuple, optimizer, names: tuple[str, ...] = ("train", "probe", "light")) -> None:
+    """Trace now (no run) the programs ``names`` of the networks one layer deeper and one layer shallower than
+    ``key``'s: what "Add layer" and "remove" ask for next. Called in the background; a later call finds them
+    ready."""
     depth = key[2]
     for other in (depth + 1, depth - 1):
         if other >= 1:
             found = programs(key[:2] + (other,) + key[3:], optimizer)
-            found.prepare()
+            found.prepare(names)
 
 
 
@@ -107,7 +108,8 @@ class FastPrograms:
         self.activations = [keras.activations.get(build.keras_activation("linear" if name == "step" else name))
                             for name in ACTIVATIONS]
         self.output_fn = keras.activations.get(build.keras_activation(self.output_activation))  # sine is ours
-        n_slots = {"adam": 2, "rmsprop": 1, "sgd": 0}[self.optimizer_name]
+        n_slots = self.n_slots = {"adam": 2, "rmsprop": 1, "sgd": 0}[self.optimizer_name]
+        self._warm: set[str] = set()
         weights = [tf.TensorSpec([None, None], tf.float32), tf.TensorSpec([None], tf.float32)] * self.depth
         points = tf.TensorSpec([None] * (1 + self.rank), tf.float32)
         target = (tf.TensorSpec([None], tf.int32) if self.loss == "sparse_categorical_crossentropy"
@@ -132,10 +134,36 @@ class FastPrograms:
         self.probe = tf.function(self._probe, autograph=False, input_signature=[weights, hyper, data])
         self.light = tf.function(self._light, autograph=False, input_signature=[weights, hyper, data])
 
-    def prepare(self) -> None:
-        """Trace the three programs now (no run), e.g. in the background before they are needed."""
-        for fn in (self.train, self.probe, self.light):
+    def prepare(self, names: tuple[str, ...] = ("train", "probe", "light")) -> None:
+        """Trace the programs ``names`` now and run each once on a one-neuron network and one point, e.g. in the
+        background before they are needed: TensorFlow prepares a traced graph for running at its first call
+        (0.25–0.4 s here for the probe), and that first call is otherwise the student's."""
+        for name in names:
+            if name in self._warm:
+                continue
+            fn = getattr(self, name)
             fn.get_concrete_function()
+            fn(*self._dummy_args(name))
+            self._warm.add(name)
+
+    def _dummy_args(self, name: str) -> tuple:
+        """Arguments for program ``name``: every layer one neuron wide, one point, one step (the programs are
+        pure functions of their arguments: nothing of a real network changes)."""
+        point = tf.zeros([1] * (1 + self.rank), tf.float32)
+        target = tf.zeros([1], tf.int32) if self.loss == "sparse_categorical_crossentropy" else tf.zeros([1, 1])
+        data = {"x": point, "y": target}
+        if self.has_test:
+            data.update(xt=point, yt=target)
+        data.update({key: point for key in self.data_names})
+        weights = [tf.zeros([1, 1]), tf.zeros([1])] * self.depth
+        hyper = {"activations": tf.zeros([max(self.depth - 1, 0)], tf.int32), "l1": tf.zeros([self.depth]),
+                 "l2": tf.zeros([self.depth])}
+        if name != "train":
+            return weights, hyper, data
+        state = {"slots": weights * self.n_slots, "iterations": tf.constant(0, tf.int64),
+                 "learning_rate": tf.constant(0.0)}
+        one, zero = tf.constant(1), tf.constant(0)
+        return weights, state, hyper, data, tf.zeros([1], tf.int32), zero, one, one, zero
 
     # the network --------------------------------------------------------------------------------------
     def forward_all(self, weights, hyper, x):

@@ -70,6 +70,7 @@ def test_a_run_hands_over_to_the_compiled_program_with_the_same_numbers(monkeypa
     data = _xor()
     steady = Trainer(network, train, data, PROBES, probe_interval=1e-9, fast_start=False)
     expected = [r.metrics["loss"] for r in steady.run()]
+    monkeypatch.setattr(engine, "COMPILE_AFTER_S", 0.0)  # compile as soon as the run asks for it
     compile_ahead = engine._Compiled.compile_ahead
     monkeypatch.setattr(engine._Compiled, "compile_ahead", lambda *args, **kwargs: None)
     trainer = Trainer(network, train, data, PROBES, probe_interval=1e-9)
@@ -134,3 +135,25 @@ def test_a_new_seed_leaves_tensorflow_alone_and_gives_keras_weights():
     theirs = build.build_model(network)
     for a, b in zip(ours.get_weights(), theirs.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_network_trained_for_a_moment_is_not_compiled_one_trained_longer_is(monkeypatch):
+    """Trying one change after another, each network trains for a moment: its XLA compile would only slow the
+    next change down. A run compiles once it has trained COMPILE_AFTER_S through the any-width programs."""
+    network = CASES[0][1]
+    train = replace(CASES[0][2], epochs=400)
+    data = _xor()
+    monkeypatch.setattr(engine, "COMPILE_AFTER_S", 3600.0)
+    engine._POOL.clear()  # not a network another test has compiled
+    trainer = Trainer(network, train, data, PROBES, probe_interval=1e-9)
+    trainer.compile_for_play()  # after the untrained picture: the any-width programs, not the XLA program
+    assert engine.wait_compiled(300)
+    for _ in trainer.run(3):
+        pass
+    assert engine.wait_compiled(300) and not trainer._compiled.ready and not trainer._compiled.programs
+    monkeypatch.setattr(engine, "COMPILE_AFTER_S", trainer._fast_seconds)  # it has trained that long now
+    for _ in trainer.run(1):
+        pass
+    assert engine.wait_compiled(300)
+    key = ("epochs", train.batch_size, len(data.x_train) % train.batch_size)
+    assert (key, trainer._shapes) in trainer._compiled.ready
