@@ -65,7 +65,7 @@ def spec_problems(spec) -> list[str]:
     """What is wrong with a TrainSpec's schedule fields, in words (empty when nothing is)."""
     found = []
     kind = spec.schedule
-    if kind not in SCHEDULES:
+    if not isinstance(kind, str) or kind not in SCHEDULES:  # a file may hold a list here
         return [f"the learning-rate schedule must be one of {', '.join(SCHEDULES)}, not {kind!r}"]
     every, length, warmup = spec.schedule_every, spec.schedule_length, spec.schedule_warmup
     if not _whole(every) or every < 1:

@@ -63,7 +63,7 @@ def spec_problems(spec) -> list[str]:
                      "at 1 no point would be left to train on")
     if not isinstance(spec.early_stopping, bool):
         found.append(f"early stopping must be true or false, not {spec.early_stopping!r}")
-    if spec.monitor not in MONITORS:
+    if not isinstance(spec.monitor, str) or spec.monitor not in MONITORS:  # a file may hold a list here
         found.append(f"early stopping watches one of {', '.join(MONITORS)}, not {spec.monitor!r}")
     elif spec.early_stopping and spec.monitor.startswith("val_") and not split:
         found.append(f"early stopping on the {MONITORS[spec.monitor][0]} needs a validation split above 0")

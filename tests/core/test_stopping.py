@@ -162,3 +162,13 @@ def test_rules_and_schedule_edited_during_a_run_apply_from_the_next_epoch():
     assert rates[:2] == [0.05, 0.05]
     assert rates[2] == pytest.approx(0.05 * 0.5 ** 2)  # the schedule's rate of epoch 3 (counted from the first)
     assert trainer.result.stopped_epoch == 3 and "target loss" in trainer.result.message
+
+
+@pytest.mark.parametrize("field", ["monitor", "schedule"])
+@pytest.mark.parametrize("value", [[], {}, ["loss"]])
+def test_a_file_with_a_list_for_a_name_is_refused_in_words(field, value):
+    """Found by the settings fuzzer: ``"monitor": []`` in a file raised TypeError (a list is not hashable)."""
+    from annstudio.core.spec import train_from_dict
+
+    with pytest.raises(SpecError):
+        train_from_dict({field: value})

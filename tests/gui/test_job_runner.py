@@ -38,13 +38,12 @@ def _record(runner):
 
 def test_a_job_reports_progress_then_its_result_then_finished(runner, qtbot):
     seen = _record(runner)
-    gate = threading.Event()
-    gate.set()
+    gate = threading.Event()  # held shut until the checks below: a job that ends at once is not "running"
     runner.start(_count, 3, gate)
     assert runner.is_running() and len(running_threads()) == 1
     assert not gc.isenabled()  # no collection in a worker thread while it runs
     with qtbot.waitSignal(runner.finished, timeout=10000):
-        pass
+        gate.set()
     assert seen == [("progress", 1, 3), ("progress", 2, 3), ("progress", 3, 3), ("done", 3), ("finished",)]
     assert not runner.is_running() and running_threads() == []
     qtbot.waitUntil(gc.isenabled, timeout=5000)  # collection on again (another pause may end a moment later)
