@@ -350,3 +350,20 @@ def test_an_opened_trained_network_shows_its_results_without_play(workspace, qtb
     assert ws.load_state(spec, lessons.get("mnist-mlp").train, weights, data_path=str(mnist_path))
     assert ws.confusion.matrix.sum() == len(ws._full.x_test) and ws.state() == "idle"
     assert "opened network" in ws.results_title.text()
+
+
+def test_while_idle_the_next_run_is_made_ready_and_play_uses_it(workspace, qtbot, mnist_path):
+    """After MNIST loads (or the network changes), the next run's model and first programs are made in a thread:
+    Play then builds no model and traces nothing before its first running loss."""
+    from annstudio.core import engine, faststart
+
+    _loaded(qtbot, workspace, mnist_path)
+    qtbot.waitUntil(lambda: workspace._preparer.is_running() or engine.compiling() > 0, timeout=10000)
+    qtbot.waitUntil(lambda: not workspace._preparer.is_running() and engine.compiling() == 0, timeout=120000)
+    warm = [programs for programs in faststart._cache.values() if programs.flatten]
+    assert any({"train", "probe", "light"} <= programs._warm for programs in warm)
+    built = engine._POOL.built
+    workspace.training.epochs_spin.setValue(1)
+    qtbot.mouseClick(workspace.training.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: workspace.state() == "finished" and not workspace.session.is_running(), timeout=120000)
+    assert engine._POOL.built == built  # the run took the model made ready

@@ -149,6 +149,7 @@ class DataMixin:
         self._set_dataset(data, self._loading_path)
         self._show_state(self.run.state)
         self.data_changed.emit()
+        self._prepare_timer.start()
 
     @Slot(object)
     def _on_load_failed(self, exc: BaseException) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QMessageBox, QProgressDialog, QWidget
 
 from ...core import datasets, lessons
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from ...core.engine import EpochReport
     from ...core.reader import KerasReader
     from ...core.workspace import Workspace as WorkspaceFile
-from .common import LOSS_REDRAW_S, PERSONAL_REPEAT, PRESET, TABS, CellGallery, CompactWeights, count
+from .common import LOSS_REDRAW_S, PERSONAL_REPEAT, PRESET, TABS, CellGallery, CompactWeights, count, log
 from .data_bar import DataMixin
 from .layout import LayoutMixin
 from .prediction import PredictionOnlyMixin
@@ -102,6 +102,13 @@ class MnistWorkspace(LayoutMixin, DataMixin, PredictionOnlyMixin, ResultsMixin, 
         self._evaluation.done.connect(self._on_evaluated)
         self._evaluation.failed.connect(self._on_evaluation_failed)
         self._evaluated: KerasReader | None = None  # the reader whose answers are coming
+        # while idle, the next run's model and first programs are made ready (see _prepare_programs)
+        self._preparer = JobRunner("mnist-prepare", self)
+        self._preparer.failed.connect(lambda exc: log.warning("preparing the network's programs failed: %s", exc))
+        self._prepare_timer = QTimer(self)
+        self._prepare_timer.setSingleShot(True)
+        self._prepare_timer.setInterval(500)
+        self._prepare_timer.timeout.connect(self._prepare_programs)
         self.run = RunController(RunHooks(new_trainer=self._new_trainer, train_spec=self.train_spec,
                                           draw_report=self._draw_report, refusal=self._refusal,
                                           run_started=self._run_started, show_state=self._show_state,
@@ -228,6 +235,20 @@ class MnistWorkspace(LayoutMixin, DataMixin, PredictionOnlyMixin, ResultsMixin, 
         self.training.set_loss(self.builder.loss())
         if not self._setting_up:
             self._forget_training()
+        self._prepare_timer.start()
+
+    def _prepare_programs(self) -> None:
+        """MNIST is here and nothing runs: build the next run's model and trace its first programs now, in a
+        thread, so that Play shows a running loss about a second sooner (see engine.prepare_programs)."""
+        if (self._full is None or self._keras is not None or self.is_loading() or self.session.is_running()
+                or self._preparer.is_running()):
+            return
+        try:
+            network, train, data = self.network_spec(), self.train_spec(), self.dataset()
+        except SpecError:  # a network the builder refuses: Play will say so
+            return
+        if data is not None:
+            self._preparer.start(_prepare, network, train, data)
 
     def _forget_training(self) -> None:
         """The network or the data changed: the old trainer, its curves and its results are gone."""
@@ -327,6 +348,9 @@ class MnistWorkspace(LayoutMixin, DataMixin, PredictionOnlyMixin, ResultsMixin, 
 
     def shutdown(self) -> bool:
         """Stop training and any loading or download, and wait for their threads (closing, switching)."""
+        self._prepare_timer.stop()
+        self._preparer.cancel()
+        self._preparer.join()
         self._stop_evaluation()
         self._download_question.close()
         self._loader.cancel()
@@ -447,3 +471,10 @@ class MnistWorkspace(LayoutMixin, DataMixin, PredictionOnlyMixin, ResultsMixin, 
 
     def report_picture(self) -> None:
         return None  # a report draws the digits' pictures itself
+
+
+def _prepare(network: NetworkSpec, train: TrainSpec, data: "Dataset", state) -> None:
+    """The job of :meth:`MnistWorkspace._prepare_programs` (TensorFlow loads in its thread, not the window's)."""
+    from ...core.engine import prepare_programs
+
+    prepare_programs(network, train, data, state)
