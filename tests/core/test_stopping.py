@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from annstudio.core import build, datasets, schedules, stopping
-from annstudio.core.engine import Probes, Trainer
+from annstudio.core.engine import Trainer
 from annstudio.core.spec import DataSpec, NetworkSpec, SpecError, TrainSpec, dense
 
 # XLA off: the maths are the same, and compiling would cost these tests most of their time
