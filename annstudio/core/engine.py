@@ -160,21 +160,34 @@ def wait_compiled(timeout: float = 300.0) -> bool:
     return _COMPILER.wait(timeout)
 
 
-def prepare_programs(network: NetworkSpec, train: TrainSpec, data: Dataset, state=None, **options) -> None:
+def prepare_programs(network: NetworkSpec, train: TrainSpec, data: Dataset, state=None) -> None:
     """Make ready, before Play, what a run of ``network`` on ``data`` needs first: its Keras model (left in the
     pool for the run's trainer to take) and its any-width programs, traced and run once. The MNIST tab calls it
     while idle: a run of 60 000 images showed its first running loss only after that trace (about a second
-    here). ``options`` are the run's Trainer options; only ``data``'s first rows are used. ``state``: a
+    here). Only ``data``'s first rows are used. ``state``: a
     :class:`~annstudio.core.jobs.JobState` (unused: the work is a few calls), as a job runner passes one."""
     rows = 512
     small = Dataset(data.name, data.x_train[:rows], data.y_train[:rows], data.x_test[:rows], data.y_test[:rows],
                     data.task, data.classes, data.bounds)
-    trainer = Trainer(network, train, small, **{"fast_start": True, **options})
+    trainer = Trainer(network, train, small, fast_start=True)
     try:
         if trainer._fast_ok():
             trainer._compiled.prepare_fast()
     finally:
         trainer.release()
+
+
+def _batch_sums(train_batch, data, order, start, n_steps, batch_size):
+    """Graph code: ``n_steps`` batches of ``batch_size`` taken from ``order`` at ``start``; the sums of their
+    losses and metrics (each times its batch's size). A while loop written out, not AutoGraph's (see faststart)."""
+    def step(i, loss_sum, metric_sum):
+        ls, ms = train_batch(data, order, start + i * batch_size, batch_size)
+        return i + 1, loss_sum + ls, metric_sum + ms
+
+    _, loss_sum, metric_sum = tf.while_loop(lambda i, *_: i < n_steps, step,
+                                            (tf.constant(0), tf.constant(0.0), tf.constant(0.0)),
+                                            maximum_iterations=n_steps)
+    return loss_sum, metric_sum
 
 
 class TrainingError(UserError):
@@ -575,13 +588,7 @@ class _Compiled:
         train_batch = self.train_batch
 
         def program(data, order, start, n_steps):
-            def step(i, loss_sum, metric_sum):
-                ls, ms = train_batch(data, order, start + i * batch_size, batch_size)
-                return i + 1, loss_sum + ls, metric_sum + ms
-
-            _, loss_sum, metric_sum = tf.while_loop(lambda i, *_: i < n_steps, step,
-                                                    (tf.constant(0), tf.constant(0.0), tf.constant(0.0)),
-                                                    maximum_iterations=n_steps)
+            loss_sum, metric_sum = _batch_sums(train_batch, data, order, start, n_steps, batch_size)
             if rest:
                 ls, ms = train_batch(data, order, start + n_steps * batch_size, rest)
                 loss_sum += ls
@@ -626,14 +633,7 @@ class _Compiled:
 
             def epoch(e, done, finite, rows):
                 order = tf.gather(orders, e)
-
-                def step(i, loss_sum, metric_sum):
-                    ls, ms = train_batch(data, order, i * batch_size, batch_size)
-                    return i + 1, loss_sum + ls, metric_sum + ms
-
-                _, loss_sum, metric_sum = tf.while_loop(lambda i, *_: i < n_full, step,
-                                                        (tf.constant(0), tf.constant(0.0), tf.constant(0.0)),
-                                                        maximum_iterations=n_full)
+                loss_sum, metric_sum = _batch_sums(train_batch, data, order, 0, n_full, batch_size)
                 if rest:
                     ls, ms = train_batch(data, order, n_full * batch_size, rest)
                     loss_sum += ls
@@ -972,7 +972,7 @@ class Trainer:
         if self._fast_ok() and (key, self._shapes) not in self._compiled.ready:
             # its XLA program is not compiled yet: this epoch without it (while it compiles, once the run has
             # trained for a moment)
-            if self._fast_seconds >= COMPILE_AFTER_S:
+            if self._compile_due():
                 self._compile_epochs_ahead(batch_size)
             out = self._fast_epoch(batch_size, orders[0])
             row = [float(out["loss_sum"]), float(out["metric_sum"])]
@@ -1082,11 +1082,8 @@ class Trainer:
         """One whole epoch through the any-width program, with the pictures of its end when they are due (as
         the compiled program gives them: at most every ``probe_interval``, and at the run's end)."""
         full_steps, rest = divmod(self.n_train, batch_size)
-        began = time.perf_counter()
-        out = self._compiled.fast_train(self._data_args, tf.constant(order.astype(np.int32)), 0, full_steps,
-                                        batch_size, rest)
+        out = self._fast_train(tf.constant(order.astype(np.int32)), 0, full_steps, batch_size, rest)
         now = time.perf_counter()
-        self._fast_seconds += now - began
         full = now - self._fast_pictured >= self.probe_interval or self.epoch + 1 >= self._target
         if full:
             self._fast_pictured = now
@@ -1096,6 +1093,18 @@ class Trainer:
         if not full and self._compiled.carries_parameters():
             probe["parameters"] = self._compiled.parameters_now()
         return {"loss_sum": out["loss_sum"], "metric_sum": out["metric_sum"], **probe}
+
+    def _fast_train(self, order, start: int, n_full: int, batch_size: int, rest: int) -> dict:
+        """Batches through the any-width program, counting the time (see :meth:`_compile_due`)."""
+        began = time.perf_counter()
+        out = self._compiled.fast_train(self._data_args, order, start, n_full, batch_size, rest)
+        self._fast_seconds += time.perf_counter() - began
+        return out
+
+    def _compile_due(self) -> bool:
+        """Whether this run has trained long enough through the any-width program for its XLA program to be
+        worth compiling (see COMPILE_AFTER_S)."""
+        return self._fast_seconds >= COMPILE_AFTER_S
 
     def _forward_all(self, x):
         return self._compiled.forward_all(x)
@@ -1420,16 +1429,14 @@ class Trainer:
                 key = (batch_size, program_rest, probe_kind)
                 fast = self._fast_ok() and (key, self._shapes) not in self._compiled.ready
                 if fast and not program_rest:  # called with 0 steps it trains nothing: compile it meanwhile
-                    if self._fast_seconds >= COMPILE_AFTER_S:
+                    if self._compile_due():
                         self._compiled.compile_ahead(key, (self._data_args, order_t, tf.constant(0, tf.int32),
                                                            tf.constant(0, tf.int32)), self._shapes)
                 elif fast and not (self.probe_interval or control.paused):
                     fast = False  # unwatched, with a last smaller batch: compiled now, as it always was
                 began = time.perf_counter()
                 if fast:
-                    out = self._compiled.fast_train(self._data_args, order_t, done * batch_size, n_full, batch_size,
-                                                    program_rest)
-                    self._fast_seconds += time.perf_counter() - began
+                    out = self._fast_train(order_t, done * batch_size, n_full, batch_size, program_rest)
                     if probe_kind:
                         out = {**out, **self._probe_now()}
                     fresh = True

@@ -141,9 +141,7 @@ class FastPrograms:
         for name in names:
             if name in self._warm:
                 continue
-            fn = getattr(self, name)
-            fn.get_concrete_function()
-            fn(*self._dummy_args(name))
+            getattr(self, name)(*self._dummy_args(name))  # traces it, then runs it
             self._warm.add(name)
 
     def _dummy_args(self, name: str) -> tuple:
