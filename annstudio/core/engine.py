@@ -1499,6 +1499,10 @@ class Trainer:
                 picture = self.probe_report(started)  # the kept weights' picture (the message is the result's)
                 kept = {key: value for key, value in picture.metrics.items() if key.startswith(("val_", "test_"))}
                 yield picture
+                unprobed = None
+        if unprobed is not None and not diverged:  # it ended on an epoch without pictures (stopped, or a
+            # rule): its picture, so that the last picture and the loss curve's last point are the same epoch
+            yield self._report(unprobed, started, partial=False, probe=self._probe_now())
         if not kept and self.has_val and not diverged:
             kept = self._validation_metrics()
         self.result = TrainResult(self.model, history, stopped=stopped, diverged=diverged, message=message,

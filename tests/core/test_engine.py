@@ -572,3 +572,22 @@ def test_a_diverging_run_with_weight_histograms_says_it_diverged(light):
     trainer = Trainer(network, train, data, Probes(histograms=True, surface=not light), probe_interval=0.0)
     list(trainer.run())
     assert trainer.result.diverged and "diverged" in trainer.result.message
+
+
+def test_stopping_after_an_epoch_without_pictures_ends_on_its_picture():
+    """The loss curve has a point for every epoch, the picture only every probe_interval: a run stopped
+    between two pictures ends with one of the epoch it stopped at, so the two say the same."""
+    p, train, data = _preset("looking-at-parameters", epochs=40)
+    trainer = Trainer(p.network, train, data, Probes(surface=True, resolution=20), probe_interval=3600.0,
+                      fast_start=False)
+    trainer.chunk_steps = 1  # a call per batch: a stop comes between two epochs (many epochs a call end on a picture)
+    control, reports = TrainControl(), []
+    for report in trainer.run(control=control):
+        reports.append(report)
+        if report.epoch == 4 and not report.partial:
+            control.stop()
+    assert trainer.result.stopped and trainer.epoch == 4
+    assert any(r.weights is None for r in reports if r.epoch == 4)  # epoch 4 came without pictures first
+    last = reports[-1]
+    assert last.epoch == 4 and last.weights is not None and last.surface is not None and not last.partial
+    assert last.metrics["loss"] == pytest.approx(trainer.result.history[-1]["loss"])
