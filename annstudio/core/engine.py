@@ -20,7 +20,7 @@ import threading
 import time
 import weakref
 from dataclasses import replace
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -46,7 +46,7 @@ _EVAL_LIMIT = 10_000  # evaluate at most this many samples in one graph call
 #: fuzzer met ("'list' object has no attribute 'ndim'"); the cause was a training thread still tracing while the
 #: process exited, after optree's exit handler had emptied its registry (fixed in core.jobs.at_shutdown).
 BACKGROUND_COMPILE = os.environ.get("ANNSTUDIO_BACKGROUND_COMPILE", "1") != "0"
-#: A run trains this long (seconds of training, not counting pauses) through the any-width programs before its XLA
+#: A run trains this long (seconds of training, not counting pauses nor a trace) through the any-width programs before its XLA
 #: program is compiled in the background. A student trying one change after another trains each network for a
 #: moment: compiling every one of them (1.5–4 s of a core each) only slowed the next change's picture and first
 #: epoch, and was thrown away. A run watched longer hands over a moment later than it could have.
@@ -75,6 +75,9 @@ class _Compiler:
         self._closing = False
 
     def submit(self, job_id, work, dropped=None, urgent: bool = True) -> None:
+        """Compile with ``work()`` in the thread, before the requests waiting (``urgent``) or after them (a
+        guess about what comes next). ``work`` may return a callable: the rest of its work, which then waits
+        after the others (it gave way to them)."""
         if not BACKGROUND_COMPILE:  # in the calling thread, now; a guess about what comes next is left out
             if urgent:
                 with gc_paused():
@@ -104,17 +107,35 @@ class _Compiler:
                     self._cond.wait()
                 if self._closing:
                     return
-                _, work, _ = self._pending.pop(0)
+                job_id, work, dropped = self._pending.pop(0)
                 self._running += 1
+            rest = None
             try:
                 with gc_paused():  # a collection in this thread could finalize the window's objects here
-                    work()
+                    rest = work()
             except Exception:  # noqa: BLE001 - the program then compiles when first needed, as before
                 log.exception("compiling ahead failed")
             finally:
                 with self._cond:
                     self._running -= 1
+                    if callable(rest) and not self._closing:  # it gave way: its rest after what waits
+                        self._pending.append((job_id, rest, dropped))
                     self._cond.notify_all()
+
+    def waiting(self) -> int:
+        """Requests waiting (not the one compiling)."""
+        with self._cond:
+            return len(self._pending)
+
+    def cancel(self, owner: int) -> None:
+        """Drop the waiting requests of ``owner`` (an id, the first item of their job ids): its trainer is
+        gone, the student has moved on. One already compiling runs to its end."""
+        with self._cond:
+            dropped = [job for job in self._pending if isinstance(job[0], tuple) and job[0][0] == owner]
+            self._pending = [job for job in self._pending if job not in dropped]
+        for job in dropped:
+            if job[2] is not None:
+                job[2]()
 
     def busy(self) -> int:
         with self._cond:
@@ -175,6 +196,18 @@ def prepare_programs(network: NetworkSpec, train: TrainSpec, data: Dataset, stat
             trainer._compiled.prepare_fast()
     finally:
         trainer.release()
+
+
+def _one_at_a_time(steps: list) -> Callable[[], object]:
+    """A background job that does ``steps`` (callables) in order, and hands the rest back to the compiler
+    thread (see :meth:`_Compiler.submit`) whenever something else is waiting."""
+    def work():
+        while steps:
+            steps.pop(0)()
+            if steps and _COMPILER.waiting():
+                return work
+        return None
+    return work
 
 
 def _batch_sums(train_batch, data, order, start, n_steps, batch_size):
@@ -346,19 +379,19 @@ class _Compiled:
 
     def prepare_fast(self) -> None:
         """In the background, once: the any-width programs (traced and run once, so Play's first epoch does
-        not wait for them) and the pictures of the networks one layer deeper and shallower ("Add layer" then
-        shows its network at once). Not those networks' training programs: traced ahead as well, they held the
-        interpreter lock while the student tried other changes, whose pictures and epochs then came later."""
+        not wait for them); then, when nothing else waits, those of the networks one layer deeper and
+        shallower: their pictures, and the deeper one's training ("Add layer", then Play, finds them ready).
+        Those come one program at a time and give way to anything asked for meanwhile: traced in one go (they
+        once took seconds) they held the interpreter lock while the student tried other changes."""
         if self.fast is None or self.fast_prepared:
             return
         self.fast_prepared = True
         fast, key, optimizer = self.fast, self.fast_key, self.optimizer
-
-        def work() -> None:
-            fast.prepare()
-            faststart.prepare_neighbours(key, optimizer, names=("probe",))
-
-        _COMPILER.submit(("prepare", key), work)
+        if not fast.ready():  # (every width of a structure shares them: often they are)
+            _COMPILER.submit(("prepare", key), fast.prepare)
+        steps = faststart.neighbour_steps(key, optimizer)
+        if steps:
+            _COMPILER.submit(("neighbours", key), _one_at_a_time(steps), urgent=False)
 
     # a new owner ----------------------------------------------------------------------------------
     def reset(self, network: NetworkSpec, train: TrainSpec) -> None:
@@ -710,6 +743,10 @@ class _Pool:
         return None
 
     def give_back(self, key: tuple | None, compiled: _Compiled) -> None:
+        # Its programs waiting to be compiled are for a network the student has left: compiled anyway, they
+        # held the interpreter lock (an XLA compile of 2-4 s here) while the next networks' pictures and
+        # first epochs waited. If it comes back, they are compiled again when due.
+        _COMPILER.cancel(id(compiled))
         if key is None:
             return
         with self._lock:
@@ -1097,8 +1134,10 @@ class Trainer:
     def _fast_train(self, order, start: int, n_full: int, batch_size: int, rest: int) -> dict:
         """Batches through the any-width program, counting the time (see :meth:`_compile_due`)."""
         began = time.perf_counter()
+        traces = self._compiled.fast.train.experimental_get_tracing_count()
         out = self._compiled.fast_train(self._data_args, order, start, n_full, batch_size, rest)
-        self._fast_seconds += time.perf_counter() - began
+        if self._compiled.fast.train.experimental_get_tracing_count() == traces:  # (not the time of a trace)
+            self._fast_seconds += time.perf_counter() - began
         return out
 
     def _compile_due(self) -> bool:

@@ -17,14 +17,18 @@ Networks with other layers than Dense (and a leading Flatten) have no such progr
 """
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
 
 import keras
 import tensorflow as tf
 
 from . import build
 from .spec import ACTIVATIONS, NetworkSpec
+
+log = logging.getLogger(__name__)
 
 _CACHE_SIZE = 24
 _cache: "OrderedDict[tuple, FastPrograms]" = OrderedDict()
@@ -72,16 +76,67 @@ def programs(key: tuple, optimizer) -> "FastPrograms":
         return found
 
 
-def prepare_neighbours(key: tuple, optimizer, names: tuple[str, ...] = ("train", "probe", "light")) -> None:
-    """Trace now (no run) the programs ``names`` of the networks one layer deeper and one layer shallower than
-    ``key``'s: what "Add layer" and "remove" ask for next. Called in the background; a later call finds them
-    ready."""
+def neighbour_steps(key: tuple, optimizer) -> list:
+    """What "Add layer" and "remove" ask for next, as steps to do in the background, one program each (see
+    :meth:`FastPrograms.prepare`): the pictures of the networks one layer deeper and one layer shallower than
+    ``key``'s, then the deeper one's training and metrics programs."""
     depth = key[2]
-    for other in (depth + 1, depth - 1):
-        if other >= 1:
-            found = programs(key[:2] + (other,) + key[3:], optimizer)
-            found.prepare(names)
+    deeper = key[:2] + (depth + 1,) + key[3:]
+    shallower = key[:2] + (depth - 1,) + key[3:] if depth > 1 else None
+    wanted = [(deeper, "probe"), (shallower, "probe"), (deeper, "train"), (deeper, "light")]
+    wanted = [(programs(other, optimizer), name) for other, name in wanted if other is not None]
+    return [lambda found=found, name=name: found.prepare((name,)) for found, name in wanted if not found.ready((name,))]
 
+
+_call_options: dict = {}  # the thread's options -> the same without Grappler
+
+
+@contextmanager
+def _without_grappler():
+    """Call graph functions without TensorFlow's graph optimizer (Grappler), in this thread.
+
+    TensorFlow prepares a traced function for running at its first call, and most of that time went to
+    Grappler's passes (a program's first call 0.43 s here, of which ~0.2 s were they): a wait after every
+    change of depth, for a program that trains for a second or two until the XLA program takes over, at
+    the same speed without them (measured). The options are the thread's own (``function_call_options``), so
+    other threads' programs, and the XLA programs, are untouched. TensorFlow's private API: if it changes,
+    the programs run with Grappler as before."""
+    try:
+        from tensorflow.core.protobuf import config_pb2
+        from tensorflow.python.eager import context as eager_context
+
+        ctx = eager_context.context()
+        old = ctx.function_call_options
+        key = (old.config_proto_serialized, old.executor_type)
+        options = _call_options.get(key)
+        if options is None:
+            config = config_pb2.ConfigProto()
+            config.ParseFromString(old.config_proto_serialized)
+            config.graph_options.rewrite_options.disable_meta_optimizer = True
+            options = _call_options[key] = eager_context.FunctionCallOptions(old.executor_type, config)
+        ctx.function_call_options = options
+    except Exception:  # noqa: BLE001 - an optimisation only
+        log.debug("calling without Grappler is not available", exc_info=True)
+        yield
+        return
+    try:
+        yield
+    finally:
+        ctx.function_call_options = old
+
+
+class _Program:
+    """A ``tf.function`` called without Grappler (see :func:`_without_grappler`)."""
+
+    def __init__(self, function):
+        self.function = function
+
+    def __call__(self, *args):
+        with _without_grappler():
+            return self.function(*args)
+
+    def experimental_get_tracing_count(self) -> int:
+        return self.function.experimental_get_tracing_count()
 
 
 def batch_metric(loss: str, y, pred):
@@ -132,11 +187,15 @@ class FastPrograms:
         # Written without Python control flow on tensors, so traced without AutoGraph: its conversion of every
         # method called tripled the trace (probe 0.9 → 0.33 s, train 1.2–1.5 → 0.5 s here), and these traces
         # are what a student waits for at launch and after "Add layer".
-        self.train = tf.function(self._train, autograph=False, input_signature=[
+        self.train = _Program(tf.function(self._train, autograph=False, input_signature=[
             weights, state, hyper, data, tf.TensorSpec([None], tf.int32), tf.TensorSpec([], tf.int32),
-            tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32)])
-        self.probe = tf.function(self._probe, autograph=False, input_signature=[weights, hyper, data])
-        self.light = tf.function(self._light, autograph=False, input_signature=[weights, hyper, data])
+            tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32)]))
+        self.probe = _Program(tf.function(self._probe, autograph=False, input_signature=[weights, hyper, data]))
+        self.light = _Program(tf.function(self._light, autograph=False, input_signature=[weights, hyper, data]))
+
+    def ready(self, names: tuple[str, ...] = ("train", "probe", "light")) -> bool:
+        """Whether the programs ``names`` have been prepared (see :meth:`prepare`)."""
+        return self._warm.issuperset(names)
 
     def prepare(self, names: tuple[str, ...] = ("train", "probe", "light")) -> None:
         """Trace the programs ``names`` now and run each once on a one-neuron network and one point, e.g. in the

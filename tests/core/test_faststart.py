@@ -157,3 +157,97 @@ def test_a_network_trained_for_a_moment_is_not_compiled_one_trained_longer_is(mo
     assert engine.wait_compiled(300)
     key = ("epochs", train.batch_size, len(data.x_train) % train.batch_size)
     assert (key, trainer._shapes) in trainer._compiled.ready
+
+
+def test_a_trace_is_not_counted_as_training_time():
+    """The XLA compile is due after COMPILE_AFTER_S of training: the any-width program's trace (the first call
+    of a structure not prepared) is not training, and counted it made every first run compile at once."""
+    network, train, data = CASES[0][1], CASES[0][2], _xor()
+    engine._POOL.clear()
+    with faststart._lock:
+        faststart._cache.clear()  # its programs not traced yet
+    trainer = Trainer(network, train, data, PROBES, probe_interval=1e-9)
+    traces = trainer._compiled.fast.train.experimental_get_tracing_count()
+    for _ in trainer.run(1):  # one epoch: one call, which traces
+        pass
+    assert trainer._compiled.fast.train.experimental_get_tracing_count() == traces + 1
+    assert trainer._fast_seconds == 0.0
+    for _ in trainer.run(2):
+        pass
+    assert trainer._fast_seconds > 0.0
+
+
+def test_a_left_network_s_waiting_compiles_are_dropped(monkeypatch):
+    """A network the student has left (its trainer released) is not compiled: that held the interpreter lock
+    while the next network's picture and first epoch waited."""
+    monkeypatch.setattr(engine, "BACKGROUND_COMPILE", True)
+    network, train, data = CASES[0][1], CASES[0][2], _xor()
+    engine._POOL.clear()
+    gate = __import__("threading").Event()
+    engine._COMPILER.submit(("test", "busy"), lambda: gate.wait(60))  # the thread is busy with something else
+    try:
+        trainer = Trainer(network, train, data, PROBES, probe_interval=1e-9)
+        compiled = trainer._compiled
+        trainer._compile_epochs_ahead(train.batch_size)
+        assert compiled.compiling and engine.compiling() == 2
+        trainer.release()
+        assert not compiled.compiling and engine.compiling() == 1  # dropped; the other job still runs
+    finally:
+        gate.set()
+    assert engine.wait_compiled(60) and not compiled.ready
+
+
+def test_the_networks_a_layer_away_are_prepared_one_program_at_a_time(monkeypatch):
+    """After a network's own programs, the background makes ready what "Add layer" (its picture, Play) and
+    "remove" (its picture) need next, one program a job step, giving way to anything asked for meanwhile."""
+    monkeypatch.setattr(engine, "BACKGROUND_COMPILE", True)
+    network, train, data = CASES[0][1], CASES[0][2], _xor()  # two hidden layers
+    engine._POOL.clear()
+    with faststart._lock:
+        faststart._cache.clear()
+    trainer = Trainer(network, train, data, PROBES, probe_interval=1e-9)
+    trainer._compiled.prepare_fast()
+    assert engine.wait_compiled(300)
+    key = trainer._compiled.fast_key
+    around = {depth: faststart.programs(key[:2] + (depth,) + key[3:], trainer.optimizer)._warm for depth in (2, 3, 4)}
+    assert around == {3: {"train", "probe", "light"}, 2: {"probe"}, 4: {"train", "probe", "light"}}
+
+    done = []
+    steps = [lambda: (done.append("first"), engine._COMPILER.submit(("test", "asked"), lambda: done.append("asked"))),
+             lambda: done.append("second")]
+    engine._COMPILER.submit(("test", "steps"), engine._one_at_a_time(steps), urgent=False)
+    assert engine.wait_compiled(60)
+    assert done == ["first", "asked", "second"]  # what was asked meanwhile went first
+
+
+def test_the_programs_are_called_without_grappler_in_their_thread_only():
+    """Grappler's passes made most of a program's first call (a wait after every new depth): the any-width
+    programs are called without them, through the calling thread's own options, which are put back."""
+    from tensorflow.core.protobuf import config_pb2
+    from tensorflow.python.eager import context as eager_context
+
+    def meta_optimizer_off() -> bool:
+        config = config_pb2.ConfigProto()
+        config.ParseFromString(eager_context.context().function_call_options.config_proto_serialized)
+        return config.graph_options.rewrite_options.disable_meta_optimizer
+
+    before = eager_context.context().function_call_options
+    seen = []
+    with faststart._without_grappler():
+        seen.append(meta_optimizer_off())
+        other = __import__("threading").Thread(target=lambda: seen.append(meta_optimizer_off()))
+        other.start()
+        other.join()
+    assert seen == [True, False]  # here, not in another thread
+    assert eager_context.context().function_call_options is before and not meta_optimizer_off()
+
+    fast = faststart.programs(faststart.structure(CASES[0][1], (), False, False, "binary_crossentropy", "adam"),
+                              __import__("keras").optimizers.Adam())
+    calls = []
+    original = fast.probe.function
+    fast.probe.function = lambda *args: (calls.append(meta_optimizer_off()), original(*args))[1]
+    try:
+        fast.probe(*fast._dummy_args("probe"))
+    finally:
+        fast.probe.function = original
+    assert calls == [True]
