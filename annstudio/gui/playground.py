@@ -119,7 +119,9 @@ class Playground(PlaygroundExplainers, PlaygroundFiles, RunCommands, QWidget):
         self._tiles_timer.timeout.connect(self.weights_plot.prepare)
         self._refresh_timer = QTimer(self)  # settings changed: show the new untrained network soon
         self._refresh_timer.setSingleShot(True)
-        self._refresh_timer.setInterval(30)  # a few changes in one go (a held arrow key) make one picture
+        # at the next turn of the event loop: the changes of one action (a data set sets the features, then the
+        # network) make one picture, and a picture under way makes the next wait for it (a held arrow key)
+        self._refresh_timer.setInterval(0)
         self._refresh_timer.timeout.connect(self._refresh_untrained)
         self._layout()
         self._connect()
