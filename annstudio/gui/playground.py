@@ -114,9 +114,8 @@ class Playground(PlaygroundExplainers, PlaygroundFiles, RunCommands, QWidget):
         # while idle: not while the window starts, and not in the middle of a training frame
         self._tiles_timer = QTimer(self)
         self._tiles_timer.setSingleShot(True)
-        self._tiles_timer.setInterval(400)
-        self._tiles_timer.timeout.connect(self._show_neuron_tiles)
-        self._tiles_timer.timeout.connect(self.weights_plot.prepare)
+        self._tiles_timer.setInterval(1000)
+        self._tiles_timer.timeout.connect(self._prepare_hidden_views)
         self._refresh_timer = QTimer(self)  # settings changed: show the new untrained network soon
         self._refresh_timer.setSingleShot(True)
         # at the next turn of the event loop: the changes of one action (a data set sets the features, then the
@@ -530,6 +529,15 @@ class Playground(PlaygroundExplainers, PlaygroundFiles, RunCommands, QWidget):
             self.backprop_view.set_weights(report.weights, report.adam)
         else:
             self.landscape.show_weights(report.weights)
+
+    def _prepare_hidden_views(self) -> None:
+        """Views not in sight made ready while nothing else happens: a picture or a run under way goes first
+        (built meanwhile, the tiles took the window's thread for 0.1-0.2 s just when the first epoch came)."""
+        if self.session.is_running():
+            self._tiles_timer.start()
+            return
+        self._show_neuron_tiles()
+        self.weights_plot.prepare()
 
     def _show_neuron_tiles(self) -> None:
         if self._neurons_stale:

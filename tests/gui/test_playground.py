@@ -259,3 +259,20 @@ def test_slow_motion_from_the_speed_box_and_the_bracket_keys(window, qtbot):
     qtbot.addWidget(again)
     assert again.playground.training.speed() == 1000.0
     again.close()
+
+
+def test_views_out_of_sight_are_made_ready_when_nothing_runs(window, qtbot):
+    """The Neurons tab's tiles for a new network are made while the window is idle, not while the untrained
+    picture or a run is under way (they took the window's thread just when the first epoch came)."""
+    p = window.playground
+    p.views.setCurrentIndex(0)  # the Neurons tab is out of sight
+    qtbot.waitUntil(lambda: not p.session.is_running(), timeout=60000)
+    p.builder.add_layer("dense")
+    p.play()
+    qtbot.waitUntil(p.session.is_running, timeout=60000)
+    p._prepare_hidden_views()  # the timer's turn while it runs: later
+    assert p._neurons_stale and p._tiles_timer.isActive()
+    p.stop()
+    qtbot.waitUntil(lambda: not p.session.is_running(), timeout=60000)
+    units = sum(layer.units for layer in p.network_spec().layers if layer.kind == "dense")
+    qtbot.waitUntil(lambda: not p._neurons_stale and p.neurons.tile_count() == units, timeout=10000)
