@@ -70,6 +70,48 @@ def gc_paused() -> Iterator[None]:
         resume_gc()
 
 
+class Foreground:
+    """Whether a student is waiting for something right now (a new network's picture, a run's first report):
+    guesses about what comes next (engine: the networks a layer away) wait meanwhile, so that they do not
+    take the interpreter lock and the cores from it. ``leave(grace)`` keeps them waiting a moment longer,
+    while the window draws what came."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._count = 0
+        self._until = 0.0
+
+    def enter(self) -> None:
+        with self._cond:
+            self._count += 1
+
+    def leave(self, grace: float = 0.0) -> None:
+        with self._cond:
+            self._count = max(0, self._count - 1)
+            self._until = max(self._until, time.monotonic() + grace)
+            self._cond.notify_all()
+
+    def busy(self) -> bool:
+        with self._cond:
+            return self._count > 0 or time.monotonic() < self._until
+
+    def wait_quiet(self, timeout: float) -> bool:
+        """Block until nobody waits (or ``timeout``); whether it is quiet."""
+        end = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                if self._count == 0 and now >= self._until:
+                    return True
+                if now >= end:
+                    return False
+                self._cond.wait((end if self._count else min(end, self._until)) - now)
+
+
+#: The process's one: the training worker enters it (see gui.worker), the engine's background thread waits on it.
+FOREGROUND = Foreground()
+
+
 class RunState(StrEnum):
     """Where a workspace's training stands. A ``str``, so ``RunState.RUNNING == "running"``."""
 

@@ -27,7 +27,7 @@ import numpy as np
 from . import augment as _augment
 from . import build as _build
 from . import faststart, schedules, stopping
-from .control import NeuronEdit, TrainControl, gc_paused
+from .control import FOREGROUND, NeuronEdit, TrainControl, gc_paused
 from .datasets import Dataset, expand_features
 from .errors import UserError
 from .epoch_report import EpochReport, Probes, TrainResult, _frozen, weight_histogram  # noqa: F401  (re-exported)
@@ -64,12 +64,13 @@ class _Compiler:
     Each change of the network asks for its program; compiled all at once, five quick changes made five
     threads fight for two cores and the interpreter lock, and every picture waited for them. So one runs at a
     time, the newest first, and requests that are overtaken by more than ``keep`` newer ones are dropped
-    (their program compiles when, if ever, it is needed)."""
+    (their program compiles when, if ever, it is needed). Guesses about what comes next wait while a student
+    waits for something (:data:`~annstudio.core.control.FOREGROUND`)."""
 
     def __init__(self, keep: int = 2):
         self.keep = keep
         self._cond = threading.Condition()
-        self._pending: list[tuple[object, object, object]] = []  # (id, work, dropped)
+        self._pending: list[tuple[object, object, object, bool]] = []  # (id, work, dropped, a guess)
         self._running = 0
         self._thread: threading.Thread | None = None
         self._closing = False
@@ -89,7 +90,7 @@ class _Compiler:
             if self._closing:
                 return
             self._pending = [job for job in self._pending if job[0] != job_id]
-            job = (job_id, work, dropped)
+            job = (job_id, work, dropped, not urgent)
             self._pending.insert(0, job) if urgent else self._pending.append(job)
             while len(self._pending) > self.keep + (0 if urgent else 1):
                 old = self._pending.pop()
@@ -103,11 +104,11 @@ class _Compiler:
     def _loop(self) -> None:
         while True:
             with self._cond:
-                while not self._pending and not self._closing:
-                    self._cond.wait()
+                while not self._closing and (not self._pending or (self._pending[0][3] and FOREGROUND.busy())):
+                    self._cond.wait(0.05 if self._pending else None)  # a guess waits while a student waits
                 if self._closing:
                     return
-                job_id, work, dropped = self._pending.pop(0)
+                job_id, work, dropped, guess = self._pending.pop(0)
                 self._running += 1
             rest = None
             try:
@@ -119,7 +120,7 @@ class _Compiler:
                 with self._cond:
                     self._running -= 1
                     if callable(rest) and not self._closing:  # it gave way: its rest after what waits
-                        self._pending.append((job_id, rest, dropped))
+                        self._pending.append((job_id, rest, dropped, guess))
                     self._cond.notify_all()
 
     def waiting(self) -> int:
@@ -200,11 +201,11 @@ def prepare_programs(network: NetworkSpec, train: TrainSpec, data: Dataset, stat
 
 def _one_at_a_time(steps: list) -> Callable[[], object]:
     """A background job that does ``steps`` (callables) in order, and hands the rest back to the compiler
-    thread (see :meth:`_Compiler.submit`) whenever something else is waiting."""
+    thread (see :meth:`_Compiler.submit`) whenever something else is waiting, or a student is."""
     def work():
         while steps:
             steps.pop(0)()
-            if steps and _COMPILER.waiting():
+            if steps and (_COMPILER.waiting() or FOREGROUND.busy()):
                 return work
         return None
     return work

@@ -78,12 +78,12 @@ def programs(key: tuple, optimizer) -> "FastPrograms":
 
 def neighbour_steps(key: tuple, optimizer) -> list:
     """What "Add layer" and "remove" ask for next, as steps to do in the background, one program each (see
-    :meth:`FastPrograms.prepare`): the pictures of the networks one layer deeper and one layer shallower than
-    ``key``'s, then the deeper one's training and metrics programs."""
+    :meth:`FastPrograms.prepare`): the picture and the training of the network one layer deeper than ``key``'s
+    ("Add layer", then Play), the picture of the one a layer shallower, then the deeper one's metrics."""
     depth = key[2]
     deeper = key[:2] + (depth + 1,) + key[3:]
     shallower = key[:2] + (depth - 1,) + key[3:] if depth > 1 else None
-    wanted = [(deeper, "probe"), (shallower, "probe"), (deeper, "train"), (deeper, "light")]
+    wanted = [(deeper, "probe"), (deeper, "train"), (shallower, "probe"), (deeper, "light")]
     wanted = [(programs(other, optimizer), name) for other, name in wanted if other is not None]
     return [lambda found=found, name=name: found.prepare((name,)) for found, name in wanted if not found.ready((name,))]
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from ..core.control import RunState
+from ..core.control import FOREGROUND, RunState
 from ..core.errors import capitalised, sentence, user_text
 from . import jobs
 from .jobs import running_threads  # noqa: F401 - where tests and the soak benchmark have always found it
@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the engine imports TensorFlow: only inside the worker threa
 log = logging.getLogger(__name__)
 
 _ROWS_AT_LEAST_EVERY = 0.1  # seconds: finished epochs reach the GUI at least this often, pictures or not
+_DRAWING_S = 0.25  # after a run's first report, the window draws it: guesses in the background wait that long more
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,9 @@ class TrainingWorker(QObject):
     @Slot()
     def run(self) -> None:
         outcome = RunOutcome(self._trainer)
+        # Until its first report is out, a student waits for this run: guesses in the background wait too
+        FOREGROUND.enter()
+        waiting = True
         self._retired.clear()  # old trainers are let go here, off the GUI thread (see TrainingSession.forget)
         try:
             trainer = self._trainer or self._make_trainer()
@@ -123,6 +127,9 @@ class TrainingWorker(QObject):
                     self.reports.emit(ReportBatch(report if live else drawable or report, tuple(rows), rate,
                                                   tuple(histograms), tuple(parameters)))
                     rows, histograms, parameters, latest, last_emit = [], [], [], None, now
+                    if waiting:
+                        waiting = False
+                        FOREGROUND.leave(grace=_DRAWING_S)
             if latest is not None or rows:
                 self.reports.emit(ReportBatch(drawable or latest, tuple(rows), rate, tuple(histograms),
                                               tuple(parameters)))
@@ -134,6 +141,8 @@ class TrainingWorker(QObject):
             outcome.message = describe_error(exc)
             self.failed.emit(outcome.message)
         finally:
+            if waiting:
+                FOREGROUND.leave(grace=_DRAWING_S)
             # This QObject may outlive the run (deleteLater needs an event loop its finished thread no longer
             # has): it must not keep the trainer, whose compiled programs the next trainer may reuse.
             self._trainer = self._make_trainer = None

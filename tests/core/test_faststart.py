@@ -2,8 +2,11 @@
 compiled (XLA) programs, and hands over to them between two calls."""
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import replace
 
+import keras
 import numpy as np
 import pytest
 
@@ -183,7 +186,7 @@ def test_a_left_network_s_waiting_compiles_are_dropped(monkeypatch):
     monkeypatch.setattr(engine, "BACKGROUND_COMPILE", True)
     network, train, data = CASES[0][1], CASES[0][2], _xor()
     engine._POOL.clear()
-    gate = __import__("threading").Event()
+    gate = threading.Event()
     engine._COMPILER.submit(("test", "busy"), lambda: gate.wait(60))  # the thread is busy with something else
     try:
         trainer = Trainer(network, train, data, PROBES, probe_interval=1e-9)
@@ -235,14 +238,14 @@ def test_the_programs_are_called_without_grappler_in_their_thread_only():
     seen = []
     with faststart._without_grappler():
         seen.append(meta_optimizer_off())
-        other = __import__("threading").Thread(target=lambda: seen.append(meta_optimizer_off()))
+        other = threading.Thread(target=lambda: seen.append(meta_optimizer_off()))
         other.start()
         other.join()
     assert seen == [True, False]  # here, not in another thread
     assert eager_context.context().function_call_options is before and not meta_optimizer_off()
 
     fast = faststart.programs(faststart.structure(CASES[0][1], (), False, False, "binary_crossentropy", "adam"),
-                              __import__("keras").optimizers.Adam())
+                              keras.optimizers.Adam())
     calls = []
     original = fast.probe.function
     fast.probe.function = lambda *args: (calls.append(meta_optimizer_off()), original(*args))[1]
@@ -251,3 +254,25 @@ def test_the_programs_are_called_without_grappler_in_their_thread_only():
     finally:
         fast.probe.function = original
     assert calls == [True]
+
+
+def test_guesses_wait_while_a_student_waits(monkeypatch):
+    """While a picture or a run's first report is being made (the worker enters FOREGROUND), the background
+    does what is asked for, but not its guesses about what comes next; they go on once it is quiet."""
+    from annstudio.core.control import FOREGROUND
+
+    monkeypatch.setattr(engine, "BACKGROUND_COMPILE", True)
+    done = []
+    FOREGROUND.enter()
+    try:
+        engine._COMPILER.submit(("test", "guess"), lambda: done.append("guess"), urgent=False)
+        engine._COMPILER.submit(("test", "asked"), lambda: done.append("asked"))
+        deadline = time.monotonic() + 30
+        while "asked" not in done and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)
+        assert done == ["asked"] and engine.compiling() == 1  # the guess waits
+    finally:
+        FOREGROUND.leave(grace=0.1)
+    assert engine.wait_compiled(30) and done == ["asked", "guess"]
+    assert FOREGROUND.wait_quiet(5) and not FOREGROUND.busy()
