@@ -150,3 +150,31 @@ class FramePacer(QObject):
             self._flush.start(max(1, int(1000 * (self._slow_every - (time.perf_counter() - self._slow_drawn)))))
         elif not self._timer.isActive():
             self._draw_slow()
+
+
+class Soon:
+    """Calls ``slot`` once at the next turn of the event loop, however often :meth:`start` is called before
+    then; :meth:`stop` takes the call back. A queued call, not a 0 ms QTimer: Qt runs timers after the
+    window's repaint, which after a change of the network took 0.05-0.2 s before the new picture was even asked
+    for. ``owner`` going away takes the call with it."""
+
+    def __init__(self, owner: QObject, slot: Callable[[], object]) -> None:
+        self._owner = owner
+        self._slot = slot
+        self._queued = False
+
+    def start(self) -> None:
+        if not self._queued:
+            self._queued = True
+            QTimer.singleShot(0, self._owner, self._fire)
+
+    def stop(self) -> None:
+        self._queued = False
+
+    def isActive(self) -> bool:  # noqa: N802 - as QTimer's
+        return self._queued
+
+    def _fire(self) -> None:
+        if self._queued:
+            self._queued = False
+            self._slot()

@@ -34,6 +34,7 @@ from .plots.surface import SurfacePlot
 from .playground_explain import PlaygroundExplainers
 from .playground_files import PlaygroundFiles
 from .plots.weights import WeightsPlot
+from .pacer import Soon
 from .run_controller import RunCommands, RunController, RunHooks
 from .tabs import QuietTabWidget
 from .training_panel import TrainingPanel
@@ -116,12 +117,10 @@ class Playground(PlaygroundExplainers, PlaygroundFiles, RunCommands, QWidget):
         self._tiles_timer.setSingleShot(True)
         self._tiles_timer.setInterval(1000)
         self._tiles_timer.timeout.connect(self._prepare_hidden_views)
-        self._refresh_timer = QTimer(self)  # settings changed: show the new untrained network soon
-        self._refresh_timer.setSingleShot(True)
-        # at the next turn of the event loop: the changes of one action (a data set sets the features, then the
-        # network) make one picture, and a picture under way makes the next wait for it (a held arrow key)
-        self._refresh_timer.setInterval(0)
-        self._refresh_timer.timeout.connect(self._refresh_untrained)
+        # settings changed: show the new untrained network at the next turn of the event loop: the changes of
+        # one action (a data set sets the features, then the network) make one picture, and a picture under way
+        # makes the next wait for it (a held arrow key)
+        self._refresh_timer = Soon(self, self._refresh_untrained)
         self._layout()
         self._connect()
         self._add_export_menus()
@@ -295,6 +294,7 @@ class Playground(PlaygroundExplainers, PlaygroundFiles, RunCommands, QWidget):
 
     def _settings_changed(self) -> None:
         """Data or network changed: the old trainer is gone; show the new network untrained."""
+        self._refresh_timer.start()  # asked first: before the layouts and repaints the changes below ask for
         if not self._restoring:
             self._start_weights, self._start_epoch = None, 0
         # the old trainer and report no longer describe this network; what trains next is a new run in Compare
@@ -321,7 +321,6 @@ class Playground(PlaygroundExplainers, PlaygroundFiles, RunCommands, QWidget):
         self.loss.clear()
         self.weights_plot.clear()
         self._explainers_settings_changed()
-        self._refresh_timer.start()
 
     def _refresh_untrained(self) -> None:
         if not self.isEnabled():

@@ -62,3 +62,37 @@ def test_out_of_training_a_request_draws_everything_at_once(qtbot):
     calls.clear()
     pacer.redraw_from(1)  # a tab came into sight
     assert [name for name, _ in calls] == ["tab"]
+
+
+def test_soon_calls_once_at_the_next_turn_and_can_be_taken_back(qtbot):
+    """The untrained picture after a change is asked for with Soon: however many changes one action makes,
+    one call, at the next turn of the event loop, before a timer that was started first."""
+    import shiboken6
+    from PySide6.QtCore import QObject
+
+    from annstudio.gui.pacer import Soon
+
+    owner = QObject()
+    calls = []
+    soon = Soon(owner, lambda: calls.append("soon"))
+    QTimer.singleShot(0, owner, lambda: calls.append("timer"))
+    timer = QTimer(owner)
+    timer.setInterval(0)
+    timer.setSingleShot(True)
+    timer.timeout.connect(lambda: calls.append("zero timer"))
+    timer.start()
+    soon.start()
+    soon.start()
+    assert soon.isActive()
+    qtbot.waitUntil(lambda: "zero timer" in calls, timeout=2000)
+    assert calls.count("soon") == 1 and calls.index("soon") < calls.index("zero timer") and not soon.isActive()
+
+    calls.clear()
+    soon.start()
+    soon.stop()  # taken back
+    qtbot.wait(20)
+    assert calls == []
+    soon.start()
+    shiboken6.delete(owner)  # its owner gone (a closed workspace): no call
+    qtbot.wait(20)
+    assert calls == []
