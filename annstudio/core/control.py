@@ -77,35 +77,22 @@ class Foreground:
     while the window draws what came."""
 
     def __init__(self) -> None:
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
         self._count = 0
         self._until = 0.0
 
     def enter(self) -> None:
-        with self._cond:
+        with self._lock:
             self._count += 1
 
     def leave(self, grace: float = 0.0) -> None:
-        with self._cond:
+        with self._lock:
             self._count = max(0, self._count - 1)
             self._until = max(self._until, time.monotonic() + grace)
-            self._cond.notify_all()
 
     def busy(self) -> bool:
-        with self._cond:
+        with self._lock:
             return self._count > 0 or time.monotonic() < self._until
-
-    def wait_quiet(self, timeout: float) -> bool:
-        """Block until nobody waits (or ``timeout``); whether it is quiet."""
-        end = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                now = time.monotonic()
-                if self._count == 0 and now >= self._until:
-                    return True
-                if now >= end:
-                    return False
-                self._cond.wait((end if self._count else min(end, self._until)) - now)
 
 
 #: The process's one: the training worker enters it (see gui.worker), the engine's background thread waits on it.
