@@ -11,7 +11,10 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import QWidget
+
+from .crash import qt_override, report_exception
 
 FRAME_MS = 16  # about one screen refresh
 
@@ -156,11 +159,13 @@ class Soon:
     """Calls ``slot`` once at the next turn of the event loop, however often :meth:`start` is called before
     then; :meth:`stop` takes the call back. A queued call, not a 0 ms QTimer: Qt runs timers after the
     window's repaint, which after a change of the network took 0.05-0.2 s before the new picture was even asked
-    for. ``owner`` going away takes the call with it."""
+    for. ``owner`` going away takes the call with it. ``after_paint``: at launch, not before the window has
+    painted once (see :func:`after_first_paint`)."""
 
-    def __init__(self, owner: QObject, slot: Callable[[], object]) -> None:
+    def __init__(self, owner: QObject, slot: Callable[[], object], after_paint: bool = False) -> None:
         self._owner = owner
         self._slot = slot
+        self._after_paint = after_paint  # not before the window's first paint (see after_first_paint)
         self._queued = False
 
     def start(self) -> None:
@@ -175,6 +180,81 @@ class Soon:
         return self._queued
 
     def _fire(self) -> None:
-        if self._queued:
-            self._queued = False
-            self._slot()
+        if not self._queued:
+            return
+        if self._after_paint and not after_first_paint(self._owner, self._fire):
+            return  # still asked for: called once the window has painted, unless stopped meanwhile
+        self._queued = False
+        self._slot()
+
+
+_PAINTED = "annstudio_painted"  # a window's property: it has painted once
+
+
+def after_first_paint(widget: QWidget, slot: Callable[[], object], fallback_ms: int = 1000) -> bool:
+    """Whether slow work for ``widget`` may start now: its window is hidden (nothing to wait for) or has painted.
+
+    Otherwise False, and ``slot`` is called (queued, dropped if ``widget`` goes) once the window's first paint is
+    done, or after ``fallback_ms`` at the latest. At launch the window's first paint comes after the first
+    turn of the event loop; the untrained picture, asked for at that turn, started TensorFlow's import (seconds
+    of the interpreter lock, in the worker thread) before it, and the window appeared 0.5-1 s later."""
+    window = widget.window()
+    if not window.isVisible() or window.property(_PAINTED):
+        return True
+    on_first_paint(window, lambda: QTimer.singleShot(0, widget, slot), fallback_ms)
+    return False
+
+
+def has_painted(window: QWidget) -> bool:
+    """Whether ``window`` has painted once (what :func:`on_first_paint` waits for)."""
+    return bool(window.property(_PAINTED))
+
+
+def on_first_paint(window: QWidget, slot: Callable[[], object], fallback_ms: int = 1000) -> None:
+    """Calls ``slot`` when ``window`` paints for the first time, in that paint event before its children paint
+    (at once if it has painted already), or ``fallback_ms`` after this call if it has not painted by then."""
+    if window.property(_PAINTED):
+        slot()
+        return
+    watcher = window.findChild(_FirstPaint, options=Qt.FindChildOption.FindDirectChildrenOnly)
+    if watcher is None:
+        watcher = _FirstPaint(window)
+    watcher.add(slot, fallback_ms)
+
+
+class _FirstPaint(QObject):
+    """Watches a window (its own events only) until its first paint, then calls what waited for it."""
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self._window = window
+        self._waiting: list[Callable[[], object]] = []
+        self._done = False
+        window.installEventFilter(self)
+
+    def add(self, slot: Callable[[], object], fallback_ms: int) -> None:
+        self._waiting.append(slot)
+        QTimer.singleShot(fallback_ms, self, self._painted)
+
+    @qt_override(default=False)
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self._window and event.type() == QEvent.Type.Paint:
+            self._painted()
+        return False
+
+    def _painted(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        try:
+            self._window.removeEventFilter(self)
+            self._window.setProperty(_PAINTED, True)
+        except RuntimeError:  # the window is being deleted
+            return
+        waiting, self._waiting = self._waiting, []
+        for slot in waiting:
+            try:
+                slot()
+            except Exception as exc:  # noqa: BLE001 - one failing must not keep the others from their turn
+                report_exception(exc)
+        self.deleteLater()

@@ -120,7 +120,8 @@ class Playground(PlaygroundExplainers, PlaygroundFiles, RunCommands, QWidget):
         # settings changed: show the new untrained network at the next turn of the event loop: the changes of
         # one action (a data set sets the features, then the network) make one picture, and a picture under way
         # makes the next wait for it (a held arrow key)
-        self._refresh_timer = Soon(self, self._refresh_untrained)
+        # (at launch after the window's first paint: the picture's worker starts TensorFlow's import)
+        self._refresh_timer = Soon(self, self._refresh_untrained, after_paint=True)
         self._layout()
         self._connect()
         self._add_export_menus()

@@ -56,4 +56,7 @@ def install(app: QApplication | None = None) -> WheelGuard | None:
         return _guard
     _guard = WheelGuard(app)
     app.installEventFilter(_guard)
+    for widget in app.allWidgets():  # those polished before (the window installs it at its first paint)
+        if isinstance(widget, _GUARDED) and widget.focusPolicy() == Qt.FocusPolicy.WheelFocus:
+            widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
     return _guard

@@ -46,5 +46,7 @@ def test_a_workspace_on_the_command_line_opens_in_the_window(tmp_path):
                          text=True, timeout=300, env=env)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "shown" in out.stdout and "Traceback" not in out.stderr
+    # the window is up before TensorFlow starts loading (its import holds the interpreter lock for seconds)
+    assert "tensorflow=False" in out.stdout, out.stdout
     recent = QSettings(str(settings), QSettings.Format.IniFormat).value("files/recent")
     assert (recent if isinstance(recent, list) else [recent])[0] == str(path)  # opened, by its full path

@@ -6,6 +6,7 @@ import pytest
 from PySide6.QtCore import QRect
 
 from annstudio.gui.app import MainWindow
+from annstudio.gui.pacer import has_painted
 
 
 @pytest.fixture
@@ -15,6 +16,7 @@ def window(qtbot):
     w.resize(1280, 720)
     w.show()
     qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: has_painted(w))  # the application's filters (wheel, tool tips) from then on
     yield w
     w.close()
 

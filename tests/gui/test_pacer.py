@@ -96,3 +96,48 @@ def test_soon_calls_once_at_the_next_turn_and_can_be_taken_back(qtbot):
     shiboken6.delete(owner)  # its owner gone (a closed workspace): no call
     qtbot.wait(20)
     assert calls == []
+
+
+def test_soon_after_paint_waits_for_a_shown_windows_first_paint(qtbot):
+    """At launch the untrained picture (whose worker starts TensorFlow's import) is asked for at the first turn
+    of the event loop, before the window's first paint: with ``after_paint`` it comes after that paint; taken
+    back meanwhile (Play pressed first) it does not come. A hidden window has nothing to wait for."""
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QLabel, QMainWindow
+
+    from annstudio.gui.pacer import Soon
+
+    hidden = QLabel("not shown")
+    qtbot.addWidget(hidden)
+    calls = []
+    Soon(hidden, lambda: calls.append("hidden"), after_paint=True).start()
+    qtbot.waitUntil(lambda: calls == ["hidden"], timeout=2000)
+
+    events = []
+
+    class Painted(QObject):
+        def eventFilter(self, watched, event):  # noqa: N802
+            if event.type() == QEvent.Type.Paint:
+                events.append("paint")
+            return False
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    label = QLabel("the playground")
+    window.setCentralWidget(label)
+    spy = Painted(window)
+    window.installEventFilter(spy)
+    soon = Soon(label, lambda: events.append("soon"), after_paint=True)
+    taken_back = Soon(label, lambda: events.append("taken back"), after_paint=True)
+    soon.start()
+    taken_back.start()
+    window.show()
+    QTimer.singleShot(0, window, taken_back.stop)  # the first turn: before the paint, after both asked
+    qtbot.waitUntil(lambda: "soon" in events, timeout=3000)
+    qtbot.wait(30)
+    assert events.index("paint") < events.index("soon") and "taken back" not in events
+    assert events.count("soon") == 1
+
+    events.clear()  # painted once: at once from now on
+    soon.start()
+    qtbot.waitUntil(lambda: "soon" in events, timeout=2000)

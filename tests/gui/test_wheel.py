@@ -6,6 +6,7 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication, QScrollArea
 
 from annstudio.gui.app import MainWindow
+from annstudio.gui.pacer import has_painted
 
 
 def wheel(widget, steps: int = -1) -> None:
@@ -22,6 +23,7 @@ def test_the_wheel_over_an_unfocused_spin_box_scrolls_the_panel_instead(qtbot):
     window.resize(1280, 720)
     window.show()
     qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: has_painted(window))  # the application's filters (wheel, tool tips) from then on
     panel = window.playground.data_panel
     spin = panel.seed_spin
     combo = window.playground.training.optimizer_combo
