@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import threading
 from contextlib import contextmanager
 
 from .spec import ACTIVATIONS, DEFAULT_INITIALIZER, LayerSpec, NetworkSpec, SpecError, TrainSpec, uses_step
@@ -134,12 +135,24 @@ def set_random_seed(seed: int) -> None:
     np.random.seed(seed)
 
 
+_BUILDING = threading.RLock()
+
+
 def build_model(spec: NetworkSpec, seed: int | None = None) -> keras.Model:
-    """A fresh, untrained Keras model for ``spec``. With ``seed``, its initial weights are reproducible."""
+    """A fresh, untrained Keras model for ``spec``. With ``seed``, its initial weights are reproducible.
+
+    One at a time: Keras draws the initial weights' seeds from Python's ``random``, which the seed resets for
+    the whole process; two threads building at once (a run's, and the MNIST tab's preparation of the next
+    run) took each other's numbers, and a run's first epoch no longer repeated after Reset."""
     spec.validate()
     if uses_step(spec):
         raise SpecError("a perceptron's step activation has no Keras layer: it is trained by the perceptron "
                         "rule without Keras (save it as a workspace, .annws, to keep it)")
+    with _BUILDING:
+        return _build(spec, seed)
+
+
+def _build(spec: NetworkSpec, seed: int | None) -> keras.Model:
     if seed is not None:
         set_random_seed(seed)
     inputs = keras.Input(shape=tuple(spec.input_shape), name="input")

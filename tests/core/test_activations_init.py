@@ -130,3 +130,30 @@ def test_notebook_defines_sine_before_the_model_uses_it():
     assert code.index("def sine(x):") < code.index("activation=sine")
     assert "kernel_initializer=tf.keras.initializers.HeNormal()" in code
     compile(code.replace("%matplotlib inline", ""), "notebook", "exec")
+
+
+def test_models_built_at_once_in_two_threads_keep_their_seeded_weights():
+    """Keras takes the initial weights' seeds from Python's ``random``, which a seed resets for the whole
+    process: a run's model and the MNIST tab's preparation of the next run, built at the same moment, took
+    each other's numbers (a first epoch that did not repeat after Reset). Built one at a time, they do."""
+    import threading
+
+    spec = NetworkSpec((2,), (dense(16, "relu"), dense(16, "relu"), dense(1, "sigmoid")))
+    expected = [w.copy() for w in build.build_model(spec, seed=3).get_weights()]
+    results, errors = [], []
+
+    def builds() -> None:
+        try:
+            for _ in range(6):
+                results.append(build.build_model(spec, seed=3).get_weights())
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=builds) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and len(results) == 18
+    for weights in results:
+        assert all(np.array_equal(a, b) for a, b in zip(weights, expected))
