@@ -140,7 +140,8 @@ def test_loading_happens_in_the_background_and_shows_the_class_counts(workspace,
     assert time.perf_counter() - started < 0.5  # the window does not wait for the file
     assert ws.is_loading() and not ws.load_button.isEnabled() and not ws.open_button.isEnabled()
     qtbot.waitUntil(ws.data_loaded, timeout=30000)
-    assert not running_threads()
+    # the loading thread is done (the next run's programs may still be made ready, see below)
+    assert {thread.objectName() for thread in running_threads()} <= {"annstudio-mnist-prepare"}
     text = ws.data_label.text()
     assert str(mnist_path) in text and "training on the first 3\u00a0000" in text
     assert ws.dataset().x_train.shape == (LIMIT, 28, 28) and ws.dataset().x_test.shape == (10000, 28, 28)
@@ -353,15 +354,20 @@ def test_an_opened_trained_network_shows_its_results_without_play(workspace, qtb
 
 
 def test_while_idle_the_next_run_is_made_ready_and_play_uses_it(workspace, qtbot, mnist_path):
-    """After MNIST loads (or the network changes), the next run's model and first programs are made in a thread:
-    Play then builds no model and traces nothing before its first running loss."""
+    """While MNIST loads (on a stand-in of its layout), after it has loaded and after the network changes, the
+    next run's model and first programs are made in a thread: Play then builds no model and traces nothing
+    before its first running loss."""
     from annstudio.core import engine, faststart
 
-    _loaded(qtbot, workspace, mnist_path)
-    qtbot.waitUntil(lambda: workspace._preparer.is_running() or engine.compiling() > 0, timeout=10000)
+    assert workspace.set_data_path(mnist_path)
+    assert workspace.is_loading() and workspace._preparer.is_running()  # not waiting for the images
+    qtbot.waitUntil(workspace.data_loaded, timeout=30000)
     qtbot.waitUntil(lambda: not workspace._preparer.is_running() and engine.compiling() == 0, timeout=120000)
     warm = [programs for programs in faststart._cache.values() if programs.flatten]
     assert any({"train", "probe", "light"} <= programs._warm for programs in warm)
+    made = engine._POOL.built
+    qtbot.wait(700)  # the idle preparation after loading: the same network, nothing made again
+    assert not workspace._preparer.is_running() and engine._POOL.built == made
     built = engine._POOL.built
     workspace.training.epochs_spin.setValue(1)
     qtbot.mouseClick(workspace.training.play_button, Qt.MouseButton.LeftButton)

@@ -124,6 +124,7 @@ class DataMixin:
         self._data_message = ""
         self._highlight_open(False)
         self._loader.start(load_mnist_job, path, download)
+        self._prepare_programs()  # meanwhile, on a stand-in of MNIST's layout
         self._show_data_state()
         self._show_state(self.run.state)  # lock the data buttons
         self.status.emit("Downloading MNIST…" if download else f"Loading MNIST from {path}…")

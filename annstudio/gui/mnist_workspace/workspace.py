@@ -109,6 +109,7 @@ class MnistWorkspace(LayoutMixin, DataMixin, PredictionOnlyMixin, ResultsMixin, 
         self._prepare_timer.setSingleShot(True)
         self._prepare_timer.setInterval(500)
         self._prepare_timer.timeout.connect(self._prepare_programs)
+        self._prepared_for: tuple | None = None  # (network, train) whose programs were made ready last
         self.run = RunController(RunHooks(new_trainer=self._new_trainer, train_spec=self.train_spec,
                                           draw_report=self._draw_report, refusal=self._refusal,
                                           run_started=self._run_started, show_state=self._show_state,
@@ -238,16 +239,23 @@ class MnistWorkspace(LayoutMixin, DataMixin, PredictionOnlyMixin, ResultsMixin, 
         self._prepare_timer.start()
 
     def _prepare_programs(self) -> None:
-        """MNIST is here and nothing runs: build the next run's model and trace its first programs now, in a
-        thread, so that Play shows a running loss about a second sooner (see engine.prepare_programs)."""
-        if (self._full is None or self._keras is not None or self.is_loading() or self.session.is_running()
+        """MNIST is here, or on its way, and nothing runs: build the next run's model and trace its first programs
+        now, in a thread, so that Play shows a running loss about a second sooner (see engine.prepare_programs).
+        While MNIST loads (0.5-1 s) they are made on a stand-in of its layout: they do not depend on the data's
+        size, and a student who presses Play the moment it is loaded finds them ready or nearly."""
+        loading = self.is_loading()
+        if ((self._full is None and not loading) or self._keras is not None or self.session.is_running()
                 or self._preparer.is_running()):
             return
         try:
-            network, train, data = self.network_spec(), self.train_spec(), self.dataset()
+            network, train = self.network_spec(), self.train_spec()
         except SpecError:  # a network the builder refuses: Play will say so
             return
+        if (network, train) == self._prepared_for:
+            return
+        data = _stand_in(network) if loading else self.dataset()
         if data is not None:
+            self._prepared_for = (network, train)
             self._preparer.start(_prepare, network, train, data)
 
     def _forget_training(self) -> None:
@@ -471,6 +479,14 @@ class MnistWorkspace(LayoutMixin, DataMixin, PredictionOnlyMixin, ResultsMixin, 
 
     def report_picture(self) -> None:
         return None  # a report draws the digits' pictures itself
+
+
+def _stand_in(network: NetworkSpec) -> "datasets.Dataset":
+    """A few blank images of MNIST's layout (with a test part, as MNIST has), for preparing programs while the
+    real images load."""
+    x = np.zeros((8, *network.input_shape), np.float32)
+    y = np.zeros(8, np.float32)
+    return datasets.Dataset("mnist", x, y, x, y, "multiclass", 10, (0.0, 28.0, 0.0, 28.0))
 
 
 def _prepare(network: NetworkSpec, train: TrainSpec, data: "Dataset", state) -> None:
