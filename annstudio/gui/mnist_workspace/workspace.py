@@ -104,7 +104,7 @@ class MnistWorkspace(LayoutMixin, DataMixin, PredictionOnlyMixin, ResultsMixin, 
         self._evaluated: KerasReader | None = None  # the reader whose answers are coming
         # while idle, the next run's model and first programs are made ready (see _prepare_programs)
         self._preparer = JobRunner("mnist-prepare", self)
-        self._preparer.failed.connect(lambda exc: log.warning("preparing the network's programs failed: %s", exc))
+        self._preparer.failed.connect(self._prepare_failed)
         self._prepare_timer = QTimer(self)
         self._prepare_timer.setSingleShot(True)
         self._prepare_timer.setInterval(500)
@@ -257,6 +257,10 @@ class MnistWorkspace(LayoutMixin, DataMixin, PredictionOnlyMixin, ResultsMixin, 
         if data is not None:
             self._prepared_for = (network, train)
             self._preparer.start(_prepare, network, train, data)
+
+    def _prepare_failed(self, exc: BaseException) -> None:
+        log.warning("preparing the network's programs failed: %s", exc)
+        self._prepared_for = None  # (Play traces them itself; the next idle moment may try again)
 
     def _forget_training(self) -> None:
         """The network or the data changed: the old trainer, its curves and its results are gone."""
