@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSettings, QSignalBlocker, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QMainWindow,
     QMessageBox,
@@ -52,6 +53,16 @@ def lessons_width(window_width: int) -> int:
     return int(min(340, max(LESSONS_MIN_WIDTH, 0.2 * window_width)))
 #: Train actions that go through the run tool bar (the others go straight to the workspace).
 RUN_ACTIONS = ("toggle", "step", "step_batch", "stop", "reset")
+
+
+def first_size(free: tuple[int, int] | None, platform: str) -> tuple[int, int]:
+    """A new window's size: 1500 x 900, or the screen's free area (``free``, width and height) where that is
+    smaller (a 1366 x 768 laptop): not a window whose right side (the lessons) or bottom starts off the screen.
+    Without a real screen (``offscreen``: the tests, ``annstudio shot``, the benchmarks) always 1500 x 900."""
+    width, height = 1500, 900
+    if free is None or platform in ("offscreen", "minimal") or free[0] <= 0 or free[1] <= 0:
+        return width, height
+    return min(width, free[0]), min(height, free[1])
 
 
 def _app_filters() -> None:
@@ -121,7 +132,9 @@ class MainWindow(WindowFiles, WindowSettings, QMainWindow):
         self._gc_timer.start()
         self.file_menu.insertAction(self.file_menu.actions()[-1], self._lesson_action())
         self.statusBar().showMessage("Ready: press Space (or Play) to train the network.")
-        self.resize(1500, 900)
+        screen = self.screen() or QApplication.primaryScreen()
+        free = screen.availableGeometry().size().toTuple() if screen is not None else None
+        self.resize(*first_size(free, QApplication.platformName()))
         if restore:
             self._restore_settings()
 

@@ -92,3 +92,16 @@ def test_the_mnist_workspace_fits(qtbot, size):
     qtbot.wait(50)
     assert in_sight(m.confusion, window) and tabs_in_sight(m.results_tabs)
     window.close()
+
+
+def test_a_new_window_fits_a_small_screen():
+    """A first launch opens 1500 x 900, or smaller on a smaller screen (a 1366 x 768 laptop), so that the lessons
+    on the right and the status bar are not off the screen; without a real screen (tests, pictures, benchmarks)
+    always 1500 x 900."""
+    from annstudio.gui.app import first_size
+
+    assert first_size((1366, 738), "xcb") == (1366, 738)
+    assert first_size((2560, 1400), "wayland") == (1500, 900)
+    assert first_size((1440, 1000), "windows") == (1440, 900)
+    assert first_size((800, 800), "offscreen") == (1500, 900)
+    assert first_size(None, "xcb") == (1500, 900) and first_size((0, 0), "xcb") == (1500, 900)
