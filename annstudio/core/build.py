@@ -53,7 +53,7 @@ def _without_matplotlib():
         yield
     finally:
         for name in blocked:
-            if name in sys.modules and sys.modules[name] is None:
+            if sys.modules.get(name, 0) is None:
                 del sys.modules[name]
 
 
@@ -149,20 +149,16 @@ def build_model(spec: NetworkSpec, seed: int | None = None) -> keras.Model:
         raise SpecError("a perceptron's step activation has no Keras layer: it is trained by the perceptron "
                         "rule without Keras (save it as a workspace, .annws, to keep it)")
     with _BUILDING:
-        return _build(spec, seed)
-
-
-def _build(spec: NetworkSpec, seed: int | None) -> keras.Model:
-    if seed is not None:
-        set_random_seed(seed)
-    inputs = keras.Input(shape=tuple(spec.input_shape), name="input")
-    x = inputs
-    for layer, name in zip(spec.layers, spec.layer_names()):
-        x = make_layer(layer, name)(x)
-    if len(x.shape) != 2:
-        raise SpecError(f"the network's output has shape {tuple(x.shape[1:])}; "
-                        "add a Flatten layer before the Dense layers")
-    return keras.Model(inputs, x, name="annstudio")
+        if seed is not None:
+            set_random_seed(seed)
+        inputs = keras.Input(shape=tuple(spec.input_shape), name="input")
+        x = inputs
+        for layer, name in zip(spec.layers, spec.layer_names()):
+            x = make_layer(layer, name)(x)
+        if len(x.shape) != 2:
+            raise SpecError(f"the network's output has shape {tuple(x.shape[1:])}; "
+                            "add a Flatten layer before the Dense layers")
+        return keras.Model(inputs, x, name="annstudio")
 
 
 def make_optimizer(train: TrainSpec) -> keras.optimizers.Optimizer:

@@ -356,8 +356,18 @@ def mnist_dataset(path: str | os.PathLike | None = None, progress: ProgressFn | 
     if size:
         x_train, y_train = x_train[:size], y_train[:size]
     return Dataset("mnist", (x_train / np.float32(255)).astype(np.float32), y_train.astype(np.float32),
-                   (x_test / np.float32(255)).astype(np.float32), y_test.astype(np.float32),
-                   "multiclass", 10, (0.0, 28.0, 0.0, 28.0))
+                   (x_test / np.float32(255)).astype(np.float32), y_test.astype(np.float32), *_MNIST_KIND)
+
+
+_MNIST_KIND = ("multiclass", 10, (0.0, 28.0, 0.0, 28.0))  # task, classes, bounds
+
+
+def mnist_stand_in(input_shape: tuple[int, ...] = (28, 28), rows: int = 8) -> Dataset:
+    """A few blank images in MNIST's layout (with a test part, as MNIST has): for making a network's programs
+    ready while the real images load (they do not depend on the data's size)."""
+    x = np.zeros((rows, *input_shape), np.float32)
+    y = np.zeros(rows, np.float32)
+    return Dataset("mnist", x, y, x, y, *_MNIST_KIND)
 
 
 def load(spec: DataSpec, progress: ProgressFn | None = None) -> Dataset:

@@ -199,7 +199,7 @@ def after_first_paint(widget: QWidget, slot: Callable[[], object], fallback_ms: 
     turn of the event loop; the untrained picture, asked for at that turn, started TensorFlow's import (seconds
     of the interpreter lock, in the worker thread) before it, and the window appeared 0.5-1 s later."""
     window = widget.window()
-    if not window.isVisible() or window.property(_PAINTED):
+    if not window.isVisible() or has_painted(window):
         return True
     on_first_paint(window, lambda: QTimer.singleShot(0, widget, slot), fallback_ms)
     return False
@@ -213,7 +213,7 @@ def has_painted(window: QWidget) -> bool:
 def on_first_paint(window: QWidget, slot: Callable[[], object], fallback_ms: int = 1000) -> None:
     """Calls ``slot`` when ``window`` paints for the first time, in that paint event before its children paint
     (at once if it has painted already), or ``fallback_ms`` after this call if it has not painted by then."""
-    if window.property(_PAINTED):
+    if has_painted(window):
         slot()
         return
     watcher = window.findChild(_FirstPaint, options=Qt.FindChildOption.FindDirectChildrenOnly)

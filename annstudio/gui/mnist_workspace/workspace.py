@@ -253,7 +253,7 @@ class MnistWorkspace(LayoutMixin, DataMixin, PredictionOnlyMixin, ResultsMixin, 
             return
         if (network, train) == self._prepared_for:
             return
-        data = _stand_in(network) if loading else self.dataset()
+        data = datasets.mnist_stand_in(tuple(network.input_shape)) if loading else self.dataset()
         if data is not None:
             self._prepared_for = (network, train)
             self._preparer.start(_prepare, network, train, data)
@@ -483,14 +483,6 @@ class MnistWorkspace(LayoutMixin, DataMixin, PredictionOnlyMixin, ResultsMixin, 
 
     def report_picture(self) -> None:
         return None  # a report draws the digits' pictures itself
-
-
-def _stand_in(network: NetworkSpec) -> "datasets.Dataset":
-    """A few blank images of MNIST's layout (with a test part, as MNIST has), for preparing programs while the
-    real images load."""
-    x = np.zeros((8, *network.input_shape), np.float32)
-    y = np.zeros(8, np.float32)
-    return datasets.Dataset("mnist", x, y, x, y, "multiclass", 10, (0.0, 28.0, 0.0, 28.0))
 
 
 def _prepare(network: NetworkSpec, train: TrainSpec, data: "Dataset", state) -> None:
