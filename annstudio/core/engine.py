@@ -290,6 +290,7 @@ class _Compiled:
         self.ready: set[tuple] = set()                      # (program, data shapes) compiled (XLA compiles per shape)
         self.compiling: dict[tuple, bool] = {}              # programs waiting or compiling in the background
         self._fast = None                                   # the any-width programs (see faststart, fast)
+        self._own_fast = None                               # ... with this network's activations (fast_programs)
         self.fast_key: tuple | None = None                  # ... their structure (None: this network has none)
         self.fast_prepared = False                          # prepare_fast asked for them
         self._set_up_augmentation(train)
@@ -322,6 +323,22 @@ class _Compiled:
             self._fast = faststart.programs(self.fast_key, self.optimizer)
         return self._fast
 
+    def fast_programs(self, name: str) -> "faststart.FastPrograms":
+        """Whose program ``name`` runs now: the network's own (its activations fixed: half the trace, see
+        faststart) once traced, else the any-width programs when prepared or being prepared (an activation
+        changed: nothing to trace), else the network's own, traced by this call."""
+        general, own = self.fast, self.own_fast()
+        if own is general or own.traced(name) or not general.coming(name):
+            return own
+        return general
+
+    def own_fast(self) -> "faststart.FastPrograms":
+        """The any-width programs with this network's hidden activations fixed (faststart.own)."""
+        if self._own_fast is None:
+            hidden = [layer.activation for layer in self.network.layers if layer.kind == "dense"][:-1]
+            self._own_fast = faststart.programs(faststart.own(self.fast_key, hidden), self.optimizer)
+        return self._own_fast
+
     def _slot_variables(self) -> list | None:
         """The optimizer's variables in the order faststart's update takes them (None: unknown layout)."""
         name = type(self.optimizer).__name__.lower()
@@ -339,14 +356,18 @@ class _Compiled:
     # the any-width programs ---------------------------------------------------------------------------
     def fast_train(self, data: dict, order, start: int, n_full: int, batch_size: int, rest: int) -> dict:
         """Train through the any-width program from the variables' values, and put the result back into
-        the variables: the model and optimizer end exactly where the compiled program would leave them."""
+        the variables: the model and optimizer end exactly where the compiled program would leave them.
+        ``traced`` in the result: whether the call traced its program (its time was not training)."""
         opt = self.optimizer
         state = {"slots": [tf.convert_to_tensor(v) for v in self.slot_vars],
                  "iterations": tf.convert_to_tensor(opt.iterations),
                  "learning_rate": tf.convert_to_tensor(opt.learning_rate)}
-        out = self.fast.train([tf.convert_to_tensor(v) for v in self.train_vars], state, self.fast_hyper, data,
-                              order, tf.constant(start, tf.int32), tf.constant(n_full, tf.int32),
-                              tf.constant(batch_size, tf.int32), tf.constant(rest, tf.int32))
+        program = self.fast_programs("train").train
+        traces = program.experimental_get_tracing_count()
+        out = program([tf.convert_to_tensor(v) for v in self.train_vars], state, self.fast_hyper, data,
+                      order, tf.constant(start, tf.int32), tf.constant(n_full, tf.int32),
+                      tf.constant(batch_size, tf.int32), tf.constant(rest, tf.int32))
+        out = {**out, "traced": program.experimental_get_tracing_count() != traces}
         for var, value in zip(self.train_vars, out["weights"]):
             var.assign(value)
         for var, value in zip(self.slot_vars, out["slots"]):
@@ -357,7 +378,8 @@ class _Compiled:
     def fast_probe(self, data: dict, light: bool = False) -> dict:
         """:meth:`probe_graph`'s outputs (and ``fit``, the training data's loss and metric) without a compile;
         ``light``: the metrics only."""
-        fn = self.fast.light if light else self.fast.probe
+        name = "light" if light else "probe"
+        fn = getattr(self.fast_programs(name), name)
         out = dict(fn([tf.convert_to_tensor(v) for v in self.train_vars], self.fast_hyper, data))
         if self.train_in_graph:
             out["train"] = out["fit"]
@@ -373,8 +395,9 @@ class _Compiled:
 
         def work() -> None:
             try:
-                if self.fast is not None:  # what trains meanwhile first (once per structure; see prepare_fast)
-                    self.fast.prepare()
+                if self.fast is not None:  # what trains meanwhile first (see prepare_fast)
+                    for name in ("train", "probe", "light"):
+                        self.fast_programs(name).prepare((name,))
                 fn = self.epochs_program(*key[1:]) if key[0] == "epochs" else self.program(*key)
                 out = fn(*args)
                 tf.nest.map_structure(lambda t: t.numpy() if hasattr(t, "numpy") else t, out)
@@ -386,17 +409,20 @@ class _Compiled:
         _COMPILER.submit((id(self), key), work, dropped=lambda: self.compiling.pop(key, None))
 
     def prepare_fast(self) -> None:
-        """In the background, once: the any-width programs (traced and run once, so Play's first epoch does
-        not wait for them); then, when nothing else waits, those of the networks one layer deeper and
-        shallower: their pictures, and the deeper one's training ("Add layer", then Play, finds them ready).
-        Those come one program at a time and give way to anything asked for meanwhile: traced in one go (they
-        once took seconds) they held the interpreter lock while the student tried other changes."""
+        """In the background, once: what Play needs first, unless the any-width programs of this depth are ready:
+        the network's own programs (see fast_programs), traced and run once, so Play's first epoch does not wait
+        for them. Then, when nothing else waits, guesses about what comes next (see faststart.neighbour_steps):
+        the networks one layer deeper and shallower ("Add layer", then Play, finds them ready), and this depth's
+        any-width programs (another activation: nothing to trace). Those come one program at a time and give
+        way to anything asked for meanwhile: traced in one go (they once took seconds) they held the
+        interpreter lock while the student tried other changes."""
         if self.fast is None or self.fast_prepared:
             return
         self.fast_prepared = True
-        fast, key, optimizer = self.fast, self.fast_key, self.optimizer
-        if not fast.ready():  # (every width of a structure shares them: often they are)
-            _COMPILER.submit(("prepare", key), fast.prepare)
+        general, key, optimizer = self.fast, self.fast_key, self.optimizer
+        own = self.own_fast()
+        if not general.ready() and not own.ready():
+            _COMPILER.submit(("prepare", own.key), own.prepare)
         steps = faststart.neighbour_steps(key, optimizer)
         if steps:
             _COMPILER.submit(("neighbours", key), _one_at_a_time(steps), urgent=False)
@@ -1144,9 +1170,8 @@ class Trainer:
     def _fast_train(self, order, start: int, n_full: int, batch_size: int, rest: int) -> dict:
         """Batches through the any-width program, counting the time (see :meth:`_compile_due`)."""
         began = time.perf_counter()
-        traces = self._compiled.fast.train.experimental_get_tracing_count()
         out = self._compiled.fast_train(self._data_args, order, start, n_full, batch_size, rest)
-        if self._compiled.fast.train.experimental_get_tracing_count() == traces:  # (not the time of a trace)
+        if not out.pop("traced"):  # (not the time of a trace)
             self._fast_seconds += time.perf_counter() - began
         return out
 

@@ -91,12 +91,26 @@ def test_a_run_hands_over_to_the_compiled_program_with_the_same_numbers(monkeypa
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
+def _fresh_programs():
+    engine._POOL.clear()
+    with faststart._lock:
+        faststart._cache.clear()  # no program traced yet
+
+
+def _traces(programs) -> int:
+    return sum(getattr(programs, name).experimental_get_tracing_count() for name in ("train", "probe", "light"))
+
+
 def test_another_width_feature_or_activation_needs_no_new_trace(monkeypatch):
+    """Once the any-width programs are prepared (the app does it after a network's untrained picture), the
+    networks of the same depth train through them: no trace, not even of their own programs."""
     monkeypatch.setattr(engine._Compiled, "compile_ahead", lambda *args, **kwargs: None)
+    _fresh_programs()
     data = _xor()
     train = TrainSpec("adam", 0.05, 16, 1, "binary_crossentropy", seed=2)
     base = NetworkSpec((2,), (dense(3, "relu"), dense(1, "sigmoid")), ("x1", "x2"))
     first = Trainer(base, train, data, PROBES, probe_interval=1e-9)
+    first._compiled.fast.prepare()
     list(first.run())
     programs = first._compiled.fast
     for network in (replace(base, layers=(dense(7, "relu"), dense(1, "sigmoid"))),
@@ -107,6 +121,35 @@ def test_another_width_feature_or_activation_needs_no_new_trace(monkeypatch):
         list(trainer.run())
     assert programs.train.experimental_get_tracing_count() == 1
     assert programs.probe.experimental_get_tracing_count() == 1
+    assert [_traces(found) for found in faststart._cache.values() if found is not programs] == [0, 0]  # relu, tanh
+
+
+def test_a_network_not_prepared_trains_through_its_own_programs_with_the_same_numbers(monkeypatch):
+    """At launch, or after a change of depth nobody prepared, a network's first epoch traces its own
+    programs (its activations fixed: half the graph of the any-width ones, half the wait) and keeps them; they
+    compute what the any-width programs compute, to the bit."""
+    monkeypatch.setattr(engine._Compiled, "compile_ahead", lambda *args, **kwargs: None)
+    network, data = CASES[0][1], _xor()  # tanh and relu hidden layers, an L2 penalty
+    train = replace(CASES[0][2], epochs=4)
+    runs = []
+    for prepared in (False, True):
+        _fresh_programs()
+        trainer = Trainer(network, train, data, PROBES, probe_interval=1e-9)
+        if prepared:
+            trainer._compiled.fast.prepare()
+        reports = list(trainer.run())
+        general = trainer._compiled.fast
+        own = faststart.programs(faststart.own(trainer._compiled.fast_key, ("tanh", "relu")), trainer.optimizer)
+        assert own.fixed == ("tanh", "relu") and general.fixed is None
+        assert (_traces(general), _traces(own)) == ((3, 0) if prepared else (0, 2))  # (own: train, probe)
+        runs.append((reports, _weights(trainer)))
+    (own_reports, own_weights), (general_reports, general_weights) = runs
+    for a, b in zip(own_reports, general_reports):
+        assert a.metrics == b.metrics
+        np.testing.assert_array_equal(a.surface, b.surface)
+        np.testing.assert_array_equal([v for _, v in a.grad_norms], [v for _, v in b.grad_norms])
+    for a, b in zip(own_weights, general_weights):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_networks_with_other_layers_and_unwatched_runs_train_as_before():
@@ -166,14 +209,14 @@ def test_a_trace_is_not_counted_as_training_time():
     """The XLA compile is due after COMPILE_AFTER_S of training: the any-width program's trace (the first call
     of a structure not prepared) is not training, and counted it made every first run compile at once."""
     network, train, data = CASES[0][1], CASES[0][2], _xor()
-    engine._POOL.clear()
-    with faststart._lock:
-        faststart._cache.clear()  # its programs not traced yet
+    _fresh_programs()  # its programs not traced yet
     trainer = Trainer(network, train, data, PROBES, probe_interval=1e-9)
-    traces = trainer._compiled.fast.train.experimental_get_tracing_count()
+    program = trainer._compiled.fast_programs("train").train
+    traces = program.experimental_get_tracing_count()
     for _ in trainer.run(1):  # one epoch: one call, which traces
         pass
-    assert trainer._compiled.fast.train.experimental_get_tracing_count() == traces + 1
+    assert trainer._compiled.fast_programs("train").train is program
+    assert program.experimental_get_tracing_count() == traces + 1
     assert trainer._fast_seconds == 0.0
     for _ in trainer.run(2):
         pass
@@ -205,15 +248,14 @@ def test_the_networks_a_layer_away_are_prepared_one_program_at_a_time(monkeypatc
     "remove" (its picture) need next, one program a job step, giving way to anything asked for meanwhile."""
     monkeypatch.setattr(engine, "BACKGROUND_COMPILE", True)
     network, train, data = CASES[0][1], CASES[0][2], _xor()  # two hidden layers
-    engine._POOL.clear()
-    with faststart._lock:
-        faststart._cache.clear()
+    _fresh_programs()
     trainer = Trainer(network, train, data, PROBES, probe_interval=1e-9)
     trainer._compiled.prepare_fast()
     assert engine.wait_compiled(300)
     key = trainer._compiled.fast_key
     around = {depth: faststart.programs(key[:2] + (depth,) + key[3:], trainer.optimizer)._warm for depth in (2, 3, 4)}
     assert around == {3: {"train", "probe", "light"}, 2: {"probe"}, 4: {"train", "probe", "light"}}
+    assert trainer._compiled.own_fast().ready()  # what Play takes first: the network's own programs
 
     done = []
     steps = [lambda: (done.append("first"), engine._COMPILER.submit(("test", "asked"), lambda: done.append("asked"))),
