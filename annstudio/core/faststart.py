@@ -92,20 +92,28 @@ def programs(key: tuple, optimizer) -> "FastPrograms":
 
 
 def neighbour_steps(key: tuple, optimizer) -> list:
-    """What "Add layer" and "remove" ask for next, as steps to do in the background, one program each (see
-    :meth:`FastPrograms.prepare`): the picture and the training of the network one layer deeper than ``key``'s
-    ("Add layer", then Play), the picture of the one a layer shallower, then the deeper one's metrics.
+    """:func:`neighbours`, as steps to do in the background, one program each (see :meth:`FastPrograms.prepare`),
+    those not prepared yet."""
+    wanted = [(programs(other, optimizer), name) for other, name in neighbours(key)]
+    return [lambda found=found, name=name: found.prepare((name,)) for found, name in wanted if not found.ready((name,))]
 
-    Not ``key``'s own any-width programs (another activation at the same depth): guessed too, they made the
-    background busy for longer after every change, and a guess being traced when Play is pressed holds the
-    interpreter lock against the run (MNIST's first running loss 1.9-2.5 s instead of 0.9-1.4 s, alternated
-    runs). Another activation traces its network's own programs instead (half a trace)."""
+
+def neighbours(key: tuple) -> list[tuple[tuple, str]]:
+    """What a student asks for next, as (structure, program name), in order: the picture and the training of
+    the network one layer deeper than ``key``'s ("Add layer", then Play), the picture of the one a layer
+    shallower, the deeper one's metrics; last, for points in the plane, ``key``'s own any-width programs (another activation at the same depth, tried after a
+    moment's look, then needs no trace; sooner, it traces its network's own programs: half a trace).
+
+    Not those for MNIST: guessed there too they kept the background busy for longer, and a guess being traced
+    when Play is pressed holds the interpreter lock against the run (the first running loss 1.9-2.5 s instead
+    of 0.9-1.4 s in alternated runs)."""
     depth = key[2]
     deeper = key[:2] + (depth + 1,) + key[3:]
     shallower = key[:2] + (depth - 1,) + key[3:] if depth > 1 else None
     wanted = [(deeper, "probe"), (deeper, "train"), (shallower, "probe"), (deeper, "light")]
-    wanted = [(programs(other, optimizer), name) for other, name in wanted if other is not None]
-    return [lambda found=found, name=name: found.prepare((name,)) for found, name in wanted if not found.ready((name,))]
+    if not key[1]:  # (key[1]: a leading Flatten, images)
+        wanted += [(key, "probe"), (key, "train"), (key, "light")]
+    return [(other, name) for other, name in wanted if other is not None]
 
 
 _call_options: dict = {}  # the thread's options -> the same without Grappler

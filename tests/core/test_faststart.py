@@ -254,7 +254,7 @@ def test_the_networks_a_layer_away_are_prepared_one_program_at_a_time(monkeypatc
     assert engine.wait_compiled(300)
     key = trainer._compiled.fast_key
     around = {depth: faststart.programs(key[:2] + (depth,) + key[3:], trainer.optimizer)._warm for depth in (2, 3, 4)}
-    assert around == {3: set(), 2: {"probe"}, 4: {"train", "probe", "light"}}
+    assert around == {3: {"train", "probe", "light"}, 2: {"probe"}, 4: {"train", "probe", "light"}}
     assert trainer._compiled.own_fast().ready()  # what Play takes first: the network's own programs
 
     done = []
@@ -263,6 +263,18 @@ def test_the_networks_a_layer_away_are_prepared_one_program_at_a_time(monkeypatc
     engine._COMPILER.submit(("test", "steps"), engine._one_at_a_time(steps), urgent=False)
     assert engine.wait_compiled(60)
     assert done == ["first", "asked", "second"]  # what was asked meanwhile went first
+
+
+def test_another_activation_is_guessed_in_the_plane_not_for_images():
+    """The any-width programs of a network's own depth are guessed last, after those a layer away, for points in
+    the plane; for images (MNIST) they kept the background busy when Play came, so not there."""
+    plane = faststart.structure(CASES[0][1], (), False, False, "binary_crossentropy", "adam")
+    images = faststart.structure(CASES[2][1], (), False, False, "sparse_categorical_crossentropy", "rmsprop")
+    deeper = plane[:2] + (4,) + plane[3:]
+    assert faststart.neighbours(plane) == [(deeper, "probe"), (deeper, "train"), (plane[:2] + (2,) + plane[3:], "probe"),
+                                           (deeper, "light"), (plane, "probe"), (plane, "train"), (plane, "light")]
+    assert [found for found, _ in faststart.neighbours(images)] == [images[:2] + (3,) + images[3:]] * 2 + [
+        images[:2] + (1,) + images[3:], images[:2] + (3,) + images[3:]]
 
 
 def test_the_programs_are_called_without_grappler_in_their_thread_only():
