@@ -413,8 +413,9 @@ class _Compiled:
         the network's own programs (see fast_programs), traced and run once, so Play's first epoch does not wait
         for them. Then, when nothing else waits, guesses about what comes next (see faststart.neighbour_steps):
         the any-width programs of the networks one layer deeper and shallower ("Add layer", then Play, finds
-        them ready), then those of this depth (another activation). Those come one program at a time and give way to anything asked for meanwhile: traced in
-        one go (they once took seconds) they held the interpreter lock while the student tried other changes."""
+        them ready), then those of this depth (another activation). Those come one program at a time and give
+        way to anything asked for meanwhile: traced in one go (they once took seconds) they held the
+        interpreter lock while the student tried other changes."""
         if self.fast is None or self.fast_prepared:
             return
         self.fast_prepared = True

@@ -101,8 +101,9 @@ def neighbour_steps(key: tuple, optimizer) -> list:
 def neighbours(key: tuple) -> list[tuple[tuple, str]]:
     """What a student asks for next, as (structure, program name), in order: the picture and the training of
     the network one layer deeper than ``key``'s ("Add layer", then Play), the picture of the one a layer
-    shallower, the deeper one's metrics; last, for points in the plane, ``key``'s own any-width programs (another activation at the same depth, tried after a
-    moment's look, then needs no trace; sooner, it traces its network's own programs: half a trace).
+    shallower, the deeper one's metrics; last, for points in the plane, ``key``'s own any-width programs
+    (another activation at the same depth, tried after a moment's look, then needs no trace; sooner, it traces
+    its network's own programs: half a trace).
 
     Not those for MNIST: guessed there too they kept the background busy for longer, and a guess being traced
     when Play is pressed holds the interpreter lock against the run (the first running loss 1.9-2.5 s instead

@@ -271,8 +271,9 @@ def test_another_activation_is_guessed_in_the_plane_not_for_images():
     plane = faststart.structure(CASES[0][1], (), False, False, "binary_crossentropy", "adam")
     images = faststart.structure(CASES[2][1], (), False, False, "sparse_categorical_crossentropy", "rmsprop")
     deeper = plane[:2] + (4,) + plane[3:]
-    assert faststart.neighbours(plane) == [(deeper, "probe"), (deeper, "train"), (plane[:2] + (2,) + plane[3:], "probe"),
-                                           (deeper, "light"), (plane, "probe"), (plane, "train"), (plane, "light")]
+    shallower = plane[:2] + (2,) + plane[3:]
+    assert faststart.neighbours(plane) == [(deeper, "probe"), (deeper, "train"), (shallower, "probe"), (deeper, "light"),
+                                           (plane, "probe"), (plane, "train"), (plane, "light")]
     assert [found for found, _ in faststart.neighbours(images)] == [images[:2] + (3,) + images[3:]] * 2 + [
         images[:2] + (1,) + images[3:], images[:2] + (3,) + images[3:]]
 
