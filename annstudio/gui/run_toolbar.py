@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QStyle, QToolBar, QToolButton, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QStyle, QToolBar, QToolButton, QWidget
 
 from ..core.control import RunState
+from .busy import BusyBar
 from .training_panel import SPEEDS
 
 #: How often the bar looks whether the first report of a starting run has come (ms).
@@ -69,11 +70,8 @@ class RunToolBar(QToolBar):
                                     "results are the same at every speed.")
         self._speed_actions = [self.addWidget(self.speed_label), self.addWidget(self.speed_combo)]
         self.addSeparator()
-        self.busy = QProgressBar()
-        self.busy.setRange(0, 0)  # no end known: a moving bar
+        self.busy = BusyBar(height=14)  # no end known: a moving bar
         self.busy.setMaximumWidth(90)
-        self.busy.setMaximumHeight(14)
-        self.busy.setTextVisible(False)
         self.status_label = QLabel()
         self.status_label.setContentsMargins(6, 0, 6, 0)
         self._busy_action = self.addWidget(self.busy)

@@ -12,12 +12,13 @@ import random
 from dataclasses import replace
 
 from PySide6.QtCore import QSignalBlocker, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QGroupBox, QLabel, QProgressBar,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QGridLayout, QGroupBox, QLabel,
                                QPushButton, QSpinBox, QStyle, QVBoxLayout, QWidget)
 
 from annstudio.core.control import RunState
 from annstudio.core.spec import LOSSES, TrainSpec, suited_optimizer
 
+from .busy import BusyBar
 from .stopping_box import RULE_FIELDS, ScheduleBox, StoppingBox
 
 OPTIMIZER_NAMES = {"sgd": "SGD", "adam": "Adam", "rmsprop": "RMSprop", "perceptron": "Perceptron rule"}
@@ -185,10 +186,7 @@ class TrainingPanel(QWidget):
         grid.addWidget(self.stop_button, 1, 0)
         grid.addWidget(self.reset_button, 1, 1)
         grid.addWidget(self.keep_weights_check, 2, 0, 1, 2)
-        self.busy = QProgressBar()
-        self.busy.setRange(0, 0)  # no known end: the bar moves to say "working"
-        self.busy.setTextVisible(False)
-        self.busy.setMaximumHeight(8)
+        self.busy = BusyBar(height=8)  # no known end: the bar moves to say "working"
         self.busy.setToolTip("Training is starting: it begins by itself in a moment.")
         self.busy.setVisible(False)
         grid.addWidget(self.busy, 3, 0, 1, 2)

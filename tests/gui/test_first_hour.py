@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QRect
+from PySide6.QtWidgets import QApplication
 
 from annstudio.gui.app import MainWindow
 from annstudio.gui.pacer import has_painted
@@ -45,10 +46,13 @@ def test_play_is_in_sight_says_starting_and_a_second_press_does_not_pause(qtbot,
     p.training.set_speed(10.0)  # slow enough that the run is still going when we look
     window._on_workspace("toggle")  # Space
     assert bar.is_starting() and bar.play_button.text() == "Starting…" and bar.busy_shown()
+    QApplication.processEvents()  # (the tool bar lays its widgets out on its next turn)
+    assert bar.busy.moving()
     window._on_workspace("toggle")  # an impatient second press
     qtbot.waitUntil(lambda: not bar.is_starting(), timeout=60000)
     assert p.state() in ("running", "finished") and p.state() != "paused"
-    assert not bar.busy_shown()
+    QApplication.processEvents()
+    assert not bar.busy_shown() and not bar.busy.moving()  # hidden, it costs nothing
     qtbot.waitUntil(lambda: p.state() == "finished", timeout=60000)
     assert bar.play_button.text() == "Play" and p.latest_report().epoch == 3
 
