@@ -11,6 +11,10 @@ drawn (a report with epoch ≥ 1 that reached the data plot). With ``--data``, t
 the first live report (a batch loss), and Play → the first epoch, Play pressed the moment MNIST is loaded; then
 Play → the first live report of a new network (a layer more) after 3 s of looking at it.
 
+Each run is a *first* launch: a new app-data folder, so no traced program is kept from before (see
+core/program_store). Then the *next* launch in that folder, launch → first epoch only (``next_launch_*``):
+what a student meets every day after the first.
+
 In the same run, the notebook route in a fresh process: ``import tensorflow``, a ``Sequential`` 2-2-1
 net, ``compile``, ``fit`` one epoch on the same 1000 points; then a new architecture built, compiled and
 fit one epoch. The ratios put the app's waits against it. Last line: one JSON object.
@@ -53,8 +57,8 @@ print(json.dumps({"import_s": t_import - t0, "first_epoch_s": t_first - t0, "new
 """.replace("import time, os, sys", "import time, os, sys, json")
 
 
-def child(launched: float, mnist: str | None) -> None:
-    """The app, driven as a user drives it; prints one JSON object of waits."""
+def child(launched: float, mnist: str | None, launch_only: bool = False) -> None:
+    """The app, driven as a user drives it; prints one JSON object of waits (``launch_only``: the launch's)."""
     from PySide6.QtCore import QEventLoop, Qt, QTimer
     from PySide6.QtTest import QTest
 
@@ -98,6 +102,9 @@ def child(launched: float, mnist: str | None) -> None:
     space()
     out["launch_to_first_epoch_s"] = until(trained) - launched
     out["play_lost"] = False
+    if launch_only:
+        print("RESULT " + json.dumps(out), flush=True)
+        os._exit(0)  # (as a student closing at once would; the launch is what was measured)
 
     def halt() -> None:
         if p.state() == "running":
@@ -202,12 +209,15 @@ def _base_env() -> dict:
 _PYCACHE = tempfile.mkdtemp(prefix="annstudio-pycache-")
 
 
-def run_child(mnist: str | None) -> dict:
+def run_child(mnist: str | None, data_dir: str, launch_only: bool = False) -> dict:
+    """One launch of the app, its settings new and its app-data folder ``data_dir`` (where it keeps the programs
+    it traced: a new folder is a first launch, see core/program_store)."""
     env = {**_base_env(), "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
            "ANNSTUDIO_SETTINGS": os.path.join(tempfile.mkdtemp(), "settings.ini"), "TF_CPP_MIN_LOG_LEVEL": "3",
-           "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
+           "ANNSTUDIO_DATA_DIR": data_dir, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
     launched = time.time()
     cmd = [sys.executable, os.path.abspath(__file__), "--child", str(launched)] + (["--data", mnist] if mnist else [])
+    cmd += ["--launch-only"] if launch_only else []
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=900)
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
@@ -228,18 +238,21 @@ def main() -> None:
     parser.add_argument("--data", help="a local mnist.npz: also measure the MNIST tab's first report")
     parser.add_argument("--runs", type=int, default=1, help="app launches (each with all the changes)")
     parser.add_argument("--child", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--launch-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
-        child(args.child, args.data)
+        child(args.child, args.data, args.launch_only)
         return
     # warm the file and bytecode caches, as an installed app has them (not counted)
     subprocess.run([sys.executable, "-c", "import tensorflow, keras, annstudio.gui.app, annstudio.core.engine"],
                    capture_output=True, env={**_base_env(), "PYTHONPATH": ROOT}, timeout=300)
-    apps, notebooks = [], []
+    apps, notebooks, warm = [], [], []
     for i in range(args.runs):
         notebooks.append(run_notebook())
-        apps.append(run_child(args.data if i == 0 else None))
-        print(json.dumps({"app": apps[-1], "notebook": notebooks[-1]}), flush=True)
+        data_dir = tempfile.mkdtemp(prefix="annstudio-data-")  # a first launch: no program kept yet
+        apps.append(run_child(args.data if i == 0 else None, data_dir))
+        warm.append(run_child(None, data_dir, launch_only=True))  # the next launch finds them kept
+        print(json.dumps({"app": apps[-1], "notebook": notebooks[-1], "warm": warm[-1]}), flush=True)
     changes = [c for a in apps for c in a["changes"]]
     med = lambda xs: round(statistics.median(xs), 3)  # noqa: E731
     launch = med([a["launch_to_first_epoch_s"] for a in apps])
@@ -251,6 +264,8 @@ def main() -> None:
         "launch_to_first_epoch_s": launch,
         "notebook_first_epoch_s": nb_first,
         "launch_ratio": round(launch / nb_first, 3),
+        "next_launch_to_first_epoch_s": med([w["launch_to_first_epoch_s"] for w in warm]),
+        "next_launch_ratio": round(med([w["launch_to_first_epoch_s"] for w in warm]) / nb_first, 3),
         "untrained_median_s": med([c["untrained_s"] for c in changes]),
         "untrained_max_s": round(max(c["untrained_s"] for c in changes), 3),
         "play_to_epoch_median_s": med([c["play_to_epoch_s"] for c in changes]),

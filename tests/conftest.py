@@ -27,6 +27,10 @@ def _private_keras_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(home))
     monkeypatch.setenv("ANNSTUDIO_SETTINGS", str(tmp_path_factory.getbasetemp() / "settings.ini"))
     monkeypatch.setenv("ANNSTUDIO_DATA_DIR", str(tmp_path_factory.getbasetemp() / "app-data"))
+    # no programs kept between tests (a test counts traces), even after one made the app's QApplication
+    from annstudio.core import program_store
+
+    monkeypatch.setattr(program_store, "_folder", None)
     yield
 
 

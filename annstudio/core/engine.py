@@ -357,17 +357,18 @@ class _Compiled:
     def fast_train(self, data: dict, order, start: int, n_full: int, batch_size: int, rest: int) -> dict:
         """Train through the any-width program from the variables' values, and put the result back into
         the variables: the model and optimizer end exactly where the compiled program would leave them.
-        ``traced`` in the result: whether the call traced its program (its time was not training)."""
+        ``traced`` in the result: whether the call was its program's first (a trace, or a kept program read
+        back, and TensorFlow's preparation: not training time)."""
         opt = self.optimizer
         state = {"slots": [tf.convert_to_tensor(v) for v in self.slot_vars],
                  "iterations": tf.convert_to_tensor(opt.iterations),
                  "learning_rate": tf.convert_to_tensor(opt.learning_rate)}
         program = self.fast_programs("train").train
-        traces = program.experimental_get_tracing_count()
+        first = not program.called()  # traced, or a kept one read, and prepared for running by this call
         out = program([tf.convert_to_tensor(v) for v in self.train_vars], state, self.fast_hyper, data,
                       order, tf.constant(start, tf.int32), tf.constant(n_full, tf.int32),
                       tf.constant(batch_size, tf.int32), tf.constant(rest, tf.int32))
-        out = {**out, "traced": program.experimental_get_tracing_count() != traces}
+        out = {**out, "traced": first}
         for var, value in zip(self.train_vars, out["weights"]):
             var.assign(value)
         for var, value in zip(self.slot_vars, out["slots"]):

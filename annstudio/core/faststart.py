@@ -30,7 +30,7 @@ from contextlib import contextmanager
 import keras
 import tensorflow as tf
 
-from . import build
+from . import build, program_store
 from .spec import ACTIVATIONS, NetworkSpec
 
 log = logging.getLogger(__name__)
@@ -155,17 +155,65 @@ def _without_grappler():
 
 
 class _Program:
-    """A ``tf.function`` called without Grappler (see :func:`_without_grappler`)."""
+    """A ``tf.function`` called without Grappler (see :func:`_without_grappler`), and kept on disk after its
+    first trace as program ``stored_as`` of :mod:`program_store`: a later launch calls the kept one instead of
+    tracing (the same numbers to the bit)."""
 
-    def __init__(self, function):
+    def __init__(self, function, stored_as: str | None = None):
         self.function = function
+        self.stored_as = stored_as
+        self._stored: program_store.Stored | None = None
+        self._looked = False
+        self._on_disk: bool | None = None
+        self._lock = threading.Lock()
 
     def __call__(self, *args):
         with _without_grappler():
-            return self.function(*args)
+            stored = self._kept()
+            if stored is not None:
+                try:
+                    return stored(*args)
+                except Exception:  # noqa: BLE001 - a kept program that does not run: trace it (raising what it raises)
+                    log.info("kept program %s did not run; it is traced again", self.stored_as, exc_info=True)
+                    self._stored = None
+                    program_store.forget(self.stored_as)
+            if self.stored_as is None:
+                return self.function(*args)
+            traces = self.function.experimental_get_tracing_count()
+            out = self.function(*args)
+            if self.function.experimental_get_tracing_count() != traces:
+                program_store.save(self.stored_as, self.function.get_concrete_function())
+            return out
+
+    def _kept(self) -> "program_store.Stored | None":
+        """The kept program, read the first time it is needed, unless this process traced the program."""
+        if self.stored_as is None or self._looked and self._stored is None:
+            return self._stored
+        with self._lock:
+            if not self._looked:
+                self._looked = True
+                if self.function.experimental_get_tracing_count() == 0:
+                    self._stored = program_store.load(self.stored_as)
+            return self._stored
 
     def experimental_get_tracing_count(self) -> int:
+        """How often this process traced it (a kept program read back is not a trace)."""
         return self.function.experimental_get_tracing_count()
+
+    def needs_trace(self) -> bool:
+        """Whether a call would trace it: not traced in this process and none kept (or not readable)."""
+        if self.function.experimental_get_tracing_count() or self._stored is not None:
+            return False
+        if self._looked or self.stored_as is None:
+            return True
+        if self._on_disk is None:  # (asked on every call by the engine: looked at once)
+            self._on_disk = program_store.has(self.stored_as)
+        return not self._on_disk
+
+    def called(self) -> bool:
+        """Whether it has run in this process (traced or kept): TensorFlow has prepared it for running."""
+        return bool(self.function.experimental_get_tracing_count()) or (self._stored is not None
+                                                                        and self._stored.calls > 0)
 
 
 def batch_metric(loss: str, y, pred):
@@ -218,11 +266,17 @@ class FastPrograms:
         # Written without Python control flow on tensors, so traced without AutoGraph: its conversion of every
         # method called tripled the trace (probe 0.9 → 0.33 s, train 1.2–1.5 → 0.5 s here), and these traces
         # are what a student waits for at launch and after "Add layer".
+        described = ("faststart", key, sorted(self.constants.items()))  # kept on disk after a trace
+        stored = {name: program_store.identity(described + (name,)) if program_store.folder() is not None else None
+                  for name in ("train", "probe", "light")}
         self.train = _Program(tf.function(self._train, autograph=False, input_signature=[
             weights, state, hyper, data, tf.TensorSpec([None], tf.int32), tf.TensorSpec([], tf.int32),
-            tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32)]))
-        self.probe = _Program(tf.function(self._probe, autograph=False, input_signature=[weights, hyper, data]))
-        self.light = _Program(tf.function(self._light, autograph=False, input_signature=[weights, hyper, data]))
+            tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32), tf.TensorSpec([], tf.int32)]),
+            stored["train"])
+        self.probe = _Program(tf.function(self._probe, autograph=False, input_signature=[weights, hyper, data]),
+                              stored["probe"])
+        self.light = _Program(tf.function(self._light, autograph=False, input_signature=[weights, hyper, data]),
+                              stored["light"])
 
     def ready(self, names: tuple[str, ...] = ("train", "probe", "light")) -> bool:
         """Whether the programs ``names`` have been prepared (see :meth:`prepare`)."""
@@ -234,15 +288,16 @@ class FastPrograms:
         return name in self._warm or self._preparing == name
 
     def traced(self, name: str) -> bool:
-        """Whether program ``name`` has been traced (by :meth:`prepare` or a call)."""
-        return name in self._warm or getattr(self, name).experimental_get_tracing_count() > 0
+        """Whether program ``name`` needs no trace: prepared, traced by a call, or kept from an earlier launch
+        (see program_store)."""
+        return name in self._warm or not getattr(self, name).needs_trace()
 
     def prepare(self, names: tuple[str, ...] = ("train", "probe", "light")) -> None:
         """Trace the programs ``names`` now and run each once on a one-neuron network and one point, e.g. in the
         background before they are needed: TensorFlow prepares a traced graph for running at its first call
         (0.25–0.4 s here for the probe), and that first call is otherwise the student's."""
         for name in names:
-            if self.traced(name):  # (by a call, which ran it too)
+            if name in self._warm or getattr(self, name).called():  # (a call traced or read it, and ran it)
                 self._warm.add(name)
                 continue
             self._preparing = name

@@ -23,6 +23,11 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     # The training thread and the GUI thread share the GIL. Painting calls back into Python hundreds of
     # times a frame; with the default 5 ms switch interval each call can wait that long for the GIL.
     sys.setswitchinterval(0.0005)
+    # traced programs are kept from one launch to the next: the next launch's first epoch waits for no trace
+    from ..core import program_store
+
+    if program_store.folder() is None:
+        program_store.set_folder(program_store.default_folder())
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORG_NAME)

@@ -69,3 +69,14 @@ def test_switching_a_view_tab_repaints_only_that_side_of_the_window(qtbot):
     views = QRect(p.views.mapTo(p, QPoint(0, 0)), p.views.size())  # where the view tabs lie in p
     assert regions and all(views.adjusted(-8, -8, 8, 8).contains(r) for r in regions)
     window.close()
+
+
+def test_the_app_keeps_traced_programs_in_its_data_folder(qtbot, tmp_path, monkeypatch):
+    """The app (not a test, not a script) keeps its traced programs between launches (core.program_store)."""
+    from annstudio.core import program_store
+    from annstudio.gui.qapp import make_app
+
+    monkeypatch.setenv("ANNSTUDIO_DATA_DIR", str(tmp_path))
+    assert program_store.folder() is None
+    make_app([])
+    assert program_store.folder() == tmp_path / "programs"
