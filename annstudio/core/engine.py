@@ -273,9 +273,11 @@ class _Compiled:
         self.xla = xla
         self.layout = layout
         self.has_test, self.test_in_graph, self.train_in_graph = layout[0], layout[1], layout[2]
+        self.optimizer = _build.make_optimizer(train)
+        if model is None:
+            self._prepare_kept_programs(network, train, probes, layout)
         self.model = model if model is not None else _build.build_model(network, seed=seed)
         self.loss_fn = _build.make_loss(train)
-        self.optimizer = _build.make_optimizer(train)
         self.optimizer.build(self.model.trainable_variables)
         self.layers = [layer for layer in self.model.layers if not isinstance(layer, keras.layers.InputLayer)]
         self.weight_layout = [(layer.name, len(layer.weights)) for layer in self.layers if layer.weights]
@@ -310,6 +312,22 @@ class _Compiled:
         for name in layout[3]:  # "grid", "ngrid", "act": probe inputs
             spec[name] = points
         self.data_spec = spec
+
+    def _prepare_kept_programs(self, network: NetworkSpec, train: TrainSpec, probes: "Probes", layout: tuple) -> None:
+        """A network whose training and picture programs were kept by an earlier launch (program_store, e.g.
+        the default network at every launch after the first): TensorFlow prepares them for running at their
+        first call (0.2-0.3 s here) without holding the interpreter lock, so that starts now, in the compile
+        thread, while this thread builds the Keras model (Python, holding it)."""
+        if train.augmentation.active or not faststart.usable_optimizer(self.optimizer):
+            return
+        key = faststart.structure(network, layout[3], layout[0], probes.grad_norms, train.loss, train.optimizer)
+        if key is None:
+            return
+        hidden = [layer.activation for layer in network.layers if layer.kind == "dense"][:-1]
+        own = faststart.programs(faststart.own(key, hidden), self.optimizer)
+        names = ("train", "probe")
+        if all(not getattr(own, name).needs_trace() and not getattr(own, name).called() for name in names):
+            _COMPILER.submit(("prepare", own.key), lambda: own.prepare(names))
 
     @property
     def fast(self) -> "faststart.FastPrograms | None":

@@ -166,12 +166,16 @@ class _Program:
         self._looked = False
         self._on_disk: bool | None = None
         self._lock = threading.Lock()
+        self._first_call = threading.Lock()
 
     def __call__(self, *args):
         with _without_grappler():
             stored = self._kept()
             if stored is not None:
                 try:
+                    if not stored.calls:  # the first call prepares it for running: a second caller waits for
+                        with self._first_call:  # that (then takes milliseconds), rather than doing it again
+                            return stored(*args)
                     return stored(*args)
                 except Exception:  # noqa: BLE001 - a kept program that does not run: trace it (raising what it raises)
                     log.info("kept program %s did not run; it is traced again", self.stored_as, exc_info=True)
