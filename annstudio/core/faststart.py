@@ -186,7 +186,7 @@ class _Program:
             traces = self.function.experimental_get_tracing_count()
             out = self.function(*args)
             if self.function.experimental_get_tracing_count() != traces:
-                program_store.save(self.stored_as, self.function.get_concrete_function())
+                program_store.save_later(self.stored_as, self.function.get_concrete_function())
             return out
 
     def _kept(self) -> "program_store.Stored | None":

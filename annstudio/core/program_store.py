@@ -25,6 +25,7 @@ import logging
 import os
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +100,55 @@ def forget(name: str) -> None:
 
 
 # keeping -----------------------------------------------------------------------------------------------
+_waiting: list = []  # (name, concrete function) to keep, in the order traced
+_saver: threading.Thread | None = None
+_saver_cond = threading.Condition()
+
+
+def save_later(name: str, concrete) -> None:
+    """Keep it soon, from a thread of the store's own, once no student waits for anything (see
+    ``control.FOREGROUND``): writing a program (10-30 ms) is not part of a run's first epoch."""
+    global _saver
+    if _folder is None:
+        return
+    with _saver_cond:
+        _waiting.append((name, concrete))
+        if _saver is None:
+            _saver = threading.Thread(target=_save_loop, name="annstudio-keep", daemon=True)
+            _saver.start()
+        _saver_cond.notify_all()
+
+
+def _save_loop() -> None:
+    from .control import FOREGROUND, gc_paused
+
+    while True:
+        with _saver_cond:
+            while not _waiting:
+                _saver_cond.wait()
+        while FOREGROUND.busy():
+            time.sleep(0.05)
+        with _saver_cond:
+            name, concrete = _waiting[0]
+        with gc_paused():  # a collection in this thread could finalize the window's objects here
+            save(name, concrete)
+        with _saver_cond:
+            _waiting.pop(0)
+            _saver_cond.notify_all()
+
+
+def flush(timeout: float = 60.0) -> bool:
+    """Wait until every program given to :func:`save_later` is kept (or failed to be); False on timeout."""
+    deadline = time.monotonic() + timeout
+    with _saver_cond:
+        while _waiting:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            _saver_cond.wait(left)
+    return True
+
+
 def save(name: str, concrete) -> bool:
     """Keep the traced ``concrete`` function (a ``tf.function``'s concrete function) as program ``name``.
     Nothing is kept (False) when the store is off, the function captures tensors from outside (their values

@@ -29,6 +29,7 @@ def _run(monkeypatch):
     data = datasets.generate(DataSpec("xor", size=150, seed=3, test_fraction=0.2))
     trainer = Trainer(NETWORK, TRAIN, data, PROBES, probe_interval=1e-9)
     reports = list(trainer.run())
+    assert program_store.flush()  # (kept from a thread of its own, once nobody waits)
     own = trainer._compiled.fast_programs("train")
     return trainer, own, reports, [v.numpy().copy() for v in trainer.model.variables]
 
@@ -159,3 +160,22 @@ def test_a_one_epoch_run_s_first_call_is_not_training_time(tmp_path, monkeypatch
     list(trainer.run())
     assert trainer._compiled.fast_programs("train").train._stored.calls == 1
     assert trainer._fast_seconds == 0.0
+
+
+def test_programs_are_kept_once_nobody_waits(tmp_path):
+    """Writing a program is not part of anyone's wait: while a student waits (a run's first report), it waits."""
+    import tensorflow as tf
+
+    from annstudio.core.control import FOREGROUND
+
+    program_store.set_folder(tmp_path)
+    doubled = tf.function(lambda x: {"y": 2.0 * x}, input_signature=[tf.TensorSpec([None], tf.float32)])
+    FOREGROUND.enter()
+    try:
+        program_store.save_later("waiting", doubled.get_concrete_function())
+        assert not program_store.flush(timeout=0.3) and not _kept(tmp_path)
+    finally:
+        FOREGROUND.leave()
+    assert program_store.flush() and [p.stem for p in _kept(tmp_path)] == ["waiting"]
+    kept = program_store.load("waiting")
+    assert kept(tf.constant([1.5, -2.0]))["y"].numpy().tolist() == [3.0, -4.0]
