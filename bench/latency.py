@@ -17,7 +17,8 @@ what a student meets every day after the first.
 
 In the same run, the notebook route in a fresh process: ``import tensorflow``, a ``Sequential`` 2-2-1
 net, ``compile``, ``fit`` one epoch on the same 1000 points; then a new architecture built, compiled and
-fit one epoch. The ratios put the app's waits against it. Last line: one JSON object.
+fit one epoch; run right before and right after each launch. The ratios put the app's waits against it (a
+launch against the mean of the notebook runs around it). Last line: one JSON object.
 """
 from __future__ import annotations
 
@@ -246,13 +247,21 @@ def main() -> None:
     # warm the file and bytecode caches, as an installed app has them (not counted)
     subprocess.run([sys.executable, "-c", "import tensorflow, keras, annstudio.gui.app, annstudio.core.engine"],
                    capture_output=True, env={**_base_env(), "PYTHONPATH": ROOT}, timeout=300)
-    apps, notebooks, warm = [], [], []
+    # The notebook route right before and right after each launch, its ratio against their mean: this
+    # machine's speed drifts by up to 2x within a minute, and one notebook run put against a launch a minute
+    # later moved the ratio by ±0.3.
+    apps, notebooks, warm, ratios, next_ratios = [], [], [], [], []
     for i in range(args.runs):
-        notebooks.append(run_notebook())
+        before = run_notebook()
         data_dir = tempfile.mkdtemp(prefix="annstudio-data-")  # a first launch: no program kept yet
         apps.append(run_child(args.data if i == 0 else None, data_dir))
+        between = run_notebook()
         warm.append(run_child(None, data_dir, launch_only=True))  # the next launch finds them kept
-        print(json.dumps({"app": apps[-1], "notebook": notebooks[-1], "warm": warm[-1]}), flush=True)
+        after = run_notebook()
+        notebooks += [before, between, after]
+        ratios.append(apps[-1]["launch_to_first_epoch_s"] / ((before["first_epoch_s"] + between["first_epoch_s"]) / 2))
+        next_ratios.append(warm[-1]["launch_to_first_epoch_s"] / ((between["first_epoch_s"] + after["first_epoch_s"]) / 2))
+        print(json.dumps({"app": apps[-1], "notebook": [before, between, after], "warm": warm[-1]}), flush=True)
     changes = [c for a in apps for c in a["changes"]]
     med = lambda xs: round(statistics.median(xs), 3)  # noqa: E731
     launch = med([a["launch_to_first_epoch_s"] for a in apps])
@@ -263,9 +272,9 @@ def main() -> None:
         "launch_to_window_s": med([a["launch_to_window_s"] for a in apps]),
         "launch_to_first_epoch_s": launch,
         "notebook_first_epoch_s": nb_first,
-        "launch_ratio": round(launch / nb_first, 3),
+        "launch_ratio": med(ratios),
         "next_launch_to_first_epoch_s": med([w["launch_to_first_epoch_s"] for w in warm]),
-        "next_launch_ratio": round(med([w["launch_to_first_epoch_s"] for w in warm]) / nb_first, 3),
+        "next_launch_ratio": med(next_ratios),
         "untrained_median_s": med([c["untrained_s"] for c in changes]),
         "untrained_max_s": round(max(c["untrained_s"] for c in changes), 3),
         "play_to_epoch_median_s": med([c["play_to_epoch_s"] for c in changes]),
