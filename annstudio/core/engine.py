@@ -318,16 +318,20 @@ class _Compiled:
         the default network at every launch after the first): TensorFlow prepares them for running at their
         first call (0.2-0.3 s here) without holding the interpreter lock, so that starts now, in the compile
         thread, while this thread builds the Keras model (Python, holding it)."""
-        if train.augmentation.active or not faststart.usable_optimizer(self.optimizer):
-            return
-        key = faststart.structure(network, layout[3], layout[0], probes.grad_norms, train.loss, train.optimizer)
-        if key is None:
-            return
-        hidden = [layer.activation for layer in network.layers if layer.kind == "dense"][:-1]
-        own = faststart.programs(faststart.own(key, hidden), self.optimizer)
-        names = ("train", "probe")
-        if all(not getattr(own, name).needs_trace() and not getattr(own, name).called() for name in names):
-            _COMPILER.submit(("prepare", own.key), lambda: own.prepare(names))
+        try:
+            if train.augmentation.active or not faststart.usable_optimizer(self.optimizer):
+                return
+            key = faststart.structure(network, layout[3], layout[0], probes.grad_norms, train.loss,
+                                      train.optimizer)
+            if key is None:
+                return
+            hidden = [layer.activation for layer in network.layers if layer.kind == "dense"][:-1]
+            own = faststart.programs(faststart.own(key, hidden), self.optimizer)
+            names = ("train", "probe")
+            if all(not getattr(own, name).needs_trace() and not getattr(own, name).called() for name in names):
+                _COMPILER.submit(("prepare", own.key), lambda: own.prepare(names))
+        except Exception:  # noqa: BLE001 - an optimisation only: the run prepares them at its first call
+            log.debug("preparing kept programs failed", exc_info=True)
 
     @property
     def fast(self) -> "faststart.FastPrograms | None":

@@ -191,13 +191,13 @@ class _Program:
 
     def _kept(self) -> "program_store.Stored | None":
         """The kept program, read the first time it is needed, unless this process traced the program."""
-        if self.stored_as is None or self._looked and self._stored is None:
+        if self.stored_as is None or self._looked:
             return self._stored
-        with self._lock:
+        with self._lock:  # (a second caller meanwhile waits for it, rather than tracing)
             if not self._looked:
-                self._looked = True
                 if self.function.experimental_get_tracing_count() == 0:
                     self._stored = program_store.load(self.stored_as)
+                self._looked = True
             return self._stored
 
     def experimental_get_tracing_count(self) -> int:

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from .applog import app_data_dir
+from .jobs import at_shutdown
 
 log = logging.getLogger(__name__)
 
@@ -124,17 +125,37 @@ def _save_loop() -> None:
 
     while True:
         with _saver_cond:
-            while not _waiting:
+            while not _waiting and not _closing:
                 _saver_cond.wait()
-        while FOREGROUND.busy():
+            if _closing:
+                return
+        while FOREGROUND.busy() and not _closing:
             time.sleep(0.05)
         with _saver_cond:
+            if _closing or not _waiting:
+                return
             name, concrete = _waiting[0]
         with gc_paused():  # a collection in this thread could finalize the window's objects here
             save(name, concrete)
         with _saver_cond:
-            _waiting.pop(0)
+            if _waiting and _waiting[0][0] == name:
+                _waiting.pop(0)
             _saver_cond.notify_all()
+
+
+def _close() -> None:
+    """At exit: what waits is dropped (the next launch traces it), a program being written is waited for."""
+    global _closing
+    with _saver_cond:
+        _closing = True
+        _waiting.clear()
+        _saver_cond.notify_all()
+    if _saver is not None:
+        _saver.join(10)
+
+
+_closing = False
+at_shutdown(_close)
 
 
 def flush(timeout: float = 60.0) -> bool:
