@@ -12,8 +12,8 @@ import pkgutil
 import sys
 
 from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, QSize, Qt, QUrl
-from PySide6.QtGui import (QDragEnterEvent, QDropEvent, QHelpEvent, QKeyEvent, QMouseEvent, QResizeEvent,
-                           QShowEvent)
+from PySide6.QtGui import (QDragEnterEvent, QDropEvent, QHelpEvent, QHideEvent, QKeyEvent, QMouseEvent,
+                           QResizeEvent, QShowEvent)
 from PySide6.QtWidgets import QApplication, QGraphicsView
 
 import annstudio.gui
@@ -47,6 +47,8 @@ def drive(name: str, widget) -> None:
         send(widget, QResizeEvent(QSize(300, 200), QSize(200, 100)))
     elif name == "showEvent":
         send(widget, QShowEvent())
+    elif name == "hideEvent":
+        send(widget, QHideEvent())
     elif name == "mousePressEvent":
         send(widget, mouse(QEvent.Type.MouseButtonPress))
     elif name == "mouseMoveEvent":

@@ -12,9 +12,9 @@ from annstudio.gui import crash
 
 ROOT = Path(__file__).resolve().parents[2]
 GUI = ROOT / "annstudio" / "gui"
-KINDS = {"closeEvent", "dragEnterEvent", "dropEvent", "event", "eventFilter", "keyPressEvent", "mouseMoveEvent",
-         "mousePressEvent", "mouseReleaseEvent", "paint", "paintEvent", "resizeEvent", "showEvent",
-         "viewportEvent"}
+KINDS = {"closeEvent", "dragEnterEvent", "dropEvent", "event", "eventFilter", "hideEvent", "keyPressEvent",
+         "mouseMoveEvent", "mousePressEvent", "mouseReleaseEvent", "paint", "paintEvent", "resizeEvent",
+         "showEvent", "viewportEvent"}
 
 
 def _is_override(name: str) -> bool:
