@@ -259,8 +259,10 @@ def main() -> None:
         warm.append(run_child(None, data_dir, launch_only=True))  # the next launch finds them kept
         after = run_notebook()
         notebooks += [before, between, after]
-        ratios.append(apps[-1]["launch_to_first_epoch_s"] / ((before["first_epoch_s"] + between["first_epoch_s"]) / 2))
-        next_ratios.append(warm[-1]["launch_to_first_epoch_s"] / ((between["first_epoch_s"] + after["first_epoch_s"]) / 2))
+        around = [(before["first_epoch_s"] + between["first_epoch_s"]) / 2,
+                  (between["first_epoch_s"] + after["first_epoch_s"]) / 2]
+        ratios.append(apps[-1]["launch_to_first_epoch_s"] / around[0])
+        next_ratios.append(warm[-1]["launch_to_first_epoch_s"] / around[1])
         print(json.dumps({"app": apps[-1], "notebook": [before, between, after], "warm": warm[-1]}), flush=True)
     changes = [c for a in apps for c in a["changes"]]
     med = lambda xs: round(statistics.median(xs), 3)  # noqa: E731

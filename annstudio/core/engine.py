@@ -252,6 +252,11 @@ def histograms_from_rows(numbers: np.ndarray, layers: list[str], bins: int) -> l
             for e in range(len(numbers))]
 
 
+def _hidden_activations(network: NetworkSpec) -> list[str]:
+    """The hidden Dense layers' activations, in order (what a network's own fast programs fix)."""
+    return [layer.activation for layer in network.layers if layer.kind == "dense"][:-1]
+
+
 class _Compiled:
     """What successive trainers of one architecture can share: the Keras model, its optimizer and the
     compiled graph programs.
@@ -274,8 +279,10 @@ class _Compiled:
         self.layout = layout
         self.has_test, self.test_in_graph, self.train_in_graph = layout[0], layout[1], layout[2]
         self.optimizer = _build.make_optimizer(train)
-        if model is None:
-            self._prepare_kept_programs(network, train, probes, layout)
+        key = faststart.structure(network, layout[3], self.has_test, probes.grad_norms, train.loss,
+                                  train.optimizer) if not train.augmentation.active else None
+        if model is None and key is not None:
+            self._prepare_kept_programs(key)
         self.model = model if model is not None else _build.build_model(network, seed=seed)
         self.loss_fn = _build.make_loss(train)
         self.optimizer.build(self.model.trainable_variables)
@@ -295,9 +302,7 @@ class _Compiled:
         self._own_fast = None                               # ... with this network's activations (fast_programs)
         self.fast_key: tuple | None = None                  # ... their structure (None: this network has none)
         self.fast_prepared = False                          # prepare_fast asked for them
-        self._set_up_augmentation(train)
-        key = faststart.structure(network, layout[3], self.has_test, probes.grad_norms, train.loss,
-                                  train.optimizer) if self.augmentation is None else None
+        self._set_up_augmentation(train)  # (self.augmentation is None exactly when ``key`` was made)
         self.train_vars = list(self.model.trainable_variables)
         self.slot_vars = self._slot_variables()
         if key is not None and self.slot_vars is not None and faststart.usable_optimizer(self.optimizer):
@@ -313,20 +318,15 @@ class _Compiled:
             spec[name] = points
         self.data_spec = spec
 
-    def _prepare_kept_programs(self, network: NetworkSpec, train: TrainSpec, probes: "Probes", layout: tuple) -> None:
+    def _prepare_kept_programs(self, key: tuple) -> None:
         """A network whose training and picture programs were kept by an earlier launch (program_store, e.g.
         the default network at every launch after the first): TensorFlow prepares them for running at their
         first call (0.2-0.3 s here) without holding the interpreter lock, so that starts now, in the compile
         thread, while this thread builds the Keras model (Python, holding it)."""
         try:
-            if train.augmentation.active or not faststart.usable_optimizer(self.optimizer):
+            if not faststart.usable_optimizer(self.optimizer):
                 return
-            key = faststart.structure(network, layout[3], layout[0], probes.grad_norms, train.loss,
-                                      train.optimizer)
-            if key is None:
-                return
-            hidden = [layer.activation for layer in network.layers if layer.kind == "dense"][:-1]
-            own = faststart.programs(faststart.own(key, hidden), self.optimizer)
+            own = faststart.programs(faststart.own(key, _hidden_activations(self.network)), self.optimizer)
             names = ("train", "probe")
             if all(not getattr(own, name).needs_trace() and not getattr(own, name).called() for name in names):
                 _COMPILER.submit(("prepare", own.key), lambda: own.prepare(names))
@@ -357,8 +357,8 @@ class _Compiled:
     def own_fast(self) -> "faststart.FastPrograms":
         """The any-width programs with this network's hidden activations fixed (faststart.own)."""
         if self._own_fast is None:
-            hidden = [layer.activation for layer in self.network.layers if layer.kind == "dense"][:-1]
-            self._own_fast = faststart.programs(faststart.own(self.fast_key, hidden), self.optimizer)
+            self._own_fast = faststart.programs(faststart.own(self.fast_key, _hidden_activations(self.network)),
+                                                self.optimizer)
         return self._own_fast
 
     def _slot_variables(self) -> list | None:

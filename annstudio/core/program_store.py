@@ -104,6 +104,7 @@ def forget(name: str) -> None:
 _waiting: list = []  # (name, concrete function) to keep, in the order traced
 _saver: threading.Thread | None = None
 _saver_cond = threading.Condition()
+_closing = False  # the process is exiting: nothing more is kept
 
 
 def save_later(name: str, concrete) -> None:
@@ -154,7 +155,6 @@ def _close() -> None:
         _saver.join(10)
 
 
-_closing = False
 at_shutdown(_close)
 
 

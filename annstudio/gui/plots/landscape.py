@@ -2,9 +2,10 @@
 
 The grid is computed by :func:`annstudio.core.landscape.loss_grid` from the newest weights (every other
 parameter held at its current value), with its contour lines, in a thread of its own (:class:`JobRunner`):
-computed on the GUI thread it froze the window for 0.1-0.4 s at every redraw while training (``ui_latency``). The path has a point per epoch, or per batch when stepping: a small
-network's reports carry every epoch's weights (see ``Probes.parameters_up_to``), also when one compiled
-call trains hundreds of epochs between two pictures. When a new run starts, the last one's path stays on
+computed on the GUI thread it froze the window for 0.1-0.4 s at every redraw while training (``ui_latency``).
+The path has a point per epoch, or per batch when stepping: a small network's reports carry every epoch's
+weights (see ``Probes.parameters_up_to``), also when one compiled call trains hundreds of epochs between two
+pictures. When a new run starts, the last one's path stays on
 the picture, dashed, so two optimizers from the same start can be compared.
 """
 from __future__ import annotations
@@ -95,7 +96,7 @@ class LandscapeView(QWidget):
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setColorMap(pg.colormap.get("viridis"))
         self.plot.addItem(self.image)
-        self.curves: list[pg.IsocurveItem] = []
+        self.curves: list[Contour] = []
         for _ in range(CONTOURS):
             curve = Contour(pen=pg.mkPen((255, 255, 255, 170), width=1))
             curve.setParentItem(self.image)
@@ -145,7 +146,7 @@ class LandscapeView(QWidget):
         self._job = JobRunner("landscape", self)
         self._job.done.connect(self._show)
         self._job.failed.connect(self._failed)
-        self._asked: tuple | None = None  # what the running job computes: (first, second, xs, ys, path, ...)
+        self._asked: dict | None = None  # what the running job computes, and for which settings
         self._again = False  # asked to redraw while a job ran: once more when it is done
         self._data_version = 0
 
@@ -332,7 +333,8 @@ class LandscapeView(QWidget):
         res = int(np.clip(np.sqrt(WORK / per_point), LEAST_RESOLUTION, RESOLUTION))
         xs = np.linspace(*span(shown[:, 0]), res)
         ys = np.linspace(*span(shown[:, 1]), res)
-        self._asked = (first, second, xs, ys, path, earlier, now, self._data_version, self._spec)
+        self._asked = {"axes": (first, second), "xs": xs, "ys": ys, "path": path, "earlier": earlier, "now": now,
+                       "data": self._data_version, "network": self._spec}
         self._job.start(compute, chain, self._x, self._y, self._loss, first, second, xs, ys)
 
     def _failed(self, exc) -> None:
@@ -349,12 +351,13 @@ class LandscapeView(QWidget):
         """Draw a grid the job computed (unless the network changed meanwhile), then the next one if asked."""
         asked, self._asked = self._asked, None
         self._compute_s = result["seconds"]
-        if (asked is None or asked[-1] != self._spec or asked[-2] != self._data_version
-                or self.chosen() != (asked[0], asked[1])):
+        if (asked is None or asked["network"] != self._spec or asked["data"] != self._data_version
+                or self.chosen() != asked["axes"]):
             self._again = True  # for other settings: draw the current ones
             self._next()
             return
-        first, second, xs, ys, path, earlier, now = asked[:7]
+        (first, second), xs, ys = asked["axes"], asked["xs"], asked["ys"]
+        path, earlier, now = asked["path"], asked["earlier"], asked["now"]
         grid, shown_grid, res = result["grid"], result["shown"], len(xs)
         self.axes_shown = (xs, ys)
         self.image.setImage(shown_grid, autoLevels=True)
