@@ -7,12 +7,15 @@ exactly one of ``done(result)``, ``failed(exception)`` or ``cancelled()``, then 
 
 Every QThread the app starts goes through :func:`adopt` (the training thread of ``worker.py`` too), so
 :func:`running_threads` knows them all, and Python's automatic garbage collection is paused while any runs:
-collected in a worker thread it would finalize the window's Qt objects there, which deadlocks.
+collected in a worker thread it would finalize the window's Qt objects there, which deadlocks. A job whose
+runner is destroyed while it runs (its widget closed) is let go by :class:`_Reaper` when it ends.
 """
 from __future__ import annotations
 
 import logging
 import weakref
+
+import shiboken6
 from typing import Any, Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
@@ -75,6 +78,34 @@ def _wait_at_exit() -> None:
 at_shutdown(_wait_at_exit)
 
 
+class _Reaper(QObject):
+    """Lets go of a job's thread whose runner is gone (its widget destroyed while the job ran): the runner would
+    have done it when the job ended, and without it the thread's GC pause would be held for good."""
+
+    @Slot()
+    def reap(self) -> None:
+        thread = self.sender()
+        if not isinstance(thread, _JobThread) or thread not in _HELD:
+            return  # (its runner let it go already, the usual case)
+        runner = thread.runner() if thread.runner is not None else None
+        try:
+            owned = runner is not None and shiboken6.isValid(runner) and runner._thread is thread
+        except RuntimeError:
+            owned = False
+        if not owned:
+            let_go(thread)
+
+
+_reaper: _Reaper | None = None
+
+
+def _the_reaper() -> _Reaper:
+    global _reaper
+    if _reaper is None or not shiboken6.isValid(_reaper):
+        _reaper = _Reaper()  # (made by a JobRunner: on the GUI thread, where it must live)
+    return _reaper
+
+
 class _JobThread(QThread):
     """Calls the function in ``run()`` and sends its outcome, tagged with the job's serial number."""
 
@@ -84,6 +115,7 @@ class _JobThread(QThread):
     def __init__(self, serial: int, fn: Callable[..., Any], args: tuple) -> None:
         super().__init__()
         self.serial, self._fn, self._args = serial, fn, args
+        self.runner: "weakref.ref[JobRunner] | None" = None  # (set by the runner that starts it)
         me = weakref.ref(self)  # the state must not keep the thread alive (no cycle to collect later)
 
         def report(done: int, total: int) -> None:
@@ -137,6 +169,8 @@ class JobRunner(QObject):
         thread.setObjectName(f"annstudio-{self._name}")
         thread.progress.connect(self._on_progress)
         thread.ended.connect(self._on_ended)
+        thread.runner = weakref.ref(self)
+        thread.finished.connect(_the_reaper().reap)  # (after ``ended``: only a thread whose runner is gone)
         self._thread = thread
         adopt(thread)
         thread.start()

@@ -431,8 +431,10 @@ class Playground(PlaygroundExplainers, PlaygroundFiles, RunCommands, QWidget):
         self._settings_changed()
 
     def shutdown(self) -> bool:
-        """Stop training and wait for the worker thread (closing, loading something else)."""
+        """Stop training and wait for the worker thread and the landscape's job (closing, loading something
+        else)."""
         self._refresh_timer.stop()
+        self.landscape.stop()
         return self.run.shutdown()
 
     # edits ------------------------------------------------------------------------------------------

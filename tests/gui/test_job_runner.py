@@ -5,6 +5,7 @@ import gc
 import threading
 
 import pytest
+import shiboken6
 
 from annstudio.core.jobs import JobState
 from annstudio.gui.jobs import JobRunner, running_threads
@@ -92,6 +93,22 @@ def test_join_gives_up_after_its_timeout(runner):
     assert not runner.join(50) and runner.is_running()
     gate.set()
     assert runner.join(10000) and not runner.is_running()
+
+
+def test_a_job_whose_owner_is_destroyed_while_it_runs_still_lets_go_of_its_thread(qtbot):
+    """A widget closed and deleted while its job ran takes its runner with it: the thread must still be let go
+    when it ends, or garbage collection would stay paused for the rest of the session."""
+    from PySide6.QtWidgets import QWidget
+
+    owner = QWidget()
+    runner = JobRunner("orphan", owner)
+    gate = threading.Event()
+    runner.start(_count, 1, gate)
+    assert not gc.isenabled() and len(running_threads()) == 1
+    owner.deleteLater()  # the runner goes with it, the job still running
+    qtbot.waitUntil(lambda: not shiboken6.isValid(owner), timeout=5000)
+    gate.set()
+    qtbot.waitUntil(lambda: running_threads() == [] and gc.isenabled(), timeout=10000)
 
 
 EXIT_SCRIPT = """

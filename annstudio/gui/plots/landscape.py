@@ -1,9 +1,11 @@
 """The loss landscape over two chosen parameters, with the optimizer's path across it.
 
 The grid is computed by :func:`annstudio.core.landscape.loss_grid` from the newest weights (every other
-parameter held at its current value). The path has a point per epoch, or per batch when stepping: a small
-network's reports carry every epoch's weights (see ``Probes.parameters_up_to``), also when one compiled
-call trains hundreds of epochs between two pictures. When a new run starts, the last one's path stays on
+parameter held at its current value), with its contour lines, in a thread of its own (:class:`JobRunner`):
+computed on the GUI thread it froze the window for 0.1-0.4 s at every redraw while training (``ui_latency``).
+The path has a point per epoch, or per batch when stepping: a small network's reports carry every epoch's
+weights (see ``Probes.parameters_up_to``), also when one compiled call trains hundreds of epochs between two
+pictures. When a new run starts, the last one's path stays on
 the picture, dashed, so two optimizers from the same start can be compared.
 """
 from __future__ import annotations
@@ -12,13 +14,15 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QPainterPath
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ...core import backprop as bp
 from ...core.landscape import Param, loss_grid, span, work
 from ...core.spec import NetworkSpec
 from ..crash import qt_override
+from ..jobs import JobRunner
 
 RESOLUTION = 61        # grid points per axis at most ...
 LEAST_RESOLUTION = 21  # ... and at least
@@ -30,6 +34,42 @@ REDRAW_S = 0.5         # while training, the grid is recomputed at most this oft
 CONTOURS = 9
 PATH_COLOR = (214, 39, 40)
 EARLIER_COLOR = (255, 150, 30)  # orange: seen on the dark valleys and the light slopes
+
+
+class Contour(pg.IsocurveItem):
+    """Contour lines computed elsewhere (the landscape's job, see :func:`compute`): painting computes nothing."""
+
+    def set_lines(self, lines: list) -> None:
+        path = QPainterPath()
+        for line in lines:
+            path.moveTo(*line[0])
+            for point in line[1:]:
+                path.lineTo(*point)
+        self.prepareGeometryChange()
+        self.data, self.path = None, path
+        self.update()
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
+        return self.path.boundingRect() if self.path is not None else QRectF()
+
+    @qt_override
+    def paint(self, painter, *args) -> None:
+        if self.path is not None:
+            painter.setPen(self.pen)
+            painter.drawPath(self.path)
+
+
+def compute(chain, x, y, loss: str, first: Param, second: Param, xs, ys, state=None) -> dict:
+    """The job: the loss grid (``loss_grid``), its log10 as shown, and the contour lines of CONTOURS levels
+    between its lowest and highest value (in the image's pixel coordinates, as pyqtgraph's IsocurveItem
+    draws them)."""
+    started = time.perf_counter()
+    grid = loss_grid(chain, x, y, loss, first, second, xs, ys)
+    shown = np.log10(np.maximum(grid, 1e-6))   # valleys keep their shape next to steep walls
+    low, high = float(shown.min()), float(shown.max())
+    lines = [pg.functions.isocurve(shown.T, low + (high - low) * (k + 1) / (CONTOURS + 1), connected=True,
+                                   extendToEdge=True) for k in range(CONTOURS)]
+    return {"grid": grid, "shown": shown, "lines": lines, "seconds": time.perf_counter() - started}
 
 
 class LandscapeView(QWidget):
@@ -56,9 +96,9 @@ class LandscapeView(QWidget):
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setColorMap(pg.colormap.get("viridis"))
         self.plot.addItem(self.image)
-        self.curves: list[pg.IsocurveItem] = []
+        self.curves: list[Contour] = []
         for _ in range(CONTOURS):
-            curve = pg.IsocurveItem(pen=pg.mkPen((255, 255, 255, 170), width=1))
+            curve = Contour(pen=pg.mkPen((255, 255, 255, 170), width=1))
             curve.setParentItem(self.image)
             self.curves.append(curve)
         self.earlier_item = pg.PlotDataItem(pen=pg.mkPen(EARLIER_COLOR, width=2, style=Qt.PenStyle.DashLine),
@@ -103,6 +143,12 @@ class LandscapeView(QWidget):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.redraw)
+        self._job = JobRunner("landscape", self)
+        self._job.done.connect(self._show)
+        self._job.failed.connect(self._failed)
+        self._asked: dict | None = None  # what the running job computes, and for which settings
+        self._again = False  # asked to redraw while a job ran: once more when it is done
+        self._data_version = 0
 
     # settings -------------------------------------------------------------------------------------
     def set_network(self, spec: NetworkSpec) -> None:
@@ -149,6 +195,7 @@ class LandscapeView(QWidget):
             pick = np.random.default_rng(0).choice(len(x), MAX_SAMPLES, replace=False)
             x, y = x[pick], y[pick]
         self._x, self._y, self._loss = x, y, loss
+        self._data_version += 1
         self._grid_key = None
         self._schedule(now=True)
 
@@ -218,7 +265,7 @@ class LandscapeView(QWidget):
         self._schedule()
 
     def _schedule(self, now: bool = False) -> None:
-        # the GUI thread computes the grid: while training, it may spend at most a quarter of its time on it
+        # the grid's job takes a core from training: while training, at most a quarter of its time
         pause = max(REDRAW_S, 3 * self._compute_s)
         wait = 0.0 if now else max(0.0, pause - (time.perf_counter() - self._drawn_at))
         if not self._timer.isActive():
@@ -257,7 +304,12 @@ class LandscapeView(QWidget):
         super().showEvent(event)
 
     def redraw(self) -> None:
+        """Start computing the grid for the current weights and axes (in the job's thread; :meth:`_show` draws
+        it). One job at a time: asked again meanwhile, it starts again when that one is done."""
         if not self.isVisible():  # out of sight: nothing to compute until it is shown
+            return
+        if self._job.is_running():
+            self._again = True
             return
         self._drawn_at = time.perf_counter()
         pair = self.chosen()
@@ -271,28 +323,48 @@ class LandscapeView(QWidget):
         try:
             chain = bp.dense_chain(self._spec, self._weights)
             now = np.array([first.value(chain), second.value(chain)])
-            path = self.path_of(self._path, first, second)
-            earlier = self.path_of(self._earlier, first, second)
-            shown = np.concatenate([path, earlier, now[None]])
-            per_point = max(1, work(chain, len(self._x), 1))
-            res = int(np.clip(np.sqrt(WORK / per_point), LEAST_RESOLUTION, RESOLUTION))
-            xs = np.linspace(*span(shown[:, 0]), res)
-            ys = np.linspace(*span(shown[:, 1]), res)
-            started = time.perf_counter()
-            grid = loss_grid(chain, self._x, self._y, self._loss, first, second, xs, ys)
-            self._compute_s = time.perf_counter() - started
         except bp.CannotExplain as exc:
             self.info.setText(str(exc))
             return
+        path = self.path_of(self._path, first, second)
+        earlier = self.path_of(self._earlier, first, second)
+        shown = np.concatenate([path, earlier, now[None]])
+        per_point = max(1, work(chain, len(self._x), 1))
+        res = int(np.clip(np.sqrt(WORK / per_point), LEAST_RESOLUTION, RESOLUTION))
+        xs = np.linspace(*span(shown[:, 0]), res)
+        ys = np.linspace(*span(shown[:, 1]), res)
+        self._asked = {"axes": (first, second), "xs": xs, "ys": ys, "path": path, "earlier": earlier, "now": now,
+                       "data": self._data_version, "network": self._spec}
+        self._job.start(compute, chain, self._x, self._y, self._loss, first, second, xs, ys)
+
+    def _failed(self, exc) -> None:
+        self._asked = None
+        self.info.setText(str(exc) if isinstance(exc, bp.CannotExplain) else f"The landscape failed: {exc}")
+        self._next()
+
+    def _next(self) -> None:
+        if self._again:
+            self._again = False
+            self._schedule()
+
+    def _show(self, result: dict) -> None:
+        """Draw a grid the job computed (unless the network changed meanwhile), then the next one if asked."""
+        asked, self._asked = self._asked, None
+        self._compute_s = result["seconds"]
+        if (asked is None or asked["network"] != self._spec or asked["data"] != self._data_version
+                or self.chosen() != asked["axes"]):
+            self._again = True  # for other settings: draw the current ones
+            self._next()
+            return
+        (first, second), xs, ys = asked["axes"], asked["xs"], asked["ys"]
+        path, earlier, now = asked["path"], asked["earlier"], asked["now"]
+        grid, shown_grid, res = result["grid"], result["shown"], len(xs)
         self.axes_shown = (xs, ys)
-        shown_grid = np.log10(np.maximum(grid, 1e-6))   # valleys keep their shape next to steep walls
         self.image.setImage(shown_grid, autoLevels=True)
         dx, dy = xs[1] - xs[0], ys[1] - ys[0]
         self.image.setRect(xs[0] - dx / 2, ys[0] - dy / 2, dx * res, dy * res)
-        low, high = float(shown_grid.min()), float(shown_grid.max())
-        for k, curve in enumerate(self.curves):
-            curve.setData(shown_grid.T)  # the curves read the image column-major
-            curve.setLevel(low + (high - low) * (k + 1) / (CONTOURS + 1))
+        for curve, lines in zip(self.curves, result["lines"]):
+            curve.set_lines(lines)
         self.path_item.setData(path[:, 0], path[:, 1]) if len(path) else self.path_item.setData([], [])
         self.earlier_item.setData(earlier[:, 0], earlier[:, 1]) if len(earlier) else self.earlier_item.setData([], [])
         start = path[:1] if len(path) else now[None]
@@ -310,6 +382,12 @@ class LandscapeView(QWidget):
             f"current value; white lines join equal losses. Red: this run's path, a point per epoch (per batch "
             f"when stepping; {len(path)} so far){earlier_note}. Lowest loss here {float(grid.min()):.4g}; at the "
             f"star {at_star:.4g}.")
+        self._next()
+
+    def stop(self) -> None:
+        """Cancel and join the grid's job (the workspace closes)."""
+        self._again = False
+        self._job.stop()
 
     def _name_paths(self) -> None:
         legend = self.plot.plotItem.legend

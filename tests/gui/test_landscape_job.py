@@ -1,0 +1,98 @@
+"""The loss landscape's grid and contour lines are computed off the GUI thread (on it they froze the window
+for 0.1-0.4 s at every redraw while training), and a grid computed for settings changed meanwhile is not shown."""
+import threading
+
+import numpy as np
+
+from annstudio.core.landscape import Param, loss_grid
+from annstudio.core.spec import NetworkSpec, dense
+from annstudio.gui.plots import landscape
+from annstudio.gui.plots.landscape import LandscapeView
+
+SPEC = NetworkSpec((2,), (dense(2, "sigmoid"), dense(1, "sigmoid")), ("x1", "x2"))
+
+
+def _weights(scale: float = 1.0):
+    rng = np.random.default_rng(1)
+    return (("dense", [rng.normal(size=(2, 2)).astype(np.float32) * scale, np.zeros(2, np.float32)]),
+            ("dense_1", [rng.normal(size=(2, 1)).astype(np.float32), np.zeros(1, np.float32)]))
+
+
+def _view(qtbot):
+    view = LandscapeView()
+    qtbot.addWidget(view)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(100, 2))
+    view.set_network(SPEC)
+    view.set_data(x, (x[:, 0] * x[:, 1] > 0).astype(np.float32), "binary_crossentropy")
+    view.add_point(1, 0, _weights())
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
+def test_the_grid_is_computed_in_a_thread_of_its_own_and_drawn_with_its_contours(qtbot, monkeypatch):
+    threads = []
+    original = landscape.loss_grid
+    monkeypatch.setattr(landscape, "loss_grid", lambda *args: (threads.append(threading.current_thread()),
+                                                               original(*args))[1])
+    view = _view(qtbot)
+    view.show_weights(None)
+    qtbot.waitUntil(lambda: view.grid_shown() is not None, timeout=10000)
+    assert threads and threading.main_thread() not in threads
+    xs, ys = view.axes_shown
+    first, second = view.chosen()
+    from annstudio.core import backprop as bp
+
+    expected = loss_grid(bp.dense_chain(SPEC, view._weights), view._x, view._y, "binary_crossentropy", first,
+                         second, xs, ys)
+    np.testing.assert_allclose(view.grid_shown(), np.log10(np.maximum(expected, 1e-6)), rtol=1e-6)
+    assert sum(not curve.boundingRect().isEmpty() for curve in view.curves) >= 3  # contour lines drawn
+    qtbot.waitUntil(lambda: not view._job.is_running(), timeout=10000)
+    view.stop()
+
+
+def test_a_grid_for_other_axes_is_not_shown_the_current_ones_are(qtbot, monkeypatch):
+    release = threading.Event()
+    original = landscape.loss_grid
+
+    def slow(*args):
+        release.wait(10)
+        return original(*args)
+
+    monkeypatch.setattr(landscape, "loss_grid", slow)
+    view = _view(qtbot)
+    view.redraw()
+    assert view._job.is_running()
+    view.choose(Param(0, None, 0), Param(1, 0, 0))  # other axes while the first grid is computed
+    release.set()
+    qtbot.waitUntil(lambda: view.axes_shown is not None and not view._job.is_running(), timeout=10000)
+    assert view.chosen() == (Param(0, None, 0), Param(1, 0, 0))
+    assert view.plot.plotItem.getAxis("bottom").labelText == Param(0, None, 0).label
+    view.stop()
+
+
+def test_a_view_destroyed_while_its_grid_is_computed_leaves_nothing_held(qtbot, monkeypatch):
+    import gc
+
+    import shiboken6
+
+    from annstudio.gui.jobs import running_threads
+
+    release = threading.Event()
+    original = landscape.loss_grid
+    monkeypatch.setattr(landscape, "loss_grid", lambda *args: (release.wait(10), original(*args))[1])
+    view = LandscapeView()  # (not qtbot's: deleted here, while its job runs)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(100, 2))
+    view.set_network(SPEC)
+    view.set_data(x, (x[:, 0] * x[:, 1] > 0).astype(np.float32), "binary_crossentropy")
+    view.add_point(1, 0, _weights())
+    view.show()
+    qtbot.waitExposed(view)
+    view.redraw()
+    assert view._job.is_running() and not gc.isenabled()
+    view.deleteLater()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(view), timeout=5000)
+    release.set()
+    qtbot.waitUntil(lambda: running_threads() == [] and gc.isenabled(), timeout=10000)
