@@ -468,8 +468,7 @@ class Playground(PlaygroundExplainers, PlaygroundFiles, RunCommands, QWidget):
 
     # reports ----------------------------------------------------------------------------------------
     def _take_batch(self, batch: ReportBatch) -> None:
-        for epoch, histograms in batch.histograms:  # every epoch's, recorded now; drawn when its tab is in sight
-            self.weights_plot.add_histograms(epoch, histograms, show=False)
+        self.weights_plot.add_many_histograms(batch.histograms)  # recorded now; drawn when its tab is in sight
         self.landscape.add_batch(batch, self._run_label())
 
     def _draw_report(self, report: "EpochReport") -> None:
@@ -533,13 +532,22 @@ class Playground(PlaygroundExplainers, PlaygroundFiles, RunCommands, QWidget):
             self.landscape.show_weights(report.weights)
 
     def _prepare_hidden_views(self) -> None:
-        """Views not in sight made ready while nothing else happens: a picture or a run under way goes first
-        (built meanwhile, the tiles took the window's thread for 0.1-0.2 s just when the first epoch came)."""
-        if self.session.is_running():
+        """Views not in sight made ready before they are asked for: built when their tab is clicked, they held
+        the window 0.1-0.3 s just then (``ui_latency``). A run under way goes first: only once it has shown an
+        epoch (built meanwhile, the tiles took the window's thread for 0.1-0.2 s just when the first epoch
+        came), and then one view per second, so that a run's animation stutters once, briefly, at most."""
+        if self.session.is_running() and (self.run.drawn is None or self.run.drawn.epoch < 1):
             self._tiles_timer.start()
             return
-        self._show_neuron_tiles()
-        self.weights_plot.prepare()
+        pieces = [piece for piece, due in ((self._show_neuron_tiles, self._neurons_stale),
+                                           (self.weights_plot.prepare, not self.weights_plot.is_built())) if due]
+        if pieces and self.session.is_running():
+            pieces[0]()
+            if len(pieces) > 1:
+                self._tiles_timer.start()
+            return
+        for piece in pieces:
+            piece()
 
     def _show_neuron_tiles(self) -> None:
         if self._neurons_stale:

@@ -77,6 +77,7 @@ def test_a_view_destroyed_while_its_grid_is_computed_leaves_nothing_held(qtbot, 
 
     import shiboken6
 
+    from annstudio.gui import jobs
     from annstudio.gui.jobs import running_threads
 
     release = threading.Event()
@@ -95,4 +96,30 @@ def test_a_view_destroyed_while_its_grid_is_computed_leaves_nothing_held(qtbot, 
     view.deleteLater()
     qtbot.waitUntil(lambda: not shiboken6.isValid(view), timeout=5000)
     release.set()
-    qtbot.waitUntil(lambda: running_threads() == [] and gc.isenabled(), timeout=10000)
+    # its GC pause given back (whether collection is on also depends on other tests' background threads)
+    qtbot.waitUntil(lambda: running_threads() == [] and not jobs._HELD, timeout=10000)
+
+
+def test_a_long_run_keeps_an_evenly_thinned_path_and_its_newest_point(qtbot):
+    from types import SimpleNamespace
+
+    view = LandscapeView()
+    qtbot.addWidget(view)
+    view.set_network(SPEC)
+    start = _weights()
+    epoch = 0
+    for _ in range(30):  # batches of 300 epochs, as one compiled call of a small network sends them
+        points = []
+        for _ in range(300):
+            epoch += 1
+            points.append((epoch, 0, tuple((name, [a + 0.001 * epoch for a in arrays]) for name, arrays in start)))
+        view.add_batch(SimpleNamespace(parameters=points, report=None))
+    assert len(view._path) <= landscape.MAX_PATH
+    kept = np.array(view._epochs) // 1_000_000
+    assert kept[0] == 1 and len(set(np.diff(kept))) == 1  # every stride-th epoch, from the first
+    newest = view._path_to_tip()[-1]
+    expected = np.concatenate([np.ravel(a) + 0.001 * epoch for _, arrays in start for a in arrays])
+    np.testing.assert_allclose(newest, expected, rtol=1e-6)
+    # a new run (an earlier epoch) starts a new path; the old one becomes the earlier, dashed one
+    view.add_point(1, 0, start)
+    assert len(view._path) == 1 and len(view._earlier) > 1000

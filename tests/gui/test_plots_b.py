@@ -388,6 +388,29 @@ def test_the_engines_float32_edges_are_spread_by_arithmetic_not_searched(monkeyp
     monkeypatch.setattr(np, "searchsorted", lambda *a, **k: pytest.fail("searched"))
     np.testing.assert_allclose(resample_many(np.stack(counts), np.stack(edges), fixed), expected, atol=1e-3)
 
+def test_a_batch_of_epochs_is_recorded_as_one_by_one():
+    rng = np.random.default_rng(5)
+    one, many = _LayerHistory(), _LayerHistory()
+    epochs, counts, edges = [], [], []
+    for epoch in range(1, 2 * MAX_COLUMNS + 700):  # weights that spread out (the axis widens) over a long run
+        c, e = np.histogram(rng.normal(0, 0.1 + epoch / 500, 40).astype(np.float32), bins=10)
+        epochs.append(epoch)
+        counts.append(c)
+        edges.append(e.astype(np.float32))
+        one.add(epoch, c, e.astype(np.float32))
+    for start in range(0, len(epochs), 337):
+        many.add_many(epochs[start:start + 337], counts[start:start + 337], edges[start:start + 337])
+    assert (many.low, many.high, many.stride, many.first, many.last_epoch) == (one.low, one.high, one.stride,
+                                                                              one.first, one.last_epoch)
+    assert sorted(many.raw) == sorted(one.raw) and one.stride == 4
+    for column, (epoch, c, e) in one.raw.items():
+        assert many.raw[column][0] == epoch
+        np.testing.assert_array_equal(many.raw[column][1], c)
+        np.testing.assert_array_equal(many.raw[column][2], e)
+    np.testing.assert_allclose(many.columns, one.columns, equal_nan=True)
+    many.add_many([1, 2], counts[:2], edges[:2])  # a new run starts again
+    assert many.stride == 1 and sorted(many.raw) == [1, 2]
+
 def test_thinning_keeps_the_kept_columns_pictures_and_a_rebuild_agrees():
     rng = np.random.default_rng(3)
     history = _LayerHistory()

@@ -135,6 +135,10 @@ class LandscapeView(QWidget):
         self._earlier: list[np.ndarray] = []
         self._label = self._earlier_label = ""
         self._epochs: list[int] = []
+        self._tip: np.ndarray | None = None    # the newest point (the path keeps every _stride-th one)
+        self._tip_moment = 0
+        self._offered = 0                      # points this run offered to the path
+        self._stride = 1
         self._weights: tuple | None = None
         self._grid_key = None
         self.axes_shown: tuple | None = None  # the grid's values of the two parameters, as last drawn
@@ -156,11 +160,12 @@ class LandscapeView(QWidget):
         (a reset): this run's path becomes the earlier one, to compare the next run with."""
         same = spec == self._spec
         if same and len(self._path) > 1:
-            self._earlier, self._earlier_label = self._path, self._label
+            self._earlier, self._earlier_label = self._path_to_tip(), self._label
         elif not same:
             self._earlier = []
         chosen = (self.first_box.currentIndex(), self.second_box.currentIndex())
         self._spec, self._weights, self._path, self._epochs = spec, None, [], []
+        self._tip, self._offered, self._stride = None, 0, 1
         self._params = []
         sizes = [int(np.prod(spec.input_shape))] + [layer.units for layer in spec.layers if layer.kind == "dense"]
         for layer, (inputs, units) in enumerate(zip(sizes, sizes[1:])):
@@ -218,13 +223,16 @@ class LandscapeView(QWidget):
     # reports --------------------------------------------------------------------------------------
     def add_batch(self, batch, label: str = "") -> None:
         """A :class:`~annstudio.gui.worker.ReportBatch`: a point for each of its epochs (a small network's
-        reports carry every epoch's weights, also when one call trained hundreds), else for its report."""
+        reports carry every epoch's weights, also when one call trained hundreds), else for its report. Epochs
+        the thinned path would drop anyway are only counted (at thousands of epochs a second, making each one's
+        point took the window's thread ~15% of its time)."""
         points = getattr(batch, "parameters", ())
         if not points:
             self.add_report(batch.report, label)
             return
-        for epoch, batches, weights in points:
-            self.add_point(epoch, batches, weights, label)
+        last = len(points) - 1
+        for i, (epoch, batches, weights) in enumerate(points):
+            self.add_point(epoch, batches, weights, label, skippable=i != last)
 
     def add_report(self, report, label: str = "") -> None:
         """Record the report's weights as a point of the path (a report from a new run starts a new path);
@@ -235,28 +243,44 @@ class LandscapeView(QWidget):
         if weights is not None:
             self.add_point(report.epoch, report.batches, weights, label)
 
-    def add_point(self, epoch: int, batches: int, weights: tuple, label: str = "") -> None:
+    def add_point(self, epoch: int, batches: int, weights: tuple, label: str = "", skippable: bool = False) -> None:
         """The weights after ``epoch`` epochs and ``batches`` batches as a point of the path: a point per
-        epoch, or per batch when stepping (a point from an earlier moment starts a new path)."""
+        epoch, or per batch when stepping (a point from an earlier moment starts a new path). A long path keeps
+        every ``stride``-th point (at most :data:`MAX_PATH`) and its newest one; ``skippable``: a point that
+        is neither (another follows at once) is not even looked at."""
+        moment = epoch * 1_000_000 + batches
+        going_on = self._tip is not None and moment > self._tip_moment
+        if skippable and going_on and self._offered % self._stride:
+            self._offered += 1
+            return
         dense = tuple((name, arrays) for name, arrays in weights if name.startswith("dense"))
         if not dense:
             return
         flat = np.concatenate([np.ravel(a) for _, arrays in dense for a in arrays[:2]]).astype(np.float32)
-        moment = epoch * 1_000_000 + batches
-        if self._path and (moment < self._epochs[-1] or flat.shape != self._path[-1].shape):
+        if self._tip is not None and (moment < self._tip_moment or flat.shape != self._tip.shape):
             if len(self._path) > 1:
-                self._earlier, self._earlier_label = self._path, self._label
-            self._path, self._epochs = [], []
+                self._earlier, self._earlier_label = self._path_to_tip(), self._label
+            self._path, self._epochs, self._tip, self._offered, self._stride = [], [], None, 0, 1
         if label:
             self._label = label  # the run's settings as they are now (its first report may predate a change)
-        if self._epochs and moment == self._epochs[-1]:
-            self._path[-1] = flat
+        if self._tip is not None and moment == self._tip_moment:  # the same moment again: its newer weights
+            if self._epochs and self._epochs[-1] == moment:
+                self._path[-1] = flat
         else:
-            self._path.append(flat)
-            self._epochs.append(moment)
+            if self._offered % self._stride == 0:
+                self._path.append(flat)
+                self._epochs.append(moment)
+            self._offered += 1
+        self._tip, self._tip_moment = flat, moment
         if len(self._path) > MAX_PATH:
-            self._path, self._epochs = self._path[::2], self._epochs[::2]
+            self._path, self._epochs, self._stride = self._path[::2], self._epochs[::2], self._stride * 2
         self._weights = dense
+
+    def _path_to_tip(self) -> list[np.ndarray]:
+        """This run's path with its newest point (which the thinned path may not hold)."""
+        if self._tip is not None and (not self._epochs or self._epochs[-1] != self._tip_moment):
+            return self._path + [self._tip]
+        return self._path
 
     def show_weights(self, weights: tuple | None) -> None:
         """Redraw for these weights (the tab is in sight): at most every REDRAW_S seconds."""
@@ -326,7 +350,7 @@ class LandscapeView(QWidget):
         except bp.CannotExplain as exc:
             self.info.setText(str(exc))
             return
-        path = self.path_of(self._path, first, second)
+        path = self.path_of(self._path_to_tip(), first, second)
         earlier = self.path_of(self._earlier, first, second)
         shown = np.concatenate([path, earlier, now[None]])
         per_point = max(1, work(chain, len(self._x), 1))

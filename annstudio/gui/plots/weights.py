@@ -128,9 +128,57 @@ class _LayerHistory:
             margin = 0.25 * max(high - low, 1e-3)
             self.low, self.high = low - margin, high + margin
             self._stale = True
-        column = epoch // self.stride
         if not self.raw:
-            self.first = column
+            self.first = epoch // self.stride
+        self._put(epoch, counts, edges)
+
+    def add_many(self, epochs: list[int], counts: list, edges: list) -> None:
+        """:meth:`add` for a report batch's epochs at once (in order), with the same outcome: at thousands of
+        epochs a second, one by one took the window's thread ~9% of its time. Only the newest epoch of each
+        column is kept (as :meth:`add` overwrites the others), so only those are looked at closely."""
+        order = np.asarray(epochs, np.int64)
+        try:
+            lows = np.fromiter((e[0] for e in edges), float, len(edges))
+            highs = np.fromiter((e[-1] for e in edges), float, len(edges))
+            sizes = {(len(c), len(e)) for c, e in zip(counts, edges)}
+        except (TypeError, IndexError, ValueError):
+            sizes = set()
+        if (len(sizes) != 1 or next(iter(sizes))[0] == 0 or next(iter(sizes))[1] != next(iter(sizes))[0] + 1
+                or len(order) < 2 or np.any(np.diff(order) < 0) or order[0] < self.last_epoch
+                or not (np.isfinite(lows).all() and np.isfinite(highs).all())):
+            for epoch, c, e in zip(epochs, counts, edges):
+                self.add(int(epoch), c, e)
+            return
+        columns = order // self.stride
+        kept = np.flatnonzero(np.append(columns[1:] != columns[:-1], True))  # (finer than any later stride's)
+        edges_kept = np.asarray(np.stack([edges[i] for i in kept]), float)
+        if not np.isfinite(edges_kept).all():
+            for epoch, c, e in zip(epochs, counts, edges):
+                self.add(int(epoch), c, e)
+            return
+        counts_kept = np.asarray(np.stack([counts[i] for i in kept]), float)
+        start = 0
+        while start < len(order):  # the value axis widens as add() widens it, row by row
+            if self.raw or start:
+                beyond = np.flatnonzero((lows[start:] < self.low) | (highs[start:] > self.high))
+                if not len(beyond):
+                    break
+                at = start + int(beyond[0])
+                low, high = min(lows[at], self.low), max(highs[at], self.high)
+            else:
+                at, low, high = 0, lows[0], highs[0]
+            margin = 0.25 * max(high - low, 1e-3)
+            self.low, self.high = low - margin, high + margin
+            self._stale = True
+            start = at + 1
+        if not self.raw:
+            self.first = int(columns[0])
+        for epoch, c, e in zip(order[kept].tolist(), counts_kept, edges_kept):
+            self._put(epoch, c, e)
+        self.last_epoch = int(order[-1])
+
+    def _put(self, epoch: int, counts: np.ndarray, edges: np.ndarray) -> None:
+        column = epoch // self.stride
         while column - self.first >= MAX_COLUMNS:
             self._thin()
             column = epoch // self.stride
@@ -246,6 +294,9 @@ class WeightsPlot(QWidget):
         self._build_plots()
         super().showEvent(event)
 
+    def is_built(self) -> bool:
+        return self.__dict__.get("_built", True)
+
     def prepare(self) -> None:
         """Make the plots now (when idle, so that no training frame has to wait for them later)."""
         self._build_plots()
@@ -293,6 +344,22 @@ class WeightsPlot(QWidget):
             self._histories[name].add(int(epoch), counts, edges)
         if show:
             self.refresh()
+
+    def add_many_histograms(self, items) -> None:
+        """Record a report batch's ``[(epoch, histograms), ...]`` (as :meth:`add_histograms` one by one with
+        ``show=False``, at once)."""
+        per_layer: dict[str, tuple[list, list, list]] = {}
+        for epoch, histograms in items:
+            for name, counts, edges in histograms or ():
+                found = per_layer.setdefault(name, ([], [], []))
+                found[0].append(int(epoch))
+                found[1].append(counts)
+                found[2].append(edges)
+        for name, (epochs, counts, edges) in per_layer.items():
+            if name not in self._histories:
+                self._histories[name] = _LayerHistory()
+                self.layer_combo.addItem(name)
+            self._histories[name].add_many(epochs, counts, edges)
 
     def refresh(self) -> None:
         """Draw the chosen layer's history as it is now."""
