@@ -66,8 +66,15 @@ def measure_2d(window: MainWindow, seconds: float) -> dict:
     wait_until(lambda: p.loss.row_count() > 50, 120)  # running
     from annstudio.core import engine
 
-    wait_until(lambda: engine.compiling() == 0, 120)  # and on its compiled program (the first epochs are not)
-    wait(500)
+    def on_compiled_program() -> bool:
+        """The run trains on its compiled program (its first epochs do not, and its compile starts only once it
+        has trained for a moment, so "nothing compiling" alone can come before it): well over 1000 epochs a
+        second (without it, one epoch a call, 100-300) and nothing compiling."""
+        before = p.loss.row_count()
+        wait(500)
+        return p.loss.row_count() - before > 500 and engine.compiling() == 0
+
+    wait_until(on_compiled_program, 120)
     meter = StallMeter()
     draws0, epochs0, t0 = getattr(p, "draw_count", 0), p.loss.row_count(), time.perf_counter()
     meter.start()
