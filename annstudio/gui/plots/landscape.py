@@ -29,6 +29,7 @@ LEAST_RESOLUTION = 21  # ... and at least
 WORK = 20_000_000      # multiplications a grid may take; bigger networks get a coarser grid
 MAX_SAMPLES = 250      # the grid's loss is averaged over at most this many training points
 MAX_PATH = 2000        # weights kept per run (older points are thinned out)
+DOTS_UP_TO = 300       # a path of at most this many points has a dot per point
 EVERY_EPOCH_UP_TO = 500  # networks with at most this many weights report each epoch's (a point per epoch)
 REDRAW_S = 0.5         # while training, the grid is recomputed at most this often
 CONTOURS = 9
@@ -135,6 +136,8 @@ class LandscapeView(QWidget):
         self._earlier: list[np.ndarray] = []
         self._label = self._earlier_label = ""
         self._epochs: list[int] = []
+        self._labels: tuple = ()
+        self._legend: list = []
         self._tip: np.ndarray | None = None    # the newest point (the path keeps every _stride-th one)
         self._tip_moment = 0
         self._offered = 0                      # points this run offered to the path
@@ -389,14 +392,21 @@ class LandscapeView(QWidget):
         self.image.setRect(xs[0] - dx / 2, ys[0] - dy / 2, dx * res, dy * res)
         for curve, lines in zip(self.curves, result["lines"]):
             curve.set_lines(lines)
-        self.path_item.setData(path[:, 0], path[:, 1]) if len(path) else self.path_item.setData([], [])
-        self.earlier_item.setData(earlier[:, 0], earlier[:, 1]) if len(earlier) else self.earlier_item.setData([], [])
+        for item, points in ((self.path_item, path), (self.earlier_item, earlier)):
+            # a dot per epoch while they can be told apart; a long path's thousand dots made a line that took
+            # the window's thread longer to paint than the rest of the tab
+            dots = "o" if len(points) <= DOTS_UP_TO else None
+            if item.opts["symbol"] != dots:
+                item.setSymbol(dots)
+            item.setData(points[:, 0], points[:, 1]) if len(points) else item.setData([], [])
         start = path[:1] if len(path) else now[None]
         self.start_item.setData(start[:, 0], start[:, 1])
         self.now_item.setData([now[0]], [now[1]])
         self._name_paths()
-        self.plot.setLabel("bottom", first.label)
-        self.plot.setLabel("left", second.label)
+        if self._labels != (first.label, second.label):  # (a label set again lays its axis out again)
+            self._labels = (first.label, second.label)
+            self.plot.setLabel("bottom", first.label)
+            self.plot.setLabel("left", second.label)
         self.plot.setRange(xRange=(xs[0], xs[-1]), yRange=(ys[0], ys[-1]), padding=0)
         earlier_note = ("; orange, dashed: the run before (its other parameters differ from those held here, so "
                         "it need not follow these valleys)") if len(earlier) else ""
@@ -414,12 +424,19 @@ class LandscapeView(QWidget):
         self._job.stop()
 
     def _name_paths(self) -> None:
-        legend = self.plot.plotItem.legend
+        entries = []
         for item, name in ((self.path_item, "this run"), (self.earlier_item, "earlier run")):
             label = self._label if item is self.path_item else self._earlier_label
-            legend.removeItem(item)
             if item.xData is not None and len(item.xData):
-                legend.addItem(item, f"{name}: {label}" if label else name)
+                entries.append((item, f"{name}: {label}" if label else name))
+        if entries == self._legend:  # (the legend laid out again at every redraw: only when it changes)
+            return
+        self._legend = entries
+        legend = self.plot.plotItem.legend
+        for item in (self.path_item, self.earlier_item):
+            legend.removeItem(item)
+        for item, text in entries:
+            legend.addItem(item, text)
 
     def grid_shown(self) -> np.ndarray | None:
         return self.image.image
