@@ -410,12 +410,13 @@ class LandscapeView(QWidget):
         self.plot.setRange(xRange=(xs[0], xs[-1]), yRange=(ys[0], ys[-1]), padding=0)
         earlier_note = ("; orange, dashed: the run before (its other parameters differ from those held here, so "
                         "it need not follow these valleys)") if len(earlier) else ""
+        thinned = f", every {self._stride}th drawn" if self._stride > 1 else ""
         at_star = float(grid.flat[np.argmin(np.abs(xs - now[0])) + res * np.argmin(np.abs(ys - now[1]))])
         self.info.setText(
             f"Colour: the loss over the training points (dark = low, log scale), every other parameter at its "
             f"current value; white lines join equal losses. Red: this run's path, a point per epoch (per batch "
-            f"when stepping; {len(path)} so far){earlier_note}. Lowest loss here {float(grid.min()):.4g}; at the "
-            f"star {at_star:.4g}.")
+            f"when stepping; {max(len(path), self._offered)} so far{thinned}){earlier_note}. Lowest loss here "
+            f"{float(grid.min()):.4g}; at the star {at_star:.4g}.")
         self._next()
 
     def stop(self) -> None:
