@@ -123,3 +123,10 @@ def test_a_long_run_keeps_an_evenly_thinned_path_and_its_newest_point(qtbot):
     # a new run (an earlier epoch) starts a new path; the old one becomes the earlier, dashed one
     view.add_point(1, 0, start)
     assert len(view._path) == 1 and len(view._earlier) > 1000
+
+
+def test_the_drawn_range_stays_while_it_holds_the_path_and_is_not_too_wide():
+    steady = landscape._steady
+    assert steady((-2.0, 2.0), (-1.5, 1.8)) == (-2.0, 2.0)   # inside, more than half as wide: kept
+    assert steady((-2.0, 2.0), (-1.5, 2.5)) == (-1.5, 2.5)   # the path left it: the new one
+    assert steady((-2.0, 2.0), (-0.5, 0.5)) == (-0.5, 0.5)   # far narrower: the new one (no wasted grid)

@@ -411,6 +411,18 @@ def test_a_batch_of_epochs_is_recorded_as_one_by_one():
     many.add_many([1, 2], counts[:2], edges[:2])  # a new run starts again
     assert many.stride == 1 and sorted(many.raw) == [1, 2]
 
+def test_gradient_bars_set_their_range_again_only_when_it_changes(qtbot, monkeypatch):
+    plot = WeightsPlot()
+    qtbot.addWidget(plot)
+    plot.update_grad_norms((("dense", 0.5), ("dense_1", 0.2)))
+    calls = []
+    original = plot.grad_plot.setYRange
+    monkeypatch.setattr(plot.grad_plot, "setYRange", lambda *a, **k: (calls.append(a), original(*a, **k)))
+    plot.update_grad_norms((("dense", 0.4), ("dense_1", 0.3)))  # the same powers of ten: the range stays
+    assert calls == []
+    plot.update_grad_norms((("dense", 4e3), ("dense_1", 0.3)))  # outgrown: set again
+    assert len(calls) == 1 and plot.gradient_tops()["dense"] == pytest.approx(np.log10(4e3))
+
 def test_thinning_keeps_the_kept_columns_pictures_and_a_rebuild_agrees():
     rng = np.random.default_rng(3)
     history = _LayerHistory()

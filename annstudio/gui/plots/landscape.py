@@ -73,6 +73,14 @@ def compute(chain, x, y, loss: str, first: Param, second: Param, xs, ys, state=N
     return {"grid": grid, "shown": shown, "lines": lines, "seconds": time.perf_counter() - started}
 
 
+def _steady(old: tuple[float, float], wanted: tuple[float, float]) -> tuple[float, float]:
+    """The range drawn before while it still holds ``wanted`` and is not more than twice as wide: a range that
+    moves at every redraw lays the axes out again and repaints the whole plot (``ui_latency``)."""
+    if old[0] <= wanted[0] and wanted[1] <= old[1] and wanted[1] - wanted[0] >= 0.5 * (old[1] - old[0]):
+        return old
+    return wanted
+
+
 class LandscapeView(QWidget):
     """Heat map of the loss over two parameters, contour lines, and the paths of this run and the last."""
 
@@ -137,6 +145,7 @@ class LandscapeView(QWidget):
         self._label = self._earlier_label = ""
         self._epochs: list[int] = []
         self._labels: tuple = ()
+        self._ranges: tuple | None = None  # ((first, second), (x range, y range)) of the grid asked for last
         self._legend: list = []
         self._tip: np.ndarray | None = None    # the newest point (the path keeps every _stride-th one)
         self._tip_moment = 0
@@ -181,7 +190,7 @@ class LandscapeView(QWidget):
             box.addItems([p.label for p in self._params])
             box.setCurrentIndex(min(default, len(self._params) - 1))
             box.blockSignals(False)
-        self._grid_key = None
+        self._grid_key = self._ranges = None
         self._schedule(now=True)
 
     def set_optimizer(self, optimizer: str) -> None:
@@ -358,8 +367,12 @@ class LandscapeView(QWidget):
         shown = np.concatenate([path, earlier, now[None]])
         per_point = max(1, work(chain, len(self._x), 1))
         res = int(np.clip(np.sqrt(WORK / per_point), LEAST_RESOLUTION, RESOLUTION))
-        xs = np.linspace(*span(shown[:, 0]), res)
-        ys = np.linspace(*span(shown[:, 1]), res)
+        ranges = (span(shown[:, 0]), span(shown[:, 1]))
+        if self._ranges is not None and self._ranges[0] == (first, second):
+            ranges = tuple(_steady(old, wanted) for old, wanted in zip(self._ranges[1], ranges))
+        self._ranges = ((first, second), ranges)
+        xs = np.linspace(*ranges[0], res)
+        ys = np.linspace(*ranges[1], res)
         self._asked = {"axes": (first, second), "xs": xs, "ys": ys, "path": path, "earlier": earlier, "now": now,
                        "data": self._data_version, "network": self._spec}
         self._job.start(compute, chain, self._x, self._y, self._loss, first, second, xs, ys)

@@ -262,6 +262,7 @@ class WeightsPlot(QWidget):
         self._grad_names: list[str] = []
         self._floor = -1.0
         self._grad_top: float | None = None
+        self._grad_range: tuple | None = None  # the gradient plot's value range as last set
         self._live = False
         self._hist_x: tuple[float, float] | None = None
         self._shown: tuple | None = None   # (layer, x range, y range) as last drawn
@@ -426,12 +427,15 @@ class WeightsPlot(QWidget):
         # each change re-draws the axis)
         if self._grad_top is None or not highest + 0.4 <= self._grad_top <= highest + 2.6:
             self._grad_top = math.ceil(highest + 0.6)
-        self.grad_plot.setYRange(self._floor, self._grad_top, padding=0)
+        if self._grad_range != (self._floor, self._grad_top):  # (set again unchanged, it still re-laid the axes)
+            self._grad_range = (self._floor, self._grad_top)
+            self.grad_plot.setYRange(self._floor, self._grad_top, padding=0)
 
     def _set_grad_layers(self, names: list[str]) -> None:
         self._grad_names = names
         self._floor = -1.0
         self._grad_top = None
+        self._grad_range = None
         for label in self._bar_labels:
             self.grad_plot.removeItem(label)
         self._bar_labels = []
@@ -455,7 +459,7 @@ class WeightsPlot(QWidget):
         self.layer_combo.clear()
         self.layer_combo.blockSignals(False)
         if not self._built:
-            self._grad_names, self._grad_top, self._floor = [], None, -1.0
+            self._grad_names, self._grad_top, self._floor, self._grad_range = [], None, -1.0, None
             return
         self._image.clear()
         self._set_grad_layers([])
