@@ -130,3 +130,8 @@ def test_the_drawn_range_stays_while_it_holds_the_path_and_is_not_too_wide():
     assert steady((-2.0, 2.0), (-1.5, 1.8)) == (-2.0, 2.0)   # inside, more than half as wide: kept
     assert steady((-2.0, 2.0), (-1.5, 2.5)) == (-1.5, 2.5)   # the path left it: the new one
     assert steady((-2.0, 2.0), (-0.5, 0.5)) == (-0.5, 0.5)   # far narrower: the new one (no wasted grid)
+
+
+def test_ordinals_for_every_nth_point():
+    assert [landscape._ordinal(n) for n in (2, 4, 8, 32, 112, 128, 1024, 22)] == [
+        "2nd", "4th", "8th", "32nd", "112th", "128th", "1024th", "22nd"]

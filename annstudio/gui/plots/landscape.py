@@ -73,6 +73,12 @@ def compute(chain, x, y, loss: str, first: Param, second: Param, xs, ys, state=N
     return {"grid": grid, "shown": shown, "lines": lines, "seconds": time.perf_counter() - started}
 
 
+def _ordinal(n: int) -> str:
+    """2nd, 4th, 32nd, 128th."""
+    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def _steady(old: tuple[float, float], wanted: tuple[float, float]) -> tuple[float, float]:
     """The range drawn before while it still holds ``wanted`` and is not more than twice as wide: a range that
     moves at every redraw lays the axes out again and repaints the whole plot (``ui_latency``)."""
@@ -423,7 +429,7 @@ class LandscapeView(QWidget):
         self.plot.setRange(xRange=(xs[0], xs[-1]), yRange=(ys[0], ys[-1]), padding=0)
         earlier_note = ("; orange, dashed: the run before (its other parameters differ from those held here, so "
                         "it need not follow these valleys)") if len(earlier) else ""
-        thinned = f", every {self._stride}th drawn" if self._stride > 1 else ""
+        thinned = f", every {_ordinal(self._stride)} drawn" if self._stride > 1 else ""
         at_star = float(grid.flat[np.argmin(np.abs(xs - now[0])) + res * np.argmin(np.abs(ys - now[1]))])
         self.info.setText(
             f"Colour: the loss over the training points (dark = low, log scale), every other parameter at its "
