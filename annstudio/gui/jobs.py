@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import logging
 import weakref
-
-import shiboken6
 from typing import Any, Callable
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from ..core.control import pause_gc, resume_gc
@@ -90,10 +89,15 @@ class _Reaper(QObject):
         runner = thread.runner() if thread.runner is not None else None
         try:
             owned = runner is not None and shiboken6.isValid(runner) and runner._thread is thread
-        except RuntimeError:
+        except RuntimeError:  # (its runner's C++ object went meanwhile)
             owned = False
         if not owned:
-            let_go(thread)
+            try:
+                let_go(thread)
+            except RuntimeError:  # a slot must not raise into Qt; the pause is given back all the same
+                if thread in _HELD:
+                    _HELD.discard(thread)
+                    resume_gc()
 
 
 _reaper: _Reaper | None = None
