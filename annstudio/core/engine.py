@@ -1132,17 +1132,17 @@ class Trainer:
         if not width or numbers.ndim != 2 or numbers.shape[-1] != full:
             return [None] * len(numbers)
         block = _frozen(np.asarray(numbers[:, -width:], np.float32))  # one copy for every row's views
-        layout = self._compiled.parameter_layout()
-        return [self._unflatten(row, layout, copied=True) for row in block]
+        return [self._views(row) for row in block]
 
-    def _unflatten(self, flat: np.ndarray, layout=None, copied: bool = False) -> tuple:
+    def _unflatten(self, flat: np.ndarray) -> tuple:
         """A :meth:`weights_snapshot` from :meth:`_Compiled.parameters_graph`'s numbers: read-only views of one
-        copy (a watched run makes thousands a second; ``copied``: ``flat`` is a read-only float32 row of such
-        a copy already)."""
-        if not copied:
-            flat = _frozen(np.asarray(flat, np.float32))
+        copy (a watched run makes thousands a second)."""
+        return self._views(_frozen(np.asarray(flat, np.float32)))
+
+    def _views(self, flat: np.ndarray) -> tuple:
+        """``flat`` (read-only float32 numbers of :meth:`_Compiled.parameters_graph`) as weights, in views."""
         return tuple((name, tuple(flat[start:end].reshape(shape) for start, end, shape in arrays))
-                     for name, arrays in (layout if layout is not None else self._compiled.parameter_layout()))
+                     for name, arrays in self._compiled.parameter_layout())
 
     def _parameters_of(self, probe: dict, weights: tuple | None) -> tuple | None:
         """A report's ``parameters``: its weights, or those a light probe brought (small networks only)."""

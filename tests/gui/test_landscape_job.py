@@ -18,9 +18,10 @@ def _weights(scale: float = 1.0):
             ("dense_1", [rng.normal(size=(2, 1)).astype(np.float32), np.zeros(1, np.float32)]))
 
 
-def _view(qtbot):
+def _view(qtbot, owned: bool = True):
     view = LandscapeView()
-    qtbot.addWidget(view)
+    if owned:  # (not owned: the test deletes it itself)
+        qtbot.addWidget(view)
     rng = np.random.default_rng(0)
     x = rng.normal(size=(100, 2))
     view.set_network(SPEC)
@@ -83,14 +84,7 @@ def test_a_view_destroyed_while_its_grid_is_computed_leaves_nothing_held(qtbot, 
     release = threading.Event()
     original = landscape.loss_grid
     monkeypatch.setattr(landscape, "loss_grid", lambda *args: (release.wait(10), original(*args))[1])
-    view = LandscapeView()  # (not qtbot's: deleted here, while its job runs)
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(100, 2))
-    view.set_network(SPEC)
-    view.set_data(x, (x[:, 0] * x[:, 1] > 0).astype(np.float32), "binary_crossentropy")
-    view.add_point(1, 0, _weights())
-    view.show()
-    qtbot.waitExposed(view)
+    view = _view(qtbot, owned=False)  # (deleted here, while its job runs)
     view.redraw()
     assert view._job.is_running() and not gc.isenabled()
     view.deleteLater()

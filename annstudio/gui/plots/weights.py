@@ -123,11 +123,8 @@ class _LayerHistory:
             self.reset()
         self.last_epoch = epoch
         if not self.raw or edges[0] < self.low or edges[-1] > self.high:
-            low = min(edges[0], self.low) if self.raw else edges[0]
-            high = max(edges[-1], self.high) if self.raw else edges[-1]
-            margin = 0.25 * max(high - low, 1e-3)
-            self.low, self.high = low - margin, high + margin
-            self._stale = True
+            self._widen(min(edges[0], self.low) if self.raw else edges[0],
+                        max(edges[-1], self.high) if self.raw else edges[-1])
         if not self.raw:
             self.first = epoch // self.stride
         self._put(epoch, counts, edges)
@@ -143,18 +140,16 @@ class _LayerHistory:
             sizes = {(len(c), len(e)) for c, e in zip(counts, edges)}
         except (TypeError, IndexError, ValueError):
             sizes = set()
-        if (len(sizes) != 1 or next(iter(sizes))[0] == 0 or next(iter(sizes))[1] != next(iter(sizes))[0] + 1
-                or len(order) < 2 or np.any(np.diff(order) < 0) or order[0] < self.last_epoch
-                or not (np.isfinite(lows).all() and np.isfinite(highs).all())):
-            for epoch, c, e in zip(epochs, counts, edges):
-                self.add(int(epoch), c, e)
+        bins, n_edges = next(iter(sizes)) if len(sizes) == 1 else (0, 0)
+        if (not bins or n_edges != bins + 1 or len(order) < 2 or np.any(np.diff(order) < 0)
+                or order[0] < self.last_epoch or not (np.isfinite(lows).all() and np.isfinite(highs).all())):
+            self._add_each(epochs, counts, edges)
             return
         columns = order // self.stride
         kept = np.flatnonzero(np.append(columns[1:] != columns[:-1], True))  # (finer than any later stride's)
         edges_kept = np.asarray(np.stack([edges[i] for i in kept]), float)
         if not np.isfinite(edges_kept).all():
-            for epoch, c, e in zip(epochs, counts, edges):
-                self.add(int(epoch), c, e)
+            self._add_each(epochs, counts, edges)
             return
         counts_kept = np.asarray(np.stack([counts[i] for i in kept]), float)
         start = 0
@@ -167,15 +162,23 @@ class _LayerHistory:
                 low, high = min(lows[at], self.low), max(highs[at], self.high)
             else:
                 at, low, high = 0, lows[0], highs[0]
-            margin = 0.25 * max(high - low, 1e-3)
-            self.low, self.high = low - margin, high + margin
-            self._stale = True
+            self._widen(low, high)
             start = at + 1
         if not self.raw:
             self.first = int(columns[0])
         for epoch, c, e in zip(order[kept].tolist(), counts_kept, edges_kept):
             self._put(epoch, c, e)
         self.last_epoch = int(order[-1])
+
+    def _add_each(self, epochs, counts, edges) -> None:
+        for epoch, c, e in zip(epochs, counts, edges):
+            self.add(int(epoch), c, e)
+
+    def _widen(self, low: float, high: float) -> None:
+        """The value axis over ``low``..``high`` with a quarter of that as margin; every column to spread again."""
+        margin = 0.25 * max(high - low, 1e-3)
+        self.low, self.high = low - margin, high + margin
+        self._stale = True
 
     def _put(self, epoch: int, counts: np.ndarray, edges: np.ndarray) -> None:
         column = epoch // self.stride
