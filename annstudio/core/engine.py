@@ -26,7 +26,7 @@ import numpy as np
 
 from . import augment as _augment
 from . import build as _build
-from . import faststart, schedules, stopping
+from . import faststart, numpy_net, schedules, stopping
 from .control import FOREGROUND, NeuronEdit, TrainControl, gc_paused
 from .datasets import Dataset, expand_features
 from .errors import UserError
@@ -281,6 +281,17 @@ class _Compiled:
         self.optimizer = _build.make_optimizer(train)
         key = faststart.structure(network, layout[3], self.has_test, probes.grad_norms, train.loss,
                                   train.optimizer) if not train.augmentation.active else None
+        # small networks in the plane train and draw in numpy until their XLA program is ready (see numpy_net):
+        # no any-width program is traced for them
+        self.numpy_net = None
+        if key is not None and faststart.usable_optimizer(self.optimizer) and numpy_net.usable(network, train.loss,
+                                                                                                train.optimizer):
+            constants = {name: float(getattr(self.optimizer, name)) for name in ("beta_1", "beta_2", "epsilon", "rho")
+                         if hasattr(self.optimizer, name)}
+            self.numpy_net = numpy_net.NumpyNet(network, train.loss, train.optimizer, constants, probes.grad_norms,
+                                                self.has_test)
+        #: the any-width programs this network needs (prepared in the background): none when numpy does it all
+        self.fast_names = () if self.numpy_net is not None else ("train", "probe", "light")
         if model is None and key is not None:
             self._prepare_kept_programs(key)
         self.model = model if model is not None else _build.build_model(network, seed=seed)
@@ -327,8 +338,9 @@ class _Compiled:
             if not faststart.usable_optimizer(self.optimizer):
                 return
             own = faststart.programs(faststart.own(key, _hidden_activations(self.network)), self.optimizer)
-            names = ("train", "probe")
-            if all(not getattr(own, name).needs_trace() and not getattr(own, name).called() for name in names):
+            names = self.fast_names[:2]
+            if names and all(not getattr(own, name).needs_trace() and not getattr(own, name).called()
+                             for name in names):
                 _COMPILER.submit(("prepare", own.key), lambda: own.prepare(names))
         except Exception:  # noqa: BLE001 - an optimisation only: the run prepares them at its first call
             log.debug("preparing kept programs failed", exc_info=True)
@@ -382,6 +394,13 @@ class _Compiled:
         ``traced`` in the result: whether the call was its program's first (a trace, or a kept program read
         back, and TensorFlow's preparation: not training time)."""
         opt = self.optimizer
+        if self._in_numpy(data):
+            out = self.numpy_net.train([v.numpy() for v in self.train_vars], [v.numpy() for v in self.slot_vars],
+                                       int(np.asarray(opt.iterations)), float(np.asarray(opt.learning_rate)),
+                                       {"x": data["x"].numpy(), "y": data["y"].numpy()}, np.asarray(order), start,
+                                       n_full, batch_size, rest)
+            self._assign(out)
+            return {**out, "traced": False}
         state = {"slots": [tf.convert_to_tensor(v) for v in self.slot_vars],
                  "iterations": tf.convert_to_tensor(opt.iterations),
                  "learning_rate": tf.convert_to_tensor(opt.learning_rate)}
@@ -390,20 +409,32 @@ class _Compiled:
         out = program([tf.convert_to_tensor(v) for v in self.train_vars], state, self.fast_hyper, data,
                       order, tf.constant(start, tf.int32), tf.constant(n_full, tf.int32),
                       tf.constant(batch_size, tf.int32), tf.constant(rest, tf.int32))
-        out = {**out, "traced": first}
+        self._assign(out)
+        return {**out, "traced": first}
+
+    def _assign(self, out: dict) -> None:
+        """Put a training call's weights and optimizer state into the model's and optimizer's variables."""
         for var, value in zip(self.train_vars, out["weights"]):
             var.assign(value)
         for var, value in zip(self.slot_vars, out["slots"]):
             var.assign(value)
-        opt.iterations.assign(out["iterations"])
-        return out
+        self.optimizer.iterations.assign(out["iterations"])
+
+    def _in_numpy(self, data: dict) -> bool:
+        """Whether numpy trains and draws this network now (see numpy_net): a small network in the plane, with
+        not too many points."""
+        return self.numpy_net is not None and numpy_net.small(data)
 
     def fast_probe(self, data: dict, light: bool = False) -> dict:
         """:meth:`probe_graph`'s outputs (and ``fit``, the training data's loss and metric) without a compile;
         ``light``: the metrics only."""
         name = "light" if light else "probe"
-        fn = getattr(self.fast_programs(name), name)
-        out = dict(fn([tf.convert_to_tensor(v) for v in self.train_vars], self.fast_hyper, data))
+        if self._in_numpy(data):
+            arrays = {key: value.numpy() for key, value in data.items()}
+            out = getattr(self.numpy_net, name)([v.numpy() for v in self.train_vars], arrays)
+        else:
+            fn = getattr(self.fast_programs(name), name)
+            out = dict(fn([tf.convert_to_tensor(v) for v in self.train_vars], self.fast_hyper, data))
         if self.train_in_graph:
             out["train"] = out["fit"]
         if not self.test_in_graph:
@@ -419,7 +450,7 @@ class _Compiled:
         def work() -> None:
             try:
                 if self.fast is not None:  # what trains meanwhile first (see prepare_fast)
-                    for name in ("train", "probe", "light"):
+                    for name in self.fast_names:
                         self.fast_programs(name).prepare((name,))
                 fn = self.epochs_program(*key[1:]) if key[0] == "epochs" else self.program(*key)
                 out = fn(*args)
@@ -444,9 +475,10 @@ class _Compiled:
         self.fast_prepared = True
         general, key, optimizer = self.fast, self.fast_key, self.optimizer
         own = self.own_fast()
-        if not general.ready() and not own.ready():
-            _COMPILER.submit(("prepare", own.key), own.prepare)
-        steps = faststart.neighbour_steps(key, optimizer)
+        names = self.fast_names
+        if not general.ready(names) and not own.ready(names):
+            _COMPILER.submit(("prepare", own.key), lambda: own.prepare(names))
+        steps = faststart.neighbour_steps(key, optimizer, names)
         if steps:
             _COMPILER.submit(("neighbours", key), _one_at_a_time(steps), urgent=False)
 
@@ -1363,7 +1395,7 @@ class Trainer:
         p = self.probes
         surface = activations = grad_norms = neuron_maps = None
         if "surface" in probe:
-            out = probe["surface"].numpy()
+            out = np.asarray(probe["surface"])
             if len(self.grid_axes) == 2:
                 res = len(self.grid_axes[0])
                 surface = out.reshape(res, res, -1)
@@ -1374,9 +1406,9 @@ class Trainer:
             surface = _frozen(surface.astype(np.float32))
         if "neuron_maps" in probe:
             res = len(self.neuron_axes[0])
-            neuron_maps = tuple(_frozen(m.numpy().reshape(res, res, -1)) for m in probe["neuron_maps"])
+            neuron_maps = tuple(_frozen(np.asarray(m).reshape(res, res, -1)) for m in probe["neuron_maps"])
         if "activations" in probe:
-            activations = tuple(_frozen(a.numpy()) for a in probe["activations"])
+            activations = tuple(_frozen(np.asarray(a)) for a in probe["activations"])
         if "grad_norms" in probe:
             per_layer: dict[str, float] = {}
             for var, norm in zip(self.model.trainable_variables, probe["grad_norms"]):

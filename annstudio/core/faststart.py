@@ -91,10 +91,10 @@ def programs(key: tuple, optimizer) -> "FastPrograms":
         return found
 
 
-def neighbour_steps(key: tuple, optimizer) -> list:
+def neighbour_steps(key: tuple, optimizer, names: tuple[str, ...] = ("train", "probe", "light")) -> list:
     """:func:`neighbours`, as steps to do in the background, one program each (see :meth:`FastPrograms.prepare`),
-    those not prepared yet."""
-    wanted = [(programs(other, optimizer), name) for other, name in neighbours(key)]
+    those not prepared yet, of the programs ``names`` only (none where numpy trains and draws, see numpy_net)."""
+    wanted = [(programs(other, optimizer), name) for other, name in neighbours(key) if name in names]
     return [lambda found=found, name=name: found.prepare((name,)) for found, name in wanted if not found.ready((name,))]
 
 

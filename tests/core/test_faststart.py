@@ -10,11 +10,18 @@ import keras
 import numpy as np
 import pytest
 
-from annstudio.core import datasets, engine, faststart
+from annstudio.core import datasets, engine, faststart, numpy_net
 from annstudio.core.engine import Probes, Trainer
 from annstudio.core.spec import DataSpec, NetworkSpec, TrainSpec, dense, dropout, flatten
 
 PROBES = Probes(surface=True, resolution=12, activations=True, grad_norms=True, neuron_maps=True, neuron_resolution=6)
+
+
+@pytest.fixture(autouse=True)
+def graph_programs(monkeypatch):
+    """These tests are about the graph programs: small networks in the plane train and draw in numpy instead
+    (tests/core/test_numpy_net.py), so here they do not."""
+    monkeypatch.setattr(numpy_net, "usable", lambda *args: False)
 
 
 def _weights(trainer):
