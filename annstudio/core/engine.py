@@ -199,6 +199,28 @@ def prepare_programs(network: NetworkSpec, train: TrainSpec, data: Dataset, stat
         trainer.release()
 
 
+def read_variables(variables) -> list[np.ndarray]:
+    """The values of Keras variables, as numpy arrays, through TensorFlow's own read op: a fifth of the time
+    ``variable.numpy()`` takes (its conversions cost ~50 µs a variable here; the any-width and numpy paths read
+    and write every weight and optimizer slot at every epoch)."""
+    try:
+        return [tf.raw_ops.ReadVariableOp(resource=v.value.handle, dtype=v.value.dtype).numpy() for v in variables]
+    except (AttributeError, TypeError):  # not a TensorFlow variable underneath: the usual way
+        return [np.asarray(v.numpy()) for v in variables]
+
+
+def write_variables(variables, values) -> None:
+    """Put ``values`` into Keras variables (as :func:`read_variables`, ~25 µs a variable instead of ~130)."""
+    for var, value in zip(variables, values):
+        try:
+            target = var.value
+            if not tf.is_tensor(value):
+                value = np.asarray(value, dtype=target.dtype.as_numpy_dtype)
+            tf.raw_ops.AssignVariableOp(resource=target.handle, value=value)
+        except (AttributeError, TypeError):
+            var.assign(value)
+
+
 def _one_at_a_time(steps: list) -> Callable[[], object]:
     """A background job that does ``steps`` (callables) in order, and hands the rest back to the compiler
     thread (see :meth:`_Compiler.submit`) whenever something else is waiting, or a student is."""
@@ -395,7 +417,7 @@ class _Compiled:
         back, and TensorFlow's preparation: not training time)."""
         opt = self.optimizer
         if self._in_numpy(data):
-            out = self.numpy_net.train([v.numpy() for v in self.train_vars], [v.numpy() for v in self.slot_vars],
+            out = self.numpy_net.train(read_variables(self.train_vars), read_variables(self.slot_vars),
                                        int(np.asarray(opt.iterations)), float(np.asarray(opt.learning_rate)),
                                        {"x": data["x"].numpy(), "y": data["y"].numpy()}, np.asarray(order), start,
                                        n_full, batch_size, rest)
@@ -414,11 +436,8 @@ class _Compiled:
 
     def _assign(self, out: dict) -> None:
         """Put a training call's weights and optimizer state into the model's and optimizer's variables."""
-        for var, value in zip(self.train_vars, out["weights"]):
-            var.assign(value)
-        for var, value in zip(self.slot_vars, out["slots"]):
-            var.assign(value)
-        self.optimizer.iterations.assign(out["iterations"])
+        write_variables(self.train_vars + self.slot_vars + [self.optimizer.iterations],
+                        list(out["weights"]) + list(out["slots"]) + [out["iterations"]])
 
     def _in_numpy(self, data: dict) -> bool:
         """Whether numpy trains and draws this network now (see numpy_net): a small network in the plane, with
@@ -431,7 +450,7 @@ class _Compiled:
         name = "light" if light else "probe"
         if self._in_numpy(data):
             arrays = {key: value.numpy() for key, value in data.items()}
-            out = getattr(self.numpy_net, name)([v.numpy() for v in self.train_vars], arrays)
+            out = getattr(self.numpy_net, name)(read_variables(self.train_vars), arrays)
         else:
             fn = getattr(self.fast_programs(name), name)
             out = dict(fn([tf.convert_to_tensor(v) for v in self.train_vars], self.fast_hyper, data))
@@ -641,14 +660,13 @@ class _Compiled:
         epoch of the any-width program between two pictures: no compiled program to count them in)."""
         bins = self.probes.histogram_bins
         parts = []
-        for layer in self.layers:
-            if layer.weights:
-                w = np.asarray(layer.weights[0].numpy(), np.float32)
-                counted = weight_histogram(w, bins)
-                if counted is not None:
-                    parts += [[w.min(), w.max()], counted[0]]
-                else:  # dropped by histograms_from_rows, as np.histogram cannot count it
-                    parts += [[np.nan, np.nan], np.zeros(bins)]
+        for w in read_variables([layer.weights[0] for layer in self.layers if layer.weights]):
+            w = np.asarray(w, np.float32)
+            counted = weight_histogram(w, bins)
+            if counted is not None:
+                parts += [[w.min(), w.max()], counted[0]]
+            else:  # dropped by histograms_from_rows, as np.histogram cannot count it
+                parts += [[np.nan, np.nan], np.zeros(bins)]
         return np.concatenate(parts).astype(np.float32)
 
     def histogram_layers(self) -> list[str]:
@@ -690,7 +708,7 @@ class _Compiled:
 
     def parameters_now(self) -> np.ndarray:
         """:meth:`parameters_graph`'s numbers for the weights as they are (outside a compiled program)."""
-        return np.concatenate([np.ravel(v.numpy()) for v in self.weight_vars]).astype(np.float32)
+        return np.concatenate([np.ravel(v) for v in read_variables(self.weight_vars)]).astype(np.float32)
 
     def light_names(self) -> list[tuple[str, str]]:
         """The numbers of a light probe (see :meth:`probe_graph`), in the order :meth:`epochs_program`
@@ -1441,9 +1459,11 @@ class Trainer:
         if type(opt).__name__ != "Adam":
             return None
         layers: dict[str, list] = {}
-        for var in self.model.trainable_variables:
-            index = opt._get_variable_index(var)
-            pair = (_frozen(opt._momentums[index].numpy()), _frozen(opt._velocities[index].numpy()))
+        variables = self.model.trainable_variables
+        indices = [opt._get_variable_index(var) for var in variables]
+        moments = read_variables([opt._momentums[i] for i in indices] + [opt._velocities[i] for i in indices])
+        for k, var in enumerate(variables):
+            pair = (_frozen(moments[k]), _frozen(moments[len(variables) + k]))
             layers.setdefault(var.path.split("/")[0], []).append(pair)
         return int(opt.iterations.numpy()), tuple((name, tuple(pairs)) for name, pairs in layers.items())
 
