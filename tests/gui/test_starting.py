@@ -86,3 +86,32 @@ def test_another_optimizer_trains_a_new_network(qtbot):
     qtbot.waitUntil(lambda: p.state() == "finished" and not p.session.is_running(), timeout=60000)
     assert type(p.session.trainer.optimizer).__name__ == "SGD"
     window.close()
+
+
+def test_a_new_network_s_picture_and_first_epochs_in_the_window_trace_nothing(qtbot):
+    """"Add layer", then Play: the untrained picture and the first epochs are numpy's (core/numpy_net), so
+    nothing is traced for them: no graph program waits to be built before the student sees the network learn."""
+    from annstudio.core import engine, faststart
+
+    window = MainWindow(restore=False)
+    qtbot.addWidget(window)
+    window.show()
+    p = window.playground
+    qtbot.waitUntil(lambda: not p.session.is_running() and p.latest_report() is not None, timeout=60000)
+    engine._POOL.clear()
+    with faststart._lock:
+        faststart._cache.clear()  # no program of any network traced yet
+    p.training.epochs_spin.setValue(3)
+    depth = len(p.network_spec().layers)
+    qtbot.mouseClick(p.builder.add_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not p.session.is_running() and p.latest_report() is not None
+                    and p.latest_report().epoch == 0, timeout=60000)
+    assert len(p.network_spec().layers) == depth + 1 and p.drawn_report().surface is not None
+    p.play()
+    qtbot.waitUntil(lambda: p.state() == "finished" and not p.session.is_running(), timeout=60000)
+    assert [r["epoch"] for r in p.loss.rows()] == [1, 2, 3]
+    assert p.session.trainer._compiled.numpy_net is not None
+    traced = [programs.key for programs in faststart._cache.values()
+              if any(getattr(programs, name).experimental_get_tracing_count() for name in ("train", "probe", "light"))]
+    assert traced == []
+    window.close()
