@@ -13,6 +13,7 @@ import pytest
 from annstudio.core import datasets, engine, faststart, numpy_net
 from annstudio.core.engine import Probes, Trainer
 from annstudio.core.spec import DataSpec, NetworkSpec, TrainSpec, dense, dropout, flatten
+from same_run import assert_same_run
 
 PROBES = Probes(surface=True, resolution=12, activations=True, grad_norms=True, neuron_maps=True, neuron_resolution=6)
 
@@ -59,19 +60,7 @@ def test_the_fast_path_trains_as_the_compiled_program_does(monkeypatch, name, ne
     monkeypatch.setattr(engine._Compiled, "compile_ahead", lambda *args, **kwargs: None)
     fast = Trainer(network, train, data, probes, probe_interval=1e-9)
     assert fast._compiled.fast is not None
-    fast_reports = list(fast.run())
-    assert not fast._compiled.ready and len(fast_reports) == len(steady_reports) == train.epochs
-    for a, b in zip(fast_reports, steady_reports):
-        assert a.metrics.keys() == b.metrics.keys()
-        for key in a.metrics:
-            assert a.metrics[key] == pytest.approx(b.metrics[key], rel=1e-4, abs=1e-5), key
-        if b.surface is not None:
-            np.testing.assert_allclose(a.surface, b.surface, atol=1e-5)
-        if b.grad_norms is not None:
-            np.testing.assert_allclose([v for _, v in a.grad_norms], [v for _, v in b.grad_norms], rtol=1e-3, atol=1e-6)
-    for a, b in zip(_weights(fast), _weights(steady)):
-        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
-    assert int(fast.optimizer.iterations.numpy()) == int(steady.optimizer.iterations.numpy())
+    assert_same_run(fast, list(fast.run()), steady, steady_reports, train.epochs)
 
 
 def test_a_run_hands_over_to_the_compiled_program_with_the_same_numbers(monkeypatch):

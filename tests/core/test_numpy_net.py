@@ -9,6 +9,7 @@ import tensorflow as tf
 from annstudio.core import datasets, engine, faststart, numpy_net
 from annstudio.core.engine import Probes, Trainer
 from annstudio.core.spec import DataSpec, NetworkSpec, TrainSpec, dense, dropout, flatten
+from same_run import assert_same_run
 
 PROBES = Probes(surface=True, resolution=16, activations=True, grad_norms=True, neuron_maps=True, neuron_resolution=6)
 
@@ -110,17 +111,7 @@ def test_a_run_through_numpy_gives_the_compiled_program_s_numbers(monkeypatch, n
     monkeypatch.setattr(engine._Compiled, "compile_ahead", lambda *args, **kwargs: None)
     fast = Trainer(network, train, data, PROBES, probe_interval=1e-9)
     assert fast._compiled.numpy_net is not None and fast._fast_ok()
-    fast_reports = list(fast.run())
-    assert not fast._compiled.ready and len(fast_reports) == len(steady_reports) == train.epochs
-    for a, b in zip(fast_reports, steady_reports):
-        assert a.metrics.keys() == b.metrics.keys()
-        for key in a.metrics:
-            assert a.metrics[key] == pytest.approx(b.metrics[key], rel=1e-4, abs=1e-5), key
-        np.testing.assert_allclose(a.surface, b.surface, rtol=1e-4, atol=1e-5)
-        np.testing.assert_allclose([v for _, v in a.grad_norms], [v for _, v in b.grad_norms], rtol=1e-3, atol=1e-6)
-    for a, b in zip(fast.model.variables, steady.model.variables):
-        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-5)
-    assert int(fast.optimizer.iterations.numpy()) == int(steady.optimizer.iterations.numpy())
+    assert_same_run(fast, list(fast.run()), steady, steady_reports, train.epochs)
 
 
 def test_a_new_network_s_picture_and_first_epochs_trace_nothing(monkeypatch):
