@@ -19,6 +19,9 @@ first call (2-2-1 net here: 1.1 s instead of 1.9–2.1 s from the first training
 engine uses them while the any-width ones are not ready: at launch and after a change of depth nobody prepared.
 
 Networks with other layers than Dense (and a leading Flatten) have no such program: they train as before.
+A chain of Dense layers over points in the plane (the Playground's networks) needs none of these either: numpy
+trains and draws it until its XLA program is ready, with nothing to trace (see numpy_net); these programs
+serve images (MNIST) and large data sets.
 """
 from __future__ import annotations
 
