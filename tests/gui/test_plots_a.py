@@ -499,7 +499,7 @@ def test_drag_erases_along_the_way(qtbot, parabola, how):
 
 def test_hidden_space_explains_itself_without_a_two_neuron_layer(qtbot):
     plot = shown(qtbot, HiddenSpacePlot())
-    assert plot.showing_message() and "first hidden layer has 2 neurons" in plot.message()
+    assert plot.showing_message() and "first hidden layer has 2 neurons and feeds a single neuron" in plot.message()
     plot.update_hidden(np.zeros((5, 3)), None, None)  # 3 hidden neurons: no picture to draw
     assert plot.showing_message()
 

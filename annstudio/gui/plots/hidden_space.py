@@ -15,7 +15,8 @@ from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 from .. import style
 from .surface import line_segments, surface_rgba
 
-MESSAGE = ("The hidden space is shown for a network whose first hidden layer has 2 neurons.\n\n"
+MESSAGE = ("The hidden space is shown for a network whose first hidden layer has 2 neurons and feeds a "
+           "single neuron (the output): that neuron's line is drawn in the plane of the two.\n\n"
            "Build one (for example 2 inputs → 2 sigmoid neurons → 1 output) and train it to see where "
            "the network moves the points.")
 DEFAULT_RANGE = (0.0, 1.0)   # a sigmoid's outputs
