@@ -308,9 +308,8 @@ class _Compiled:
         self.numpy_net = None
         if key is not None and faststart.usable_optimizer(self.optimizer) and numpy_net.usable(network, train.loss,
                                                                                                 train.optimizer):
-            constants = {name: float(getattr(self.optimizer, name)) for name in ("beta_1", "beta_2", "epsilon", "rho")
-                         if hasattr(self.optimizer, name)}
-            self.numpy_net = numpy_net.NumpyNet(network, train.loss, train.optimizer, constants, probes.grad_norms,
+            self.numpy_net = numpy_net.NumpyNet(network, train.loss, train.optimizer,
+                                                faststart.optimizer_constants(self.optimizer), probes.grad_norms,
                                                 self.has_test)
         #: the any-width programs this network needs (prepared in the background): none when numpy does it all
         self.fast_names = () if self.numpy_net is not None else ("train", "probe", "light")

@@ -81,6 +81,12 @@ def usable_optimizer(optimizer) -> bool:
     return plain and type(optimizer).__name__.lower() in ("adam", "rmsprop", "sgd")
 
 
+def optimizer_constants(optimizer) -> dict[str, float]:
+    """The optimizer's fixed numbers the update formulas take (beta_1, beta_2, epsilon, rho: those it has)."""
+    return {name: float(getattr(optimizer, name)) for name in ("beta_1", "beta_2", "epsilon", "rho")
+            if hasattr(optimizer, name)}
+
+
 def programs(key: tuple, optimizer) -> "FastPrograms":
     """The programs for ``key`` (a :func:`structure`), traced the first time they are called. ``optimizer``
     gives the update's fixed numbers (beta_1, epsilon …), which are Keras' defaults for every network."""
@@ -268,8 +274,7 @@ class FastPrograms:
                  "l1": tf.TensorSpec([self.depth], tf.float32), "l2": tf.TensorSpec([self.depth], tf.float32)}
         state = {"slots": weights * n_slots, "iterations": tf.TensorSpec([], tf.int64),
                  "learning_rate": tf.TensorSpec([], tf.float32)}
-        self.constants = {name: float(getattr(optimizer, name)) for name in ("beta_1", "beta_2", "epsilon", "rho")
-                          if hasattr(optimizer, name)}
+        self.constants = optimizer_constants(optimizer)
         # Written without Python control flow on tensors, so traced without AutoGraph: its conversion of every
         # method called tripled the trace (probe 0.9 → 0.33 s, train 1.2–1.5 → 0.5 s here), and these traces
         # are what a student waits for at launch and after "Add layer".

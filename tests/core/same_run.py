@@ -1,9 +1,12 @@
-"""One check shared by the tests of the fast start (faststart's graph programs, numpy_net): a watched run that
-trained through them gives the numbers of an unwatched one, which trains through the compiled program only."""
+"""What the tests of the fast start (faststart's graph programs, numpy_net) share: the check that a watched run
+trained through them gives the numbers of an unwatched one, which trains through the compiled program only; and
+the fixture that keeps numpy out of the tests of the graph programs."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
+
+from annstudio.core import numpy_net
 
 
 def assert_same_run(fast, fast_reports: list, steady, steady_reports: list, epochs: int) -> None:
@@ -21,3 +24,10 @@ def assert_same_run(fast, fast_reports: list, steady, steady_reports: list, epoc
     for a, b in zip(fast.model.variables, steady.model.variables):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-5)
     assert int(fast.optimizer.iterations.numpy()) == int(steady.optimizer.iterations.numpy())
+
+
+@pytest.fixture(autouse=True)
+def graph_programs(monkeypatch):
+    """For the tests of the graph programs (imported there, it applies to each of them): small networks in the
+    plane train and draw in numpy instead (tests/core/test_numpy_net.py), so there they do not."""
+    monkeypatch.setattr(numpy_net, "usable", lambda *args: False)

@@ -10,19 +10,12 @@ import keras
 import numpy as np
 import pytest
 
-from annstudio.core import datasets, engine, faststart, numpy_net
+from annstudio.core import datasets, engine, faststart
 from annstudio.core.engine import Probes, Trainer
 from annstudio.core.spec import DataSpec, NetworkSpec, TrainSpec, dense, dropout, flatten
-from same_run import assert_same_run
+from same_run import assert_same_run, graph_programs  # noqa: F401  (graph_programs: autouse)
 
 PROBES = Probes(surface=True, resolution=12, activations=True, grad_norms=True, neuron_maps=True, neuron_resolution=6)
-
-
-@pytest.fixture(autouse=True)
-def graph_programs(monkeypatch):
-    """These tests are about the graph programs: small networks in the plane train and draw in numpy instead
-    (tests/core/test_numpy_net.py), so here they do not."""
-    monkeypatch.setattr(numpy_net, "usable", lambda *args: False)
 
 
 def _weights(trainer):

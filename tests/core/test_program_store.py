@@ -8,20 +8,14 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from annstudio.core import datasets, engine, faststart, numpy_net, program_store
+from annstudio.core import datasets, engine, faststart, program_store
 from annstudio.core.engine import Probes, Trainer
 from annstudio.core.spec import DataSpec, NetworkSpec, TrainSpec, dense
+from same_run import graph_programs  # noqa: F401  (autouse: these tests are about the graph programs)
 
 PROBES = Probes(surface=True, resolution=12, activations=True, grad_norms=True, neuron_maps=True, neuron_resolution=6)
 NETWORK = NetworkSpec((2,), (dense(5, "tanh", l2=0.01), dense(3, "relu"), dense(1, "sigmoid")), ("x1", "x2"))
 TRAIN = TrainSpec("adam", 0.05, 16, 3, "binary_crossentropy", seed=2)
-
-
-@pytest.fixture(autouse=True)
-def graph_programs(monkeypatch):
-    """These tests are about the graph programs: small networks in the plane train and draw in numpy instead
-    (tests/core/test_numpy_net.py), so here they do not."""
-    monkeypatch.setattr(numpy_net, "usable", lambda *args: False)
 
 
 def _launch():
