@@ -58,6 +58,7 @@ def scenario(window: MainWindow, name: str, mnist: str) -> None:
         QApplication.processEvents()
     elif name == "train-playground":
         p = window.playground
+        p.training.epochs_spin.setValue(p.training.epochs_spin.maximum())  # 100 epochs can end before it is seen
         p.play()
         wait_until(lambda: p.latest_report() is not None and p.state() == "running")
     elif name == "train-mnist":
