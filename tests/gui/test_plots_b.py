@@ -33,10 +33,12 @@ from annstudio.gui.plots.network_view import (
     neuron_sources,
 )
 from annstudio.gui.plots.neurons import MAX_TILES, NeuronMaps, layer_names, layer_titles
+from annstudio.gui.plots import weights as weights_module
 from annstudio.gui.plots.weights import (
     BINS,
     DRAWN_COLUMNS,
     MAX_COLUMNS,
+    SPREAD_PER_PICTURE,
     WeightsPlot,
     _LayerHistory,
     resample,
@@ -462,6 +464,80 @@ def test_a_long_history_is_drawn_with_at_most_a_few_hundred_columns_over_every_e
     rect = plot._image.mapRectToParent(plot._image.boundingRect())
     assert rect.left() <= 1 and rect.right() >= 1200
     assert image.max() == pytest.approx(1.0)
+
+
+def _spread_rows(monkeypatch) -> list[int]:
+    """How many histograms each call of resample_many spreads (the weights plot's whole cost)."""
+    rows, original = [], weights_module.resample_many
+    monkeypatch.setattr(weights_module, "resample_many",
+                        lambda counts, edges, fixed: (rows.append(len(counts)), original(counts, edges, fixed))[1])
+    return rows
+
+
+def _growing(epochs: range, seed: int = 7):
+    """Histograms of weights that spread out: the value axis grows again and again."""
+    rng = np.random.default_rng(seed)
+    for epoch in epochs:
+        counts, edges = np.histogram(rng.normal(0.3 * np.sin(epoch / 300), 0.1 + epoch / 300, 40), bins=30)
+        yield epoch, counts, edges.astype(np.float32)
+
+
+def test_a_grown_value_axis_costs_a_picture_a_few_hundred_histograms_and_ends_exact(monkeypatch):
+    """Shown after the axis grew, a long run's picture no longer spreads its 2000 histograms at once (10-40 ms
+    of the window's thread while training): the columns move onto the new axis in one product, close to exact,
+    and are spread again exactly a few hundred per picture, until the picture is what spreading all gives."""
+    history = _LayerHistory()
+    for epoch, counts, edges in _growing(range(1, 1501)):
+        history.add(epoch, counts, edges)
+    history.columns  # noqa: B018 - everything spread on the axis as it is now
+    axis = (history.low, history.high)
+    for epoch, counts, edges in _growing(range(1501, 1601), seed=8):
+        history.add(epoch, counts * 0 + 40 * (np.arange(30) == 15), edges * 3)  # much wider weights
+    assert (history.low, history.high) != axis
+    rows = _spread_rows(monkeypatch)
+    pictures = 0
+    while True:
+        history.image()
+        pictures += 1
+        assert sum(rows) <= SPREAD_PER_PICTURE + BINS  # (BINS: the product's matrix, one row per old bin)
+        rows.clear()
+        if not history.pending():
+            break
+    assert pictures == -(-1600 // SPREAD_PER_PICTURE)
+    shown = history.columns.copy()
+    history._rebuild()
+    np.testing.assert_allclose(shown, history.columns, atol=1e-6, equal_nan=True)
+
+
+def test_moved_columns_are_close_to_spread_ones_at_once():
+    history = _LayerHistory()
+    for epoch, counts, edges in _growing(range(1, 301)):
+        history.add(epoch, counts, edges)
+        if epoch % 25 == 0:
+            history.image()  # a picture now and then: the axis grew since the last one
+    moved = history._spread(budget=0).copy()
+    history._rebuild()
+    exact = history.columns
+    drawn = ~np.isnan(exact[:, 0])
+    assert np.mean(np.abs(moved[drawn] - exact[drawn])) < 0.02
+
+
+def test_out_of_sight_a_long_run_is_recorded_and_thinned_without_spreading_anything(qtbot, monkeypatch):
+    plot = WeightsPlot()
+    qtbot.addWidget(plot)
+    rows = _spread_rows(monkeypatch)
+    items = list(_growing(range(1, 2 * MAX_COLUMNS + 500)))
+    for start in range(0, len(items), 250):
+        plot.add_many_histograms([(epoch, [("dense", counts, edges)]) for epoch, counts, edges in items[start:start + 250]])
+    history = plot.history("dense")
+    assert history.stride == 4 and rows == []
+    plot.show()  # in sight: a first picture at once, the rest spread by a timer (also with nothing training)
+    assert 0 < sum(rows) <= SPREAD_PER_PICTURE and history.pending()
+    qtbot.waitUntil(lambda: not history.pending(), timeout=10000)
+    drawn = plot._image.image.copy()
+    history._rebuild()
+    plot.refresh()
+    np.testing.assert_allclose(drawn, plot._image.image, atol=1e-6)
 
 
 def test_while_live_the_epoch_axis_grows_in_steps_and_fits_the_run_after(qtbot):

@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, QTimer
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from .. import style
@@ -31,6 +31,7 @@ MAX_COLUMNS = 2000
 BINS = 120
 DRAWN_COLUMNS = 500   # more columns than this are drawn combined (the darkest of each group): a plot is
                       # a few hundred pixels wide, and colouring 2000 columns every frame costs ~4x as much
+SPREAD_PER_PICTURE = 300  # columns spread (or, moved onto a grown value axis, spread again) per picture
 _PLOT_PARTS = frozenset({"hist_plot", "grad_plot", "bars", "_image", "_bar_labels"})
 
 
@@ -98,7 +99,8 @@ class _LayerHistory:
         self.raw: dict[int, tuple[int, np.ndarray, np.ndarray]] = {}   # column -> (epoch, counts, edges)
         self._columns = np.zeros((0, BINS), np.float32)                 # one row per column, from first
         self._unspread: set[int] = set()                                # columns recorded, not spread yet
-        self._stale = False                                             # every column to be spread again
+        self._axis: tuple[float, float] | None = None                   # the value axis _columns are spread on
+        self._approximate: set[int] = set()                             # columns moved onto it, not spread again
         self.first = 0
         self.low = self.high = 0.0
         self.last_epoch = -1
@@ -106,13 +108,28 @@ class _LayerHistory:
     @property
     def columns(self) -> np.ndarray:
         """One row of :data:`BINS` intensities per column from :attr:`first` (NaN: no epoch there)."""
-        if self._stale:
-            self._rebuild()
-        elif self._unspread:
-            columns = sorted(self._unspread)
-            self._grow(columns[-1])
-            self._spread_columns(columns)
-        self._unspread.clear()
+        return self._spread()
+
+    def _spread(self, budget: int | None = None) -> np.ndarray:
+        """The columns on the value axis as it is now: the ones spread before moved onto it if it grew
+        (:meth:`_move_to_axis`, close but not exact), then up to ``budget`` columns (None: all) spread exactly:
+        first the ones recorded since the last picture (an even choice of them; :meth:`image` fills a gap with
+        the column before), then moved ones, the newest first."""
+        self._move_if_grown()
+        if self._unspread:
+            self._grow(max(self._unspread))
+            todo = sorted(self._unspread)
+            if budget is not None:  # every step-th from the oldest: the picture has them all, coarsely, at once
+                todo = todo[::math.ceil(len(todo) / budget)] if budget > 0 else []
+            self._spread_columns(todo)
+            self._unspread.difference_update(todo)
+            self._approximate.difference_update(todo)
+            budget = None if budget is None else budget - len(todo)
+        self._axis = (self.low, self.high)
+        if self._approximate and budget != 0:
+            todo = sorted(self._approximate, reverse=True)[:budget]
+            self._spread_columns(todo)
+            self._approximate.difference_update(todo)
         return self._columns
 
     def add(self, epoch: int, counts: np.ndarray, edges: np.ndarray) -> None:
@@ -175,10 +192,10 @@ class _LayerHistory:
             self.add(int(epoch), c, e)
 
     def _widen(self, low: float, high: float) -> None:
-        """The value axis over ``low``..``high`` with a quarter of that as margin; every column to spread again."""
+        """The value axis over ``low``..``high`` with a quarter of that as margin (the columns spread so far
+        move onto it when the picture is next asked for)."""
         margin = 0.25 * max(high - low, 1e-3)
         self.low, self.high = low - margin, high + margin
-        self._stale = True
 
     def _put(self, epoch: int, counts: np.ndarray, edges: np.ndarray) -> None:
         column = epoch // self.stride
@@ -190,22 +207,23 @@ class _LayerHistory:
         self._unspread.add(column)
 
     def _thin(self) -> None:
-        """Keep every second column (the newest epoch of each pair); the kept columns' pictures stay (unless
-        every column is to be spread again anyway: that waits until the picture is asked for)."""
-        old_first, old_columns = self.first, (None if self._stale else self.columns)
+        """Keep every second column (the newest epoch of each pair); the kept columns' pictures stay (those
+        not spread yet are spread when the picture is asked for: a hidden plot spreads nothing)."""
+        self._move_if_grown()
+        old_first, old_columns = self.first, self._columns
         self.stride *= 2
         thinned: dict[int, tuple[int, tuple]] = {}
         for column, entry in sorted(self.raw.items(), key=lambda item: item[1][0]):
             thinned[entry[0] // self.stride] = (column, entry)
         self.raw = {new: entry for new, (_, entry) in thinned.items()}
+        self._approximate = {new for new, (old, _) in thinned.items() if old in self._approximate}
+        self._unspread = {new for new, (old, _) in thinned.items() if old in self._unspread}
         self.first = min(self.raw, default=0)
-        if old_columns is None:
-            return
         self._columns = np.full((max(len(old_columns), 64), BINS), np.nan, np.float32)
-        if thinned:
-            new = np.fromiter(thinned, np.intp) - self.first
-            old = np.fromiter((old for old, _ in thinned.values()), np.intp) - old_first
-            self._columns[new] = old_columns[old]
+        spread = [(new, old) for new, (old, _) in thinned.items() if new not in self._unspread]
+        if spread:
+            new, old = (np.array(side, np.intp) for side in zip(*spread))
+            self._columns[new - self.first] = old_columns[old - old_first]
 
     @property
     def fixed_edges(self) -> np.ndarray:
@@ -218,14 +236,37 @@ class _LayerHistory:
             bigger[:len(self._columns)] = self._columns
             self._columns = bigger
 
+    def pending(self) -> bool:
+        """Some columns are not spread yet, or were moved onto a grown value axis and not spread again."""
+        return bool(self._unspread or self._approximate)
+
     def _rebuild(self) -> None:
-        """Spread every kept histogram afresh (the value axis grew, or the columns were thinned)."""
+        """Spread every kept histogram afresh onto the value axis (exactly; :meth:`_move_to_axis` is quicker)."""
         self._columns = np.full((max(len(self._columns), 64), BINS), np.nan, np.float32)
-        self._stale = False
         self._unspread.clear()
+        self._approximate.clear()
+        self._axis = (self.low, self.high)
         if self.raw:
             self._grow(max(self.raw))
             self._spread_columns(list(self.raw))
+
+    def _move_if_grown(self) -> None:
+        if self._axis is not None and self._axis != (self.low, self.high):
+            self._move_to_axis()
+            self._approximate.update(column for column in self.raw if column not in self._unspread)
+
+    def _move_to_axis(self) -> None:
+        """The columns spread so far, moved from the value axis they were spread on to the wider one now.
+
+        One matrix product: each old bin's share of each new bin. A close picture at once (the axis only
+        widens: a new bin gathers old ones), though a narrow histogram moved many times blurs across a bin
+        boundary, so :meth:`_spread` spreads the moved columns again exactly, a few at a time."""
+        old_edges = np.linspace(*self._axis, BINS + 1)
+        share = resample_many(np.eye(BINS), np.broadcast_to(old_edges, (BINS, BINS + 1)), self.fixed_edges)
+        moved = self._columns @ share.astype(np.float32)
+        top = moved.max(axis=1, keepdims=True)
+        self._columns = np.divide(moved, top, out=moved, where=top > 0)
+        self._axis = (self.low, self.high)
 
     def _spread_columns(self, columns: list[int]) -> None:
         """Spread these columns' histograms onto the value axis.
@@ -244,8 +285,10 @@ class _LayerHistory:
             self._columns[np.asarray(group) - self.first] = spread.astype(np.float32)
 
     def image(self) -> tuple[np.ndarray, QRectF]:
-        """(value bins × columns) intensities, gaps filled with the column before, and where it lies."""
-        columns = self.columns
+        """(value bins × columns) intensities, gaps filled with the column before, and where it lies. At most
+        SPREAD_PER_PICTURE columns are spread (exactly) for it; the rest in the next pictures (a long run's
+        2000 columns at once took the window 10-40 ms when the tab was shown while training, ``ui_latency``)."""
+        columns = self._spread(SPREAD_PER_PICTURE)
         last = max(self.raw)
         used = columns[: last - self.first + 1]
         have = ~np.isnan(used[:, 0])
@@ -269,6 +312,8 @@ class WeightsPlot(QWidget):
         self._live = False
         self._hist_x: tuple[float, float] | None = None
         self._shown: tuple | None = None   # (layer, x range, y range) as last drawn
+        self._exact_timer = QTimer(self, singleShot=True, interval=40)
+        self._exact_timer.timeout.connect(self.refresh)
         self.layer_combo = QComboBox()
         self.layer_combo.setToolTip("Which layer's weights the picture above shows.")
         self.layer_combo.currentTextChanged.connect(self._show_layer)
@@ -391,6 +436,8 @@ class WeightsPlot(QWidget):
             picture = np.ascontiguousarray(padded.reshape(BINS, -1, group).max(axis=2))
         self._image.setImage(picture, autoLevels=False, levels=(0.0, 1.0))
         self._image.setRect(rect)
+        if history.pending():  # the rest in the next pictures, also once training ends
+            self._exact_timer.start()
         first, last = rect.left(), rect.right()
         if self._live:
             self._hist_x = live_epoch_range(first, last, self._hist_x)
