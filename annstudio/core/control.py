@@ -98,26 +98,6 @@ class Foreground:
 #: The process's one: the training worker enters it (see gui.worker), the engine's background thread waits on it.
 FOREGROUND = Foreground()
 
-BACKGROUND_NICE = 10  # how much a background thread yields the CPU to the window's thread (Linux nice value)
-
-
-def yield_cpu_to_the_window() -> None:
-    """This thread (training, a job, a compile) goes after the window's thread when the cores are short.
-
-    On Linux a thread has a nice value of its own, and threads it starts inherit it (TensorFlow's pools,
-    made by the first training). With 2 cores, the window's thread otherwise waited 5-25 ms for a core in
-    many of its larger pauses while a small network trained (``ui_latency``); alone on a core, a background
-    thread runs as fast as before. Elsewhere (and without the permission) nothing changes."""
-    if not sys.platform.startswith("linux") or threading.current_thread() is threading.main_thread():
-        return
-    try:
-        import os
-
-        tid = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, tid, max(os.getpriority(os.PRIO_PROCESS, tid), BACKGROUND_NICE))
-    except (AttributeError, OSError):
-        pass
-
 
 class RunState(StrEnum):
     """Where a workspace's training stands. A ``str``, so ``RunState.RUNNING == "running"``."""

@@ -27,7 +27,7 @@ import numpy as np
 from . import augment as _augment
 from . import build as _build
 from . import faststart, numpy_net, schedules, stopping
-from .control import FOREGROUND, NeuronEdit, TrainControl, gc_paused, yield_cpu_to_the_window
+from .control import FOREGROUND, NeuronEdit, TrainControl, gc_paused
 from .datasets import Dataset, expand_features
 from .errors import UserError
 from .epoch_report import EpochReport, Probes, TrainResult, _frozen, weight_histogram  # noqa: F401  (re-exported)
@@ -102,7 +102,6 @@ class _Compiler:
             self._cond.notify_all()
 
     def _loop(self) -> None:
-        yield_cpu_to_the_window()
         while True:
             with self._cond:
                 while not self._closing and (not self._pending or (self._pending[0][3] and FOREGROUND.busy())):

@@ -122,9 +122,8 @@ def save_later(name: str, concrete) -> None:
 
 
 def _save_loop() -> None:
-    from .control import FOREGROUND, gc_paused, yield_cpu_to_the_window
+    from .control import FOREGROUND, gc_paused
 
-    yield_cpu_to_the_window()
     while True:
         with _saver_cond:
             while not _waiting and not _closing:

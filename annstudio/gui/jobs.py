@@ -19,7 +19,7 @@ from typing import Any, Callable
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
-from ..core.control import pause_gc, resume_gc, yield_cpu_to_the_window
+from ..core.control import pause_gc, resume_gc
 from ..core.jobs import Cancelled, JobState, at_shutdown
 
 log = logging.getLogger(__name__)
@@ -130,7 +130,6 @@ class _JobThread(QThread):
         self.state = JobState(report)
 
     def run(self) -> None:
-        yield_cpu_to_the_window()
         kind, value = "done", None
         try:
             value = self._fn(*self._args, self.state)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from ..core.control import FOREGROUND, RunState, yield_cpu_to_the_window
+from ..core.control import FOREGROUND, RunState
 from ..core.errors import capitalised, sentence, user_text
 from . import jobs
 from .jobs import running_threads  # noqa: F401 - where tests and the soak benchmark have always found it
@@ -84,7 +84,6 @@ class TrainingWorker(QObject):
 
     @Slot()
     def run(self) -> None:
-        yield_cpu_to_the_window()
         outcome = RunOutcome(self._trainer)
         # Until its first report is out, a student waits for this run: guesses in the background wait too
         FOREGROUND.enter()

@@ -116,34 +116,3 @@ def test_a_new_trainer_after_forget_reuses_the_old_ones_compiled_programs(qtbot)
     assert session.trainer.model is first_model
     assert (engine._POOL.built, engine._POOL.reused) == (built, reused + 1)
     assert session.trainer.epoch == 2
-
-
-@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="a thread's own nice value is Linux's")
-def test_training_and_jobs_run_at_a_lower_cpu_priority_than_the_window(qtbot):
-    """With 2 cores the window's thread waited for a core in its longer pauses while a network trained: the
-    training thread (and the threads it starts, TensorFlow's pools) and every job yield the CPU to it."""
-    import os
-    import threading
-
-    from annstudio.core.control import BACKGROUND_NICE
-    from annstudio.gui.jobs import JobRunner
-
-    def nice() -> int:
-        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-
-    window = nice()
-    seen = []
-
-    def make():
-        seen.append(nice())
-        return _factory()()
-
-    session = TrainingSession()
-    with qtbot.waitSignal(session.finished, timeout=60000):
-        session.start(make, epochs=1)
-    runner = JobRunner("test")
-    with qtbot.waitSignal(runner.done, timeout=10000) as done:
-        runner.start(lambda state: nice())
-    assert seen == [max(window, BACKGROUND_NICE)] and done.args[0] == max(window, BACKGROUND_NICE)
-    assert nice() == window  # the window's own thread is left as it was
-    assert running_threads() == []
