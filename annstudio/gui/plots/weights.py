@@ -209,7 +209,6 @@ class _LayerHistory:
     def _thin(self) -> None:
         """Keep every second column (the newest epoch of each pair); the kept columns' pictures stay (those
         not spread yet are spread when the picture is asked for: a hidden plot spreads nothing)."""
-        self._move_if_grown()
         old_first, old_columns = self.first, self._columns
         self.stride *= 2
         thinned: dict[int, tuple[int, tuple]] = {}
