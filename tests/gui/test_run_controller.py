@@ -68,8 +68,10 @@ def test_play_pause_step_step_batch_and_stop_move_through_the_states(playground,
 def test_play_while_the_picture_is_made_is_queued_and_a_second_press_does_not_undo_it(playground, qtbot):
     p = playground
     p.training.epochs_spin.setValue(2)
-    p.data_panel.seed_spin.setValue(p.data_panel.seed_spin.value() + 1)  # new data: a new untrained picture
-    qtbot.waitUntil(p.session.is_running, timeout=5000)
+    # new data: a new untrained picture. Waited for by its start (numpy makes the picture of a small network in
+    # milliseconds: looking every few, its run could come and go unseen)
+    with qtbot.waitSignal(p.session.state_changed, timeout=5000, check_params_cb=lambda state: state == "running"):
+        p.data_panel.seed_spin.setValue(p.data_panel.seed_spin.value() + 1)
     p.play()  # no event was handled since the picture's run started: it is still going on, so Play waits
     assert p.session.is_running() and p.state() is RunState.IDLE and p.is_starting()
     p.toggle()  # pressed again while starting: not a pause

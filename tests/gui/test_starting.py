@@ -59,8 +59,9 @@ def test_play_during_the_untrained_picture_is_queued_shown_as_starting_and_not_u
     p = window.playground
     qtbot.waitUntil(lambda: not p.session.is_running() and p.latest_report() is not None, timeout=60000)
     p.training.epochs_spin.setValue(3)
-    qtbot.mouseClick(p.builder.add_button, Qt.MouseButton.LeftButton)  # a new network: its picture is made
-    qtbot.waitUntil(p.session.is_running, timeout=5000)
+    # a new network: its picture is made (waited for by its start: numpy makes it in milliseconds)
+    with qtbot.waitSignal(p.session.state_changed, timeout=5000, check_params_cb=lambda state: state == "running"):
+        qtbot.mouseClick(p.builder.add_button, Qt.MouseButton.LeftButton)
     p.play()
     if p.session.is_running() and p.state() == "idle":  # still drawing it: queued
         assert p.is_starting() and p.training.is_starting()
