@@ -42,7 +42,9 @@ def test_live_frames_come_in_steps_at_most_once_a_frame_and_the_slow_part_when_d
     qtbot.waitUntil(lambda: not pacer.in_progress(), timeout=2000)
     names = [name for name, _ in calls]
     plots = [t for name, t in calls if name == "plot"]
-    assert 5 <= len(plots) <= ms / 16 + 2  # about one frame per screen refresh, not one per report
+    # about one frame per screen refresh, not one per report (Qt may fire the 16 ms timer a little early: a
+    # clean CI run drew 41 frames 15.8 ms apart in 619 ms)
+    assert 5 <= len(plots) <= ms / 15 + 2
     assert all(b - a >= 0.012 for a, b in zip(plots, plots[1:]))  # (Qt may fire a timer a little early)
     for i, name in enumerate(names):  # each frame: the plot, then its tab, in turns of their own
         if name == "plot":
