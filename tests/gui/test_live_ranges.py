@@ -42,3 +42,25 @@ def test_a_cached_axis_is_drawn_afresh_for_exports(qapp):
     assert axis.cacheMode() == QGraphicsItem.CacheMode.NoCache
     axis.setExportMode(False)
     assert axis.cacheMode() == QGraphicsItem.CacheMode.DeviceCoordinateCache
+
+
+def test_a_cached_axis_keeps_its_room_when_its_labels_get_narrower(qtbot):
+    """Shrinking it moved the plot in its layout: every axis there was laid out and painted again."""
+    import pyqtgraph as pg
+
+    from annstudio.gui.plots.ranges import cached_axes
+
+    view = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(view)
+    view.resize(400, 300)
+    plot = view.addPlot(axisItems=cached_axes())
+    view.show()
+    qtbot.waitExposed(view)
+    axis = plot.getAxis("left")
+    axis.enableAutoSIPrefix(False)
+    widths = []
+    for low, high in ((0.1234, 0.1236), (0, 2)):  # labels like "0.12345" → "0.5"
+        plot.setYRange(low, high, padding=0)
+        view.grab()  # painted: the labels measured
+        widths.append(axis.maximumWidth())
+    assert widths[0] > 30 and widths[1] == widths[0]

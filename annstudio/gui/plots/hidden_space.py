@@ -13,6 +13,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from .. import style
+from .ranges import cached_axes
 from .surface import line_segments, surface_rgba
 
 MESSAGE = ("The hidden space is shown for a network whose first hidden layer has 2 neurons and feeds a "
@@ -41,7 +42,7 @@ class HiddenSpacePlot(QWidget):
         self._message.setWordWrap(True)
         self._message.setMargin(24)
 
-        self._view = pg.PlotWidget()
+        self._view = pg.PlotWidget(axisItems=cached_axes())
         self._plot = self._view.getPlotItem()
         self._plot.setLabel("bottom", "z1 (hidden neuron 1)")
         self._plot.setLabel("left", "z2 (hidden neuron 2)")

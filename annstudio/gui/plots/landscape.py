@@ -23,6 +23,7 @@ from ...core.landscape import Param, loss_grid, span, work
 from ...core.spec import NetworkSpec
 from ..crash import qt_override
 from ..jobs import JobRunner
+from .ranges import cached_axes
 
 RESOLUTION = 61        # grid points per axis at most ...
 LEAST_RESOLUTION = 21  # ... and at least
@@ -106,7 +107,7 @@ class LandscapeView(QWidget):
             box.currentIndexChanged.connect(self._on_choice)
         self.info = QLabel("")
         self.info.setWordWrap(True)
-        self.plot = pg.PlotWidget(background="w")
+        self.plot = pg.PlotWidget(background="w", axisItems=cached_axes())
         self.plot.setMenuEnabled(False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setColorMap(pg.colormap.get("viridis"))

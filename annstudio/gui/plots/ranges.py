@@ -58,11 +58,16 @@ class CachedAxis(pg.AxisItem):
     With a grid, an axis covers the whole plot, so every new curve point used to repaint its ticks, labels
     and grid lines (~2 ms an axis on a software-rendered screen); from the pixmap it is one copy. Exports
     (PNG, SVG) draw it afresh, as vectors.
+
+    Its room for the tick labels only grows: pyqtgraph shrank it whenever the labels became 10 pixels
+    narrower ("0.125" → "0.2" as a live range grew), which moved the plot inside its layout, so on the next
+    turn every axis there was laid out and painted again (a 25-40 ms pause of the window while training).
     """
 
     def __init__(self, orientation: str, **kwargs) -> None:
         super().__init__(orientation, **kwargs)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.setStyle(autoReduceTextSpace=False)
 
     def setExportMode(self, export: bool, opts: dict | None = None) -> None:  # noqa: N802 - pyqtgraph's name
         self.setCacheMode(QGraphicsItem.CacheMode.NoCache if export

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 from ...core.stopping import validation_start
 from .. import style
 from ..crash import qt_override
+from .ranges import cached_axes
 
 if TYPE_CHECKING:
     from ...core.datasets import Dataset
@@ -162,7 +163,7 @@ class SurfacePlot(QWidget):
             switches.addWidget(box)
         switches.addStretch(1)
 
-        self._view = pg.PlotWidget()
+        self._view = pg.PlotWidget(axisItems=cached_axes())
         self._plot = self._view.getPlotItem()
         # no grid: the heat map shows where things are, and grid lines cost ~20 ms a frame to paint
         self._plot.setMenuEnabled(False)
