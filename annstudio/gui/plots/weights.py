@@ -32,7 +32,8 @@ BINS = 120
 DRAWN_COLUMNS = 500   # more columns than this are drawn combined (the darkest of each group): a plot is
                       # a few hundred pixels wide, and colouring 2000 columns every frame costs ~4x as much
 SPREAD_PER_PICTURE = 300  # columns spread (or, moved onto a grown value axis, spread again) per picture
-_PLOT_PARTS = frozenset({"hist_plot", "grad_plot", "bars", "_image", "_bar_labels"})
+_PLOT_PARTS = frozenset({"hist_plot", "grad_plot", "bars", "_image", "_bar_labels", "_label_pool"})
+LABELS_MADE = 8  # the gradient bars' value labels made with the plots (more when a network has more layers)
 
 
 def _density_lut() -> np.ndarray:
@@ -377,7 +378,18 @@ class WeightsPlot(QWidget):
                                     pen=pg.mkPen(None))
         self.grad_plot.addItem(self.bars)
         self._bar_labels: list[pg.TextItem] = []
+        # made now, shown when the bars come: 2-4 ms a label when made, which the tab's first frame while
+        # training paid on top of its first paint (the longest pause of the window in ``ui_latency``)
+        self._label_pool: list[pg.TextItem] = []
+        self._more_labels(LABELS_MADE)
         self.refresh()
+
+    def _more_labels(self, count: int) -> None:
+        while len(self._label_pool) < count:
+            label = pg.TextItem("", color=style.FOREGROUND, anchor=(0.5, 1.0))
+            label.setVisible(False)
+            self.grad_plot.addItem(label)
+            self._label_pool.append(label)
 
     # histograms ----------------------------------------------------------------------------------
     def add_histograms(self, epoch: int, histograms: tuple | list | None, show: bool = True) -> None:
@@ -486,12 +498,12 @@ class WeightsPlot(QWidget):
         self._grad_top = None
         self._grad_range = None
         for label in self._bar_labels:
-            self.grad_plot.removeItem(label)
-        self._bar_labels = []
-        for _ in names:
-            label = pg.TextItem("", color=style.FOREGROUND, anchor=(0.5, 1.0))
-            self.grad_plot.addItem(label)
-            self._bar_labels.append(label)
+            label.setVisible(False)
+        self._more_labels(len(names))
+        self._bar_labels = self._label_pool[:len(names)]
+        for label in self._bar_labels:
+            label.setText("")
+            label.setVisible(True)
         self.grad_plot.getAxis("bottom").setTicks([list(enumerate(names))])
         self.grad_plot.setXRange(-0.6, len(names) - 0.4, padding=0)
 
