@@ -361,6 +361,21 @@ def test_a_long_history_is_thinned_but_spans_the_whole_run():
     assert history.stride == 1 and len(history.raw) == 1
 
 
+def test_a_picture_of_many_columns_combines_neighbours_into_their_darkest():
+    history = _LayerHistory()
+    rng = np.random.default_rng(5)
+    for epoch in range(1, 1304):  # 1303 columns: groups of 3, the last one short
+        history.add(epoch, *np.histogram(rng.normal(0, 1 + epoch / 500, 40), bins=9))
+    history.columns  # every column spread (a picture spreads a few hundred more at a time)
+    full, rect = history.image()
+    picture, combined_rect = history.image(500)
+    assert full.shape[1] == 1303 and picture.shape == (BINS, 435) and combined_rect == rect
+    padded = np.concatenate([full, np.repeat(full[:, -1:], 2, axis=1)], axis=1)   # the last group: repeated
+    assert np.array_equal(picture, padded.reshape(BINS, -1, 3).max(axis=2))
+    assert picture.flags.c_contiguous
+    assert np.array_equal(history.image(2000)[0], full)
+
+
 @pytest.mark.parametrize("even", [True, False])
 def test_many_histograms_are_spread_at_once_exactly_as_one_by_one(even):
     rng = np.random.default_rng(2)

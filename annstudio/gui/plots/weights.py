@@ -284,18 +284,26 @@ class _LayerHistory:
             spread = np.divide(spread, top, out=spread.copy(), where=top > 0)
             self._columns[np.asarray(group) - self.first] = spread.astype(np.float32)
 
-    def image(self) -> tuple[np.ndarray, QRectF]:
-        """(value bins × columns) intensities, gaps filled with the column before, and where it lies. At most
-        SPREAD_PER_PICTURE columns are spread (exactly) for it; the rest in the next pictures (a long run's
-        2000 columns at once took the window 10-40 ms when the tab was shown while training, ``ui_latency``)."""
+    def image(self, most: int | None = None) -> tuple[np.ndarray, QRectF]:
+        """(value bins × columns) intensities, gaps filled with the column before, and where it lies; with
+        ``most``, more columns than that are drawn combined (the darkest of each group of neighbours: the last
+        group repeats its last column), the rect still spanning every epoch. At most SPREAD_PER_PICTURE columns
+        are spread (exactly) for it; the rest in the next pictures (a long run's 2000 columns at once took the
+        window 10-40 ms when the tab was shown while training, ``ui_latency``)."""
         columns = self._spread(SPREAD_PER_PICTURE)
         last = max(self.raw)
         used = columns[: last - self.first + 1]
         have = ~np.isnan(used[:, 0])
-        index = np.maximum.accumulate(np.where(have, np.arange(len(used)), 0))
-        picture = np.ascontiguousarray(used[index].T)
+        filled = used[np.maximum.accumulate(np.where(have, np.arange(len(used)), 0))]
+        group = math.ceil(len(filled) / most) if most else 1
+        if group > 1:  # combined along the columns while they are rows: ~25x quicker than across a transpose
+            extra = -len(filled) % group
+            if extra:
+                filled = np.concatenate([filled, np.repeat(filled[-1:], extra, axis=0)])
+            filled = filled.reshape(-1, group, filled.shape[1]).max(axis=1)
         start = self.first * self.stride
-        return picture, QRectF(start - 0.5 * self.stride, self.low, len(used) * self.stride, self.high - self.low)
+        return (np.ascontiguousarray(filled.T),
+                QRectF(start - 0.5 * self.stride, self.low, len(used) * self.stride, self.high - self.low))
 
 
 class WeightsPlot(QWidget):
@@ -440,11 +448,7 @@ class WeightsPlot(QWidget):
             self._image.clear()
             self._hist_x = self._shown = None
             return
-        picture, rect = history.image()
-        group = math.ceil(picture.shape[1] / DRAWN_COLUMNS)
-        if group > 1:  # the rect still spans every epoch; the last group may hold fewer columns
-            padded = np.pad(picture, ((0, 0), (0, -picture.shape[1] % group)), mode="edge")
-            picture = np.ascontiguousarray(padded.reshape(BINS, -1, group).max(axis=2))
+        picture, rect = history.image(DRAWN_COLUMNS)
         self._image.setImage(picture, autoLevels=False, levels=(0.0, 1.0))
         self._image.setRect(rect)
         if history.pending():  # the rest in the next pictures, also once training ends
