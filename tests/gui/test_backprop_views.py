@@ -192,4 +192,4 @@ def test_the_logistic_regression_lessons_landscape_over_w1_w2_with_the_trained_b
     xs, ys = view.axes_shown
     expected = loss_grid(chain, view._x, view._y, "binary_crossentropy", Param(0, 0, 0), Param(0, 1, 0), xs, ys)
     np.testing.assert_allclose(view.grid_shown(), np.log10(expected), rtol=1e-6)
-    assert "Lowest loss here" in view.info.text()
+    assert "lowest loss here" in view.readout.text() and "white lines join equal losses" in view.info.text()

@@ -129,3 +129,33 @@ def test_the_drawn_range_stays_while_it_holds_the_path_and_is_not_too_wide():
 def test_ordinals_for_every_nth_point():
     assert [landscape._ordinal(n) for n in (2, 4, 8, 32, 112, 128, 1024, 22)] == [
         "2nd", "4th", "8th", "32nd", "112th", "128th", "1024th", "22nd"]
+
+
+def test_new_numbers_under_the_landscape_lay_nothing_out_again(qtbot):
+    """Each redraw's numbers changed a word-wrapped label: a new layout of the tab, and when it took another
+    line the plot moved and the whole tab was painted again (~25 ms more on that frame while training)."""
+    from PySide6.QtCore import QEvent, QObject
+
+    view = _view(qtbot)
+    view.show_weights(None)
+    qtbot.waitUntil(lambda: view.grid_shown() is not None, timeout=10000)
+    qtbot.waitUntil(lambda: not view._job.is_running(), timeout=10000)
+    assert "path points so far" in view.readout.text() and "white lines" in view.info.text()
+    requests = []
+
+    class Watch(QObject):
+        def eventFilter(self, watched, event):
+            if event.type() == QEvent.Type.LayoutRequest:
+                requests.append(watched)
+            return False
+
+    watch = Watch()
+    view.installEventFilter(watch)
+    plot_height = view.plot.height()
+    for k in range(1, 4):  # numbers of other lengths, the explanation as it was
+        view._say(view.info.text(), f"{10 ** (3 * k)} path points so far (every {2 ** k}th drawn) · lowest loss "
+                                    f"here {0.5 ** k:.4g} · at the star {0.25 ** k:.4g}")
+        qtbot.wait(20)
+    assert requests == [] and view.plot.height() == plot_height
+    view.removeEventFilter(watch)
+    view.stop()

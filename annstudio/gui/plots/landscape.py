@@ -23,6 +23,7 @@ from ...core.landscape import Param, loss_grid, span, work
 from ...core.spec import NetworkSpec
 from ..crash import qt_override
 from ..jobs import JobRunner
+from .fixed_box import FixedSizeBox
 from .ranges import cached_axes
 
 RESOLUTION = 61        # grid points per axis at most ...
@@ -105,8 +106,12 @@ class LandscapeView(QWidget):
         for box in (self.first_box, self.second_box):
             box.setToolTip("The parameter on this axis. All others are held at their current values.")
             box.currentIndexChanged.connect(self._on_choice)
-        self.info = QLabel("")
+        self.info = QLabel("")      # what the picture shows
         self.info.setWordWrap(True)
+        # its numbers, new at every redraw: in a box of fixed size (a label's new text lays the window out
+        # again, and a new line of it moved the plot: the whole tab repainted, ~25 ms more on that frame)
+        self.readout = QLabel("")
+        self.readout.setWordWrap(True)
         self.plot = pg.PlotWidget(background="w", axisItems=cached_axes())
         self.plot.setMenuEnabled(False)
         self.image = pg.ImageItem(axisOrder="row-major")
@@ -143,6 +148,7 @@ class LandscapeView(QWidget):
         layout.addWidget(self.plot, 1)
         layout.addLayout(compare)
         layout.addWidget(self.info)
+        layout.addWidget(FixedSizeBox(self.readout, lines=2))
         self._params: list[Param] = []
         self._spec: NetworkSpec | None = None
         self._x = self._y = None
@@ -357,17 +363,17 @@ class LandscapeView(QWidget):
         self._drawn_at = time.perf_counter()
         pair = self.chosen()
         if pair is None or self._weights is None or self._x is None or self._spec is None:
-            self.info.setText("Train or step the network to see its loss landscape.")
+            self._say("Train or step the network to see its loss landscape.")
             return
         first, second = pair
         if first == second:
-            self.info.setText("Choose two different parameters.")
+            self._say("Choose two different parameters.")
             return
         try:
             chain = bp.dense_chain(self._spec, self._weights)
             now = np.array([first.value(chain), second.value(chain)])
         except bp.CannotExplain as exc:
-            self.info.setText(str(exc))
+            self._say(str(exc))
             return
         path = self.path_of(self._path_to_tip(), first, second)
         earlier = self.path_of(self._earlier, first, second)
@@ -386,7 +392,7 @@ class LandscapeView(QWidget):
 
     def _failed(self, exc) -> None:
         self._asked = None
-        self.info.setText(str(exc) if isinstance(exc, bp.CannotExplain) else f"The landscape failed: {exc}")
+        self._say(str(exc) if isinstance(exc, bp.CannotExplain) else f"The landscape failed: {exc}")
         self._next()
 
     def _next(self) -> None:
@@ -430,14 +436,18 @@ class LandscapeView(QWidget):
         self.plot.setRange(xRange=(xs[0], xs[-1]), yRange=(ys[0], ys[-1]), padding=0)
         earlier_note = ("; orange, dashed: the run before (its other parameters differ from those held here, so "
                         "it need not follow these valleys)") if len(earlier) else ""
-        thinned = f", every {_ordinal(self._stride)} drawn" if self._stride > 1 else ""
+        thinned = f" (every {_ordinal(self._stride)} drawn)" if self._stride > 1 else ""
         at_star = float(grid.flat[np.argmin(np.abs(xs - now[0])) + res * np.argmin(np.abs(ys - now[1]))])
-        self.info.setText(
-            f"Colour: the loss over the training points (dark = low, log scale), every other parameter at its "
-            f"current value; white lines join equal losses. Red: this run's path, a point per epoch (per batch "
-            f"when stepping; {max(len(path), self._offered)} so far{thinned}){earlier_note}. Lowest loss here "
-            f"{float(grid.min()):.4g}; at the star {at_star:.4g}.")
+        self._say(f"Colour: the loss over the training points (dark = low, log scale), every other parameter at "
+                  f"its current value; white lines join equal losses. Red: this run's path, a point per epoch "
+                  f"(per batch when stepping){earlier_note}.",
+                  f"{max(len(path), self._offered)} path points so far{thinned} · lowest loss here "
+                  f"{float(grid.min()):.4g} · at the star {at_star:.4g}")
         self._next()
+
+    def _say(self, info: str, numbers: str = "") -> None:
+        self.info.setText(info)  # (Qt lays out again only when the text differs: once a run, at most)
+        self.readout.setText(numbers)
 
     def stop(self) -> None:
         """Cancel and join the grid's job (the workspace closes)."""

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 from .. import style
 from ..crash import qt_override
 from .curve_buffers import PEAK_BUCKETS, CurveBuffers, Peaks
+from .fixed_box import FixedSizeBox
 from .ranges import cached_axes, live_epoch_range, live_value_range
 
 __all__ = ["LossPlot", "PEAK_BUCKETS"]  # PEAK_BUCKETS: where tests look for it
@@ -69,28 +69,6 @@ def _fmt(value: float) -> str:
     return "–" if not math.isfinite(value) else f"{value:.4g}"
 
 
-class _FixedSizeBox(QWidget):
-    """Holds a label whose text changes every frame at a fixed size that follows this box's size.
-
-    A label's new text asks its layout to re-lay out, which re-lays out (and repaints) the whole window;
-    Qt skips that only for a widget of fixed width and height.
-    """
-
-    def __init__(self, label: QLabel, lines: int) -> None:
-        super().__init__()
-        self._label = label
-        label.setParent(self)
-        label.move(0, 0)
-        self.setMinimumWidth(120)
-        self.setFixedHeight(lines * label.fontMetrics().lineSpacing() + 4)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-
-    @qt_override
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        self._label.setFixedSize(event.size())
-        super().resizeEvent(event)
-
-
 class LossPlot(QWidget):
     """Top: the loss (train and test). Bottom: accuracy, or for regression RMSE or R². Shared epoch axis."""
 
@@ -126,7 +104,7 @@ class LossPlot(QWidget):
         self._choice.setVisible(False)
 
         top = QHBoxLayout()
-        top.addWidget(_FixedSizeBox(self._readout, lines=2), 1)
+        top.addWidget(FixedSizeBox(self._readout, lines=2), 1)
         top.addWidget(self._choice)
         top.addWidget(self._log)
 
