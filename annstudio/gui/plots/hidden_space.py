@@ -73,10 +73,6 @@ class HiddenSpacePlot(QWidget):
         self._message.setText(WAITING)
         self._stack.setCurrentWidget(self._message)
 
-    def message(self) -> str:
-        """The text shown instead of the plot ("" when the plot is shown)."""
-        return self._message.text() if self._stack.currentWidget() is self._message else ""
-
     def set_labels(self, y: np.ndarray | None) -> None:
         """The training points' classes, in the order the activations come (whole numbers; others: grey)."""
         self._labels = None if y is None else np.asarray(y).reshape(-1)
@@ -133,6 +129,7 @@ class HiddenSpacePlot(QWidget):
         return self._stack.currentWidget() is self._message
 
     def message(self) -> str:
+        """The text of the message (shown instead of the plot when :meth:`showing_message`)."""
         return self._message.text()
 
     def points(self) -> tuple[np.ndarray, np.ndarray]:
