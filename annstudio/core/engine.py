@@ -66,16 +66,33 @@ def shared_tensor(source: np.ndarray, part: slice, key: tuple, convert: Callable
     """``tf.constant(convert(source[part]))``; for a large ``source``, the one made last for the same ``part``
     and ``key`` (how ``convert`` shapes it) while ``source`` lives. One copy is kept per source array (a new
     part or key replaces it). Data sets are never changed in place: new data is a new array."""
-    if not isinstance(source, np.ndarray) or source.nbytes < SHARED_DATA_BYTES:
+    if not isinstance(source, np.ndarray) or source.ndim == 0 or source.nbytes < SHARED_DATA_BYTES:
         return tf.constant(convert(source[part]))
-    wanted = (part.start, part.stop, part.step) + tuple(key)
+    start, stop, step = part.indices(len(source))
+    root, first = _rows_of(source)  # (the MNIST tab trains on its first N images: a new view at every Play)
+    wanted = (first + start, first + stop, step) + tuple(key)
     with _shared_lock:  # (two trainers made at once: one copy)
-        kept = _shared.get(id(source))
-        if kept is not None and kept[0]() is source and kept[1] == wanted:
+        kept = _shared.get(id(root))
+        if kept is not None and kept[0]() is root and kept[1] == wanted:
             return kept[2]
         tensor = tf.constant(convert(source[part]))
-        _shared[id(source)] = (weakref.ref(source, _forget_shared), wanted, tensor)
+        _shared[id(root)] = (weakref.ref(root, _forget_shared), wanted, tensor)
         return tensor
+
+
+def _rows_of(source: np.ndarray) -> tuple[np.ndarray, int]:
+    """The array whose rows ``source`` is a run of (``array[first:first + len(source)]``), and ``first``; or
+    ``source`` itself and 0."""
+    root = source
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    if (root is not source and root.dtype == source.dtype and root.shape[1:] == source.shape[1:]
+            and root.flags.c_contiguous and source.flags.c_contiguous and len(source)):
+        row = root.strides[0]
+        offset = source.ctypes.data - root.ctypes.data
+        if row > 0 and offset % row == 0 and 0 <= offset // row and offset // row + len(source) <= len(root):
+            return root, offset // row
+    return source, 0
 
 
 def _forget_shared(dead: weakref.ref) -> None:
@@ -228,6 +245,33 @@ def prepare_programs(network: NetworkSpec, train: TrainSpec, data: Dataset, stat
             trainer._compiled.prepare_fast()
     finally:
         trainer.release()
+    share_data(network, train, data)
+
+
+def share_data(network: NetworkSpec, train: TrainSpec, data: Dataset) -> None:
+    """Make the TensorFlow copy of a large data set now that a trainer of ``network`` and ``train`` will share
+    (see :func:`shared_tensor`), so that Play does not wait for it (MNIST: 0.2-0.6 s). Small data: nothing."""
+    start = stopping.validation_start(len(data.x_train), train.validation_split)
+    _input_tensor(network, data.x_train, slice(None, start))
+    if data.has_test:
+        _input_tensor(network, data.x_test, slice(None))
+
+
+def _input_tensor(network: NetworkSpec, x: np.ndarray, part: slice):
+    """A trainer's input tensor of ``x[part]`` (shared when large): the points as ``network`` takes them."""
+    return shared_tensor(x, part, ("inputs", network.features, tuple(network.input_shape)),
+                         lambda rows: network_inputs(network, rows))
+
+
+def network_inputs(network: NetworkSpec, x: np.ndarray) -> np.ndarray:
+    """Points as ``network`` takes them: its input features made from 2-D points, float32, checked in shape."""
+    if network.features and x.ndim == 2:
+        x = expand_features(x, network.features)
+    x = np.asarray(x, dtype=np.float32)
+    if tuple(x.shape[1:]) != tuple(network.input_shape):
+        raise TrainingError(f"the network expects inputs of shape {tuple(network.input_shape)}, "
+                            f"but the data has {tuple(x.shape[1:])}")
+    return x
 
 
 def read_variables(variables) -> list[np.ndarray]:
@@ -991,13 +1035,7 @@ class Trainer:
             raise TrainingError("there are no training points")
 
     def _inputs(self, x: np.ndarray) -> np.ndarray:
-        if self.network.features and x.ndim == 2:
-            x = expand_features(x, self.network.features)
-        x = np.asarray(x, dtype=np.float32)
-        if tuple(x.shape[1:]) != tuple(self.network.input_shape):
-            raise TrainingError(f"the network expects inputs of shape {tuple(self.network.input_shape)}, "
-                                f"but the data has {tuple(x.shape[1:])}")
-        return x
+        return network_inputs(self.network, x)
 
     def _targets(self, y: np.ndarray) -> np.ndarray:
         if self.train.loss == "sparse_categorical_crossentropy":
@@ -1005,7 +1043,7 @@ class Trainer:
         return np.asarray(y, dtype=np.float32).reshape(-1, 1)
 
     def _input_tensor(self, x: np.ndarray, part: slice):
-        return shared_tensor(x, part, ("inputs", self.network.features, tuple(self.network.input_shape)), self._inputs)
+        return _input_tensor(self.network, x, part)
 
     def _target_tensor(self, y: np.ndarray, part: slice):
         return shared_tensor(y, part, ("targets", self.train.loss == "sparse_categorical_crossentropy"), self._targets)

@@ -21,6 +21,7 @@ def _net(hidden: int) -> NetworkSpec:
     return NetworkSpec((28, 28), (flatten(), dense(hidden, "relu"), dense(10, "softmax")), features=())
 
 
+_KIND = ("multiclass", 10, (0.0, 28.0, 0.0, 28.0))
 TRAIN = TrainSpec(loss="sparse_categorical_crossentropy", epochs=1, batch_size=128, seed=3)
 
 
@@ -61,3 +62,18 @@ def test_a_kept_copy_goes_with_its_data_set():
     del data
     gc.collect()
     assert ref() is None and all(kept is not ref for kept, _, _ in engine._shared.values())
+
+
+def test_trainers_of_the_first_rows_of_a_large_data_set_share_their_copy():
+    """The MNIST tab trains on its first N images: a new view of the same images at every Play."""
+    data = _images(4000, seed=4)
+    a = Dataset("mnist", data.x_train[:3000], data.y_train[:3000], data.x_test, data.y_test, *_KIND)
+    b = Dataset("mnist", data.x_train[:3000], data.y_train[:3000], data.x_test, data.y_test, *_KIND)
+    first, second = Trainer(_net(8), TRAIN, a), Trainer(_net(8), TRAIN, b)
+    assert second.x_train is first.x_train and first.x_train.shape[0] == 3000
+    np.testing.assert_array_equal(first.x_train.numpy(), data.x_train[:3000])
+    other = Trainer(_net(8), TRAIN, Dataset("mnist", data.x_train[1000:4000], data.y_train[1000:4000],
+                                            data.x_test, data.y_test, *_KIND))
+    np.testing.assert_array_equal(other.x_train.numpy(), data.x_train[1000:4000])  # other rows: their own copy
+    assert engine._rows_of(data.x_train[1000:4000]) == (data.x_train, 1000)
+    assert engine._rows_of(data.x_train[::2])[0] is not data.x_train  # not a run of rows: itself

@@ -105,11 +105,12 @@ class MnistWorkspace(LayoutMixin, DataMixin, PredictionOnlyMixin, ResultsMixin, 
         # while idle, the next run's model and first programs are made ready (see _prepare_programs)
         self._preparer = JobRunner("mnist-prepare", self)
         self._preparer.failed.connect(self._prepare_failed)
+        self._preparer.done.connect(self._prepare_timer_start)  # (MNIST may have loaded meanwhile)
         self._prepare_timer = QTimer(self)
         self._prepare_timer.setSingleShot(True)
         self._prepare_timer.setInterval(500)
         self._prepare_timer.timeout.connect(self._prepare_programs)
-        self._prepared_for: tuple | None = None  # (network, train) whose programs were made ready last
+        self._prepared_for: tuple | None = None  # (network, train, on a stand-in) made ready last
         self.run = RunController(RunHooks(new_trainer=self._new_trainer, train_spec=self.train_spec,
                                           draw_report=self._draw_report, refusal=self._refusal,
                                           run_started=self._run_started, show_state=self._show_state,
@@ -242,7 +243,8 @@ class MnistWorkspace(LayoutMixin, DataMixin, PredictionOnlyMixin, ResultsMixin, 
         """MNIST is here, or on its way, and nothing runs: build the next run's model and trace its first programs
         now, in a thread, so that Play shows a running loss about a second sooner (see engine.prepare_programs).
         While MNIST loads (0.5-1 s) they are made on a stand-in of its layout: they do not depend on the data's
-        size, and a student who presses Play the moment it is loaded finds them ready or nearly."""
+        size, and a student who presses Play the moment it is loaded finds them ready or nearly; once it is
+        loaded, the images' TensorFlow copy that the run will share is made too (engine.share_data)."""
         loading = self.is_loading()
         if ((self._full is None and not loading) or self._keras is not None or self.session.is_running()
                 or self._preparer.is_running()):
@@ -251,12 +253,15 @@ class MnistWorkspace(LayoutMixin, DataMixin, PredictionOnlyMixin, ResultsMixin, 
             network, train = self.network_spec(), self.train_spec()
         except SpecError:  # a network the builder refuses: Play will say so
             return
-        if (network, train) == self._prepared_for:
+        if (network, train, loading) == self._prepared_for:
             return
         data = datasets.mnist_stand_in(tuple(network.input_shape)) if loading else self.dataset()
-        if data is not None:
-            self._prepared_for = (network, train)
+        if data is not None:  # (once loaded, again: the programs are ready, the images' copy is made)
+            self._prepared_for = (network, train, loading)
             self._preparer.start(_prepare, network, train, data)
+
+    def _prepare_timer_start(self, _result=None) -> None:
+        self._prepare_timer.start()
 
     def _prepare_failed(self, exc: BaseException) -> None:
         log.warning("preparing the network's programs failed: %s", exc)
