@@ -245,21 +245,23 @@ def prepare_programs(network: NetworkSpec, train: TrainSpec, data: Dataset, stat
             trainer._compiled.prepare_fast()
     finally:
         trainer.release()
-    share_data(network, train, data)
 
 
-def share_data(network: NetworkSpec, train: TrainSpec, data: Dataset) -> None:
-    """Make the TensorFlow copy of a large data set now that a trainer of ``network`` and ``train`` will share
-    (see :func:`shared_tensor`), so that Play does not wait for it (MNIST: 0.2-0.6 s). Small data: nothing."""
-    start = stopping.validation_start(len(data.x_train), train.validation_split)
-    _input_tensor(network, data.x_train, slice(None, start))
-    if data.has_test:
-        _input_tensor(network, data.x_test, slice(None))
+def share_images(data: Dataset) -> None:
+    """Make now the TensorFlow copy of a large image data set (MNIST) that its trainers will share (see
+    :func:`shared_tensor`): all its training and test images, for a network that takes them as they are (no
+    validation part), so that Play does not wait for it (MNIST: 0.2-0.6 s). Small data: nothing."""
+    for x in (data.x_train, data.x_test) if data.has_test else (data.x_train,):
+        shared_tensor(x, slice(None), _inputs_key((), x.shape[1:]), lambda rows: np.asarray(rows, np.float32))
+
+
+def _inputs_key(features: tuple, input_shape: tuple) -> tuple:
+    return ("inputs", tuple(features), tuple(input_shape))
 
 
 def _input_tensor(network: NetworkSpec, x: np.ndarray, part: slice):
     """A trainer's input tensor of ``x[part]`` (shared when large): the points as ``network`` takes them."""
-    return shared_tensor(x, part, ("inputs", network.features, tuple(network.input_shape)),
+    return shared_tensor(x, part, _inputs_key(network.features, network.input_shape),
                          lambda rows: network_inputs(network, rows))
 
 

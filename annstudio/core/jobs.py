@@ -7,6 +7,8 @@ checks when it can stop cleanly, never an exception thrown into a thread from ou
 """
 from __future__ import annotations
 
+import sys
+
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Protocol
@@ -93,7 +95,12 @@ def load_mnist_job(path: str | Path, download: bool, state: JobState) -> "Datase
         except datasets.DownloadCancelled:
             raise Cancelled("the MNIST download was cancelled") from None
     state.check()
-    return datasets.mnist_dataset(path)
+    data = datasets.mnist_dataset(path)
+    share = getattr(sys.modules.get("annstudio.core.engine"), "share_images", None)
+    if share is not None:  # TensorFlow is loaded (never waited for here): the images' copy that runs share
+        state.check()
+        share(data)
+    return data
 
 
 class DigitReading(Protocol):

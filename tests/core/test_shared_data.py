@@ -77,3 +77,11 @@ def test_trainers_of_the_first_rows_of_a_large_data_set_share_their_copy():
     np.testing.assert_array_equal(other.x_train.numpy(), data.x_train[1000:4000])  # other rows: their own copy
     assert engine._rows_of(data.x_train[1000:4000]) == (data.x_train, 1000)
     assert engine._rows_of(data.x_train[::2])[0] is not data.x_train  # not a run of rows: itself
+
+
+def test_the_images_copy_made_ahead_is_the_one_a_trainer_takes():
+    """The MNIST loader makes it (engine.share_images) so that Play does not wait for it."""
+    data = _images(3000, seed=6)
+    engine.share_images(data)
+    made = next(t for ref, _, t in engine._shared.values() if ref() is data.x_train)
+    assert Trainer(_net(8), TRAIN, data).x_train is made

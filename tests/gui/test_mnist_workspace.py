@@ -369,14 +369,13 @@ def test_while_idle_the_next_run_is_made_ready_and_play_uses_it(workspace, qtbot
     qtbot.wait(700)  # the idle preparation after loading: the same network, nothing made again
     assert not workspace._preparer.is_running() and engine._POOL.built == made
 
-    def images_copied():  # ... but the images' TensorFlow copy, which the run shares
+    def images_copied():  # the images' TensorFlow copy, made as they loaded, which the run shares
         return next((t for ref, _, t in engine._shared.values() if ref() is workspace._full.x_train), None)
 
-    qtbot.waitUntil(lambda: images_copied() is not None, timeout=30000)
-    copied = images_copied()
+    copied = images_copied()  # (a run of all of them takes it: test_shared_data; this one trains on LIMIT)
+    assert copied is not None and copied.shape[0] == len(workspace._full.x_train)
     built = engine._POOL.built
     workspace.training.epochs_spin.setValue(1)
     qtbot.mouseClick(workspace.training.play_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: workspace.state() == "finished" and not workspace.session.is_running(), timeout=120000)
     assert engine._POOL.built == built  # the run took the model made ready
-    assert images_copied() is copied  # and the images' copy (a new one would have replaced it)

@@ -110,7 +110,6 @@ class MnistWorkspace(LayoutMixin, DataMixin, PredictionOnlyMixin, ResultsMixin, 
         self._prepare_timer.setInterval(500)
         self._prepare_timer.timeout.connect(self._prepare_programs)
         self._prepared_for: tuple | None = None  # (network, train) whose programs were made ready last
-        self._copied_for: tuple | None = None    # (train, the images) whose TensorFlow copy was made last
         self.run = RunController(RunHooks(new_trainer=self._new_trainer, train_spec=self.train_spec,
                                           draw_report=self._draw_report, refusal=self._refusal,
                                           run_started=self._run_started, show_state=self._show_state,
@@ -243,35 +242,25 @@ class MnistWorkspace(LayoutMixin, DataMixin, PredictionOnlyMixin, ResultsMixin, 
         """MNIST is here, or on its way, and nothing runs: build the next run's model and trace its first programs
         now, in a thread, so that Play shows a running loss about a second sooner (see engine.prepare_programs).
         While MNIST loads (0.5-1 s) they are made on a stand-in of its layout: they do not depend on the data's
-        size, and a student who presses Play the moment it is loaded finds them ready or nearly; once it is
-        loaded, the images' TensorFlow copy that the run will share is made too (engine.share_data)."""
+        size, and a student who presses Play the moment it is loaded finds them ready or nearly."""
         loading = self.is_loading()
-        if (self._full is None and not loading) or self._keras is not None or self.session.is_running():
-            return
-        if self._preparer.is_running():  # (MNIST loaded while its stand-in's programs were made: then)
-            self._prepare_timer.start()
+        if ((self._full is None and not loading) or self._keras is not None or self.session.is_running()
+                or self._preparer.is_running()):
             return
         try:
             network, train = self.network_spec(), self.train_spec()
         except SpecError:  # a network the builder refuses: Play will say so
             return
-        if loading:
-            if (network, train) == self._prepared_for:
-                return
-            data = datasets.mnist_stand_in(tuple(network.input_shape))
-        else:
-            copied = self._copied_for is not None and self._copied_for[1] is self._full
-            if (network, train) == self._prepared_for and copied and self._copied_for[0] == train:
-                return
-            data = self.dataset()
-            self._copied_for = (train, self._full)  # (the copy depends on the training part: the split)
+        if (network, train) == self._prepared_for:
+            return
+        data = datasets.mnist_stand_in(tuple(network.input_shape)) if loading else self.dataset()
         if data is not None:
             self._prepared_for = (network, train)
             self._preparer.start(_prepare, network, train, data)
 
     def _prepare_failed(self, exc: BaseException) -> None:
         log.warning("preparing the network's programs failed: %s", exc)
-        self._prepared_for = self._copied_for = None  # (Play does it itself; the next idle moment may try)
+        self._prepared_for = None  # (Play traces them itself; the next idle moment may try again)
 
     def _forget_training(self) -> None:
         """The network or the data changed: the old trainer, its curves and its results are gone."""
