@@ -80,7 +80,8 @@ class JobState:
 
 
 def load_mnist_job(path: str | Path, download: bool, state: JobState) -> "Dataset":
-    """MNIST from ``path``, downloaded there first when ``download`` (progress in bytes).
+    """MNIST from ``path``, downloaded there first when ``download`` (progress in bytes); when TensorFlow is
+    already loaded, also the images' TensorFlow copy that runs share (see ``engine.share_images``).
 
     Raises :class:`Cancelled` when cancelled (a half-finished download leaves no file), or the error that
     stopped it (a :class:`~annstudio.core.datasets.DataError` says why in words).
