@@ -1044,22 +1044,19 @@ class Trainer:
             return np.asarray(y, dtype=np.int32).reshape(-1)
         return np.asarray(y, dtype=np.float32).reshape(-1, 1)
 
-    def _input_tensor(self, x: np.ndarray, part: slice):
-        return _input_tensor(self.network, x, part)
-
     def _target_tensor(self, y: np.ndarray, part: slice):
         return shared_tensor(y, part, ("targets", self.train.loss == "sparse_categorical_crossentropy"), self._targets)
 
     def _prepare_data(self) -> None:
         d = self.data
         split = self._validation_split()
-        self.x_train = self._input_tensor(d.x_train, slice(None, split))
+        self.x_train = _input_tensor(self.network, d.x_train, slice(None, split))
         self.y_train = self._target_tensor(d.y_train, slice(None, split))
         self.n_train = int(self.x_train.shape[0])
         self.has_test = d.has_test
         args = {"x": self.x_train, "y": self.y_train}
         if self.has_test:
-            self.x_test = self._input_tensor(d.x_test, slice(None))
+            self.x_test = _input_tensor(self.network, d.x_test, slice(None))
             self.y_test = self._target_tensor(d.y_test, slice(None))
             args.update(xt=self.x_test, yt=self.y_test)
         if self.probes.surface and d.x_train.ndim == 2:

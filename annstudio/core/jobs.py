@@ -8,7 +8,6 @@ checks when it can stop cleanly, never an exception thrown into a thread from ou
 from __future__ import annotations
 
 import sys
-
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Protocol
