@@ -11,6 +11,7 @@ import tempfile
 import threading
 from contextlib import contextmanager
 
+from . import threads
 from .spec import ACTIVATIONS, DEFAULT_INITIALIZER, LayerSpec, NetworkSpec, SpecError, TrainSpec, uses_step
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -61,10 +62,10 @@ with _quiet_native_stderr(), _without_matplotlib():
     import tensorflow as tf
     import keras
 
-    _threads = os.environ.get("ANNSTUDIO_TF_THREADS", "")
-    if _threads.isdigit() and int(_threads) > 0:  # the GUI leaves a core free for drawing
-        tf.config.threading.set_intra_op_parallelism_threads(int(_threads))
-        tf.config.threading.set_inter_op_parallelism_threads(int(_threads))
+    _threads = threads.requested()
+    if _threads:  # the window leaves a core free for drawing
+        tf.config.threading.set_intra_op_parallelism_threads(_threads)
+        tf.config.threading.set_inter_op_parallelism_threads(_threads)
     tf.config.list_physical_devices()  # CUDA probing happens here, quietly, not at the first operation
     tf.get_logger().setLevel("ERROR")  # every new network is traced anew; that is expected, not a warning
 

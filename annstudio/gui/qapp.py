@@ -5,12 +5,12 @@ same one without importing the window.
 """
 from __future__ import annotations
 
-import os
 import sys
 
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from ..core import threads
 from . import style
 
 APP_NAME = "ANN Studio"
@@ -18,8 +18,7 @@ ORG_NAME = "ANN Studio"
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:
-    # TensorFlow (loaded later, in the worker) may use every core but one: the window must stay smooth
-    os.environ.setdefault("ANNSTUDIO_TF_THREADS", str(max(1, (os.cpu_count() or 2) - 1)))
+    threads.leave_a_core()  # TensorFlow (loaded later, in the worker): the window must stay smooth
     # The training thread and the GUI thread share the GIL. Painting calls back into Python hundreds of
     # times a frame; with the default 5 ms switch interval each call can wait that long for the GIL.
     sys.setswitchinterval(0.0005)
