@@ -159,3 +159,46 @@ def test_new_numbers_under_the_landscape_lay_nothing_out_again(qtbot):
     assert requests == [] and view.plot.height() == plot_height
     view.removeEventFilter(watch)
     view.stop()
+
+
+def test_the_first_grid_arrives_without_a_new_layout(qtbot):
+    """The parameters' names have their room from the start, and the explanation is said when the grid is asked
+    for: said with the first grid (the tab already painted), they grew both axes and moved the plot, and the
+    tab was laid out and painted again on that frame (a 37 ms pause while training)."""
+    from PySide6.QtCore import QEvent, QObject
+
+    requests = []
+
+    class Watch(QObject):
+        def eventFilter(self, watched, event):
+            if event.type() == QEvent.Type.LayoutRequest:
+                requests.append(watched)
+            return False
+
+    view = LandscapeView()
+    qtbot.addWidget(view)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(100, 2))
+    view.resize(600, 500)
+    view.show()
+    qtbot.waitExposed(view)
+    bottom, left = view.plot.getPlotItem().getAxis("bottom"), view.plot.getPlotItem().getAxis("left")
+    heights = bottom.height(), bottom.maximumHeight()
+    view.set_network(SPEC)
+    view.set_data(x, (x[:, 0] * x[:, 1] > 0).astype(np.float32), "binary_crossentropy")
+    view.add_point(1, 0, _weights())
+    view.show_weights(None)
+    qtbot.waitUntil(lambda: view._job.is_running() or view.grid_shown() is not None, timeout=10000)
+    assert "white lines" in view.info.text()
+    qtbot.wait(50)  # (the layout the explanation asked for)
+    watch = Watch()
+    view.installEventFilter(watch)
+    plot_height = view.plot.height()
+    qtbot.waitUntil(lambda: view.grid_shown() is not None, timeout=10000)
+    qtbot.wait(50)
+    first, second = view.chosen()
+    assert (bottom.labelText, left.labelText) == (first.label, second.label)
+    assert (bottom.height(), bottom.maximumHeight()) == heights
+    assert requests == [] and view.plot.height() == plot_height
+    view.removeEventFilter(watch)
+    view.stop()

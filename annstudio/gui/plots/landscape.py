@@ -114,6 +114,9 @@ class LandscapeView(QWidget):
         self.readout.setWordWrap(True)
         self.plot = pg.PlotWidget(background="w", axisItems=cached_axes())
         self.plot.setMenuEnabled(False)
+        for side in ("bottom", "left"):  # room for the parameters' names from the start: shown with the first
+            self.plot.setLabel(side, "\u2007")  # grid (a tab already painted), they grew both axes, so the
+            # tab was laid out and painted once more on that frame (a 37 ms pause of the window while training)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setColorMap(pg.colormap.get("viridis"))
         self.plot.addItem(self.image)
@@ -388,6 +391,9 @@ class LandscapeView(QWidget):
         ys = np.linspace(*ranges[1], res)
         self._asked = {"axes": (first, second), "xs": xs, "ys": ys, "path": path, "earlier": earlier, "now": now,
                        "data": self._data_version, "network": self._spec}
+        # what the grid will show, said now: the tab just shown is laid out with it before its first paint (said
+        # with the grid, its lines moved the plot: the tab laid out and painted once more on that frame)
+        self.info.setText(self._explanation(len(earlier) > 0))
         self._job.start(compute, chain, self._x, self._y, self._loss, first, second, xs, ys)
 
     def _failed(self, exc) -> None:
@@ -434,16 +440,20 @@ class LandscapeView(QWidget):
             self.plot.setLabel("bottom", first.label)
             self.plot.setLabel("left", second.label)
         self.plot.setRange(xRange=(xs[0], xs[-1]), yRange=(ys[0], ys[-1]), padding=0)
-        earlier_note = ("; orange, dashed: the run before (its other parameters differ from those held here, so "
-                        "it need not follow these valleys)") if len(earlier) else ""
         thinned = f" (every {_ordinal(self._stride)} drawn)" if self._stride > 1 else ""
         at_star = float(grid.flat[np.argmin(np.abs(xs - now[0])) + res * np.argmin(np.abs(ys - now[1]))])
-        self._say(f"Colour: the loss over the training points (dark = low, log scale), every other parameter at "
-                  f"its current value; white lines join equal losses. Red: this run's path, a point per epoch "
-                  f"(per batch when stepping){earlier_note}.",
+        self._say(self._explanation(len(earlier) > 0),
                   f"{max(len(path), self._offered)} path points so far{thinned} · lowest loss here "
                   f"{float(grid.min()):.4g} · at the star {at_star:.4g}")
         self._next()
+
+    @staticmethod
+    def _explanation(earlier: bool) -> str:
+        earlier_note = ("; orange, dashed: the run before (its other parameters differ from those held here, so "
+                        "it need not follow these valleys)") if earlier else ""
+        return (f"Colour: the loss over the training points (dark = low, log scale), every other parameter at its "
+                f"current value; white lines join equal losses. Red: this run's path, a point per epoch (per batch "
+                f"when stepping){earlier_note}.")
 
     def _say(self, info: str, numbers: str = "") -> None:
         self.info.setText(info)  # (Qt lays out again only when the text differs: once a run, at most)
