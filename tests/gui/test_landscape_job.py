@@ -201,4 +201,6 @@ def test_the_first_grid_arrives_without_a_new_layout(qtbot):
     assert (bottom.height(), bottom.maximumHeight()) == heights
     assert requests == [] and view.plot.height() == plot_height
     view.removeEventFilter(watch)
+    view.plot.setRange(xRange=(-0.002, 0.002), yRange=(-0.5, 0.5), padding=0)  # small weights: their
+    assert "(x" not in bottom.labelString() + left.labelString()  # numbers on the ticks, no "(x0.001)"
     view.stop()

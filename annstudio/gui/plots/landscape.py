@@ -117,6 +117,7 @@ class LandscapeView(QWidget):
         for side in ("bottom", "left"):  # room for the parameters' names from the start: shown with the first
             self.plot.setLabel(side, "\u2007")  # grid (a tab already painted), they grew both axes, so the
             # tab was laid out and painted once more on that frame (a 37 ms pause of the window while training)
+            self.plot.getAxis(side).enableAutoSIPrefix(False)  # "(x0.001)" after a name puzzles students
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setColorMap(pg.colormap.get("viridis"))
         self.plot.addItem(self.image)
