@@ -1,9 +1,10 @@
 """How many threads TensorFlow may use: read once, when it loads (``build`` imports it).
 
 The window leaves a core for itself: TensorFlow gets every core but one. Its matrix products for the
-networks we train are small (MNIST's 32 x 784 x 100 a batch), and on this 2-core machine one thread does an
-MNIST epoch quicker than two (0.33 s against 0.40 s; the second thread mostly waits for the first). Anything
-that runs the engine as the window does (the benchmarks) asks for the same before TensorFlow loads.
+networks we train are small (MNIST's 32 x 784 x 100 a batch): on a 2-core machine one thread trains an MNIST
+epoch quicker than two (0.36-0.37 s against 0.40-0.43 s; handing such small products between threads costs more
+than the second thread gives). Anything that runs the engine as the window does (the benchmarks) asks for the
+same before TensorFlow loads.
 """
 from __future__ import annotations
 
