@@ -3,6 +3,7 @@ for 0.1-0.4 s at every redraw while training), and a grid computed for settings 
 import threading
 
 import numpy as np
+from PySide6.QtCore import QEvent, QObject
 
 from annstudio.core.landscape import Param, loss_grid
 from annstudio.core.spec import NetworkSpec, dense
@@ -16,6 +17,25 @@ def _weights(scale: float = 1.0):
     rng = np.random.default_rng(1)
     return (("dense", [rng.normal(size=(2, 2)).astype(np.float32) * scale, np.zeros(2, np.float32)]),
             ("dense_1", [rng.normal(size=(2, 1)).astype(np.float32), np.zeros(1, np.float32)]))
+
+
+class _LayoutWatch(QObject):
+    """The layouts a widget is asked for from now until :meth:`stop` (which returns them)."""
+
+    def __init__(self, widget) -> None:
+        super().__init__()
+        self.requests: list = []
+        self._widget = widget
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.LayoutRequest:
+            self.requests.append(watched)
+        return False
+
+    def stop(self) -> list:
+        self._widget.removeEventFilter(self)
+        return self.requests
 
 
 def _view(qtbot, owned: bool = True):
@@ -134,30 +154,18 @@ def test_ordinals_for_every_nth_point():
 def test_new_numbers_under_the_landscape_lay_nothing_out_again(qtbot):
     """Each redraw's numbers changed a word-wrapped label: a new layout of the tab, and when it took another
     line the plot moved and the whole tab was painted again (~25 ms more on that frame while training)."""
-    from PySide6.QtCore import QEvent, QObject
-
     view = _view(qtbot)
     view.show_weights(None)
     qtbot.waitUntil(lambda: view.grid_shown() is not None, timeout=10000)
     qtbot.waitUntil(lambda: not view._job.is_running(), timeout=10000)
     assert "path points so far" in view.readout.text() and "white lines" in view.info.text()
-    requests = []
-
-    class Watch(QObject):
-        def eventFilter(self, watched, event):
-            if event.type() == QEvent.Type.LayoutRequest:
-                requests.append(watched)
-            return False
-
-    watch = Watch()
-    view.installEventFilter(watch)
+    watch = _LayoutWatch(view)
     plot_height = view.plot.height()
     for k in range(1, 4):  # numbers of other lengths, the explanation as it was
         view._say(view.info.text(), f"{10 ** (3 * k)} path points so far (every {2 ** k}th drawn) · lowest loss "
                                     f"here {0.5 ** k:.4g} · at the star {0.25 ** k:.4g}")
         qtbot.wait(20)
-    assert requests == [] and view.plot.height() == plot_height
-    view.removeEventFilter(watch)
+    assert watch.stop() == [] and view.plot.height() == plot_height
     view.stop()
 
 
@@ -165,16 +173,6 @@ def test_the_first_grid_arrives_without_a_new_layout(qtbot):
     """The parameters' names have their room from the start, and the explanation is said when the grid is asked
     for: said with the first grid (the tab already painted), they grew both axes and moved the plot, and the
     tab was laid out and painted again on that frame (a 37 ms pause while training)."""
-    from PySide6.QtCore import QEvent, QObject
-
-    requests = []
-
-    class Watch(QObject):
-        def eventFilter(self, watched, event):
-            if event.type() == QEvent.Type.LayoutRequest:
-                requests.append(watched)
-            return False
-
     view = LandscapeView()
     qtbot.addWidget(view)
     rng = np.random.default_rng(0)
@@ -191,16 +189,14 @@ def test_the_first_grid_arrives_without_a_new_layout(qtbot):
     qtbot.waitUntil(lambda: view._job.is_running() or view.grid_shown() is not None, timeout=10000)
     assert "white lines" in view.info.text()
     qtbot.wait(50)  # (the layout the explanation asked for)
-    watch = Watch()
-    view.installEventFilter(watch)
+    watch = _LayoutWatch(view)
     plot_height = view.plot.height()
     qtbot.waitUntil(lambda: view.grid_shown() is not None, timeout=10000)
     qtbot.wait(50)
     first, second = view.chosen()
     assert (bottom.labelText, left.labelText) == (first.label, second.label)
     assert (bottom.height(), bottom.maximumHeight()) == heights
-    assert requests == [] and view.plot.height() == plot_height
-    view.removeEventFilter(watch)
+    assert watch.stop() == [] and view.plot.height() == plot_height
     view.plot.setRange(xRange=(-0.002, 0.002), yRange=(-0.5, 0.5), padding=0)  # small weights: their
     assert "(x" not in bottom.labelString() + left.labelString()  # numbers on the ticks, no "(x0.001)"
     view.stop()
